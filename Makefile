@@ -1,0 +1,44 @@
+# coursepack — `make` builds every pack in content/ into output/; `make test` runs the tests.
+# Each target sets up what it needs (a virtual environment in .venv) on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all build test check lint format schema clean help
+
+all: build  ## Build every course in content/ into output/ (default)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group dev
+	@touch $(STAMP)
+
+build: $(STAMP)  ## Build every pack (incremental; FORCE=1 rebuilds all)
+	$(PY) build.py $(if $(FORCE),--no-cache)
+
+test: $(STAMP)  ## Run the whole test suite
+	$(PY) -m pytest -q
+
+check: $(STAMP)  ## Validate every course without rendering (strict)
+	$(VENV)/bin/coursepack check --strict
+
+lint: $(STAMP)  ## ruff and mypy
+	$(VENV)/bin/ruff check coursepack tests build.py
+	$(VENV)/bin/ruff format --check coursepack tests build.py
+	$(VENV)/bin/mypy
+
+format: $(STAMP)  ## Apply ruff formatting
+	$(VENV)/bin/ruff format coursepack tests build.py
+	$(VENV)/bin/ruff check --fix coursepack tests build.py
+
+schema: $(STAMP)  ## Regenerate docs/schema/*.json
+	$(VENV)/bin/coursepack schema --output docs/schema
+
+clean:  ## Remove output/ and the virtual environment
+	rm -rf output $(VENV)
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

@@ -1,0 +1,5 @@
+"""Allow ``python -m coursepack``."""
+
+from coursepack.cli import main
+
+main()

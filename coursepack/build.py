@@ -1,0 +1,188 @@
+"""The orchestrator: gather and validate everything, then typeset and write each target.
+
+Phase 1 loads and validates every course (nothing is written if anything is wrong).
+Phase 2 renders HTML, skips targets whose inputs are unchanged, typesets the rest in
+parallel worker processes (an edition that cites another's pages waits for it), writes
+each PDF atomically and updates the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from coursepack import cache
+from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
+from coursepack.load import load_course
+from coursepack.matrix import PAPER_SIZES, Target, plan_targets
+from coursepack.model import Course
+from coursepack.render import render_html
+from coursepack.theme import default_theme_dir, find_file, search_path
+from coursepack.typeset import TypesetResult, epoch_to_iso, font_css, typeset
+from coursepack.validate import validate_course
+from coursepack.write import atomic_write, sha256, write_manifest
+
+
+@dataclass
+class Options:
+    output: Path
+    langs: list[str] | None = None
+    editions: list[str] | None = None
+    jobs: int = 1
+    strict: bool = False
+    use_cache: bool = True
+    epoch: int | None = None  # SOURCE_DATE_EPOCH; default: each course's date
+
+
+@dataclass
+class Built:
+    """What happened to one target."""
+
+    target: Target
+    pages: int
+    size: int
+    digest: str
+    seconds: float
+    cached: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    built: list[Built] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    manifest: Path | None = None
+    seconds: float = 0.0
+
+
+def load_and_check(course_dirs: list[Path], strict: bool = False) -> tuple[list[Course], Diagnostics]:
+    """Load and validate every course; raise ContentError with every problem found."""
+    diags = Diagnostics()
+    courses = []
+    for root in course_dirs:
+        course = load_course(root, diags)
+        if course is not None:
+            validate_course(course, diags)
+            courses.append(course)
+    diags.raise_if(strict)
+    return courses, diags
+
+
+def course_epoch(course: Course, epoch: int | None) -> int:
+    if epoch is not None:
+        return epoch
+    return int(dt.datetime.combine(course.meta.date, dt.time(), dt.timezone.utc).timestamp())
+
+
+def _stylesheets(course: Course) -> list[Path]:
+    dirs = search_path(course.root)
+    sheets = [p for p in (find_file("style.css", dirs),) if p]
+    extra = course.root / "templates" / "extra.css"
+    if extra.is_file():
+        sheets.append(extra)
+    return sheets
+
+
+def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int) -> TypesetResult:
+    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch)
+
+
+def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], None] | None = None) -> Report:
+    """Build every target of the given courses. Raises ContentError before writing anything."""
+    start = time.perf_counter()
+    courses, diags = load_and_check(course_dirs, opts.strict)
+    report = Report(warnings=[str(d) for d in diags.warnings])
+    targets = plan_targets(courses, opts.output, opts.langs, opts.editions)
+    theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + font_css()
+    course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
+    anchors: dict[tuple[str, str, str], dict[str, int]] = {}
+    failed: set[tuple[str, str, str]] = set()
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for level in ([t for t in targets if not t.edition.needs], [t for t in targets if t.edition.needs]):
+            pending: list[tuple[Target, str, Future[TypesetResult] | None, TypesetResult | None]] = []
+            for t in level:
+                cid = t.course.meta.id
+                student_pages = None
+                if t.edition.needs:
+                    if (cid, t.lang, t.edition.needs) in failed:
+                        report.failures.append(f"{t.key}: not built because {cid}/{t.lang}/{t.edition.needs} failed")
+                        continue
+                    student_pages = anchors.get((cid, t.lang, t.edition.needs))
+                epoch = course_epoch(t.course, opts.epoch)
+                extra = {"paper_size": PAPER_SIZES[t.paper], "created": epoch_to_iso(epoch)}
+                html = render_html(t.course, t.lang, t.edition, student_pages, extra)
+                sheets = _stylesheets(t.course)
+                key = cache.cache_key(html, theme_digest, course_digest[cid], str(epoch), str(opts.strict), *(s.read_text(encoding="utf-8") for s in sheets))
+                record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
+                if record:
+                    anchors[(cid, t.lang, t.edition.name)] = record.anchors
+                    built = Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True)
+                    report.built.append(built)
+                    if progress:
+                        progress(built)
+                    continue
+                roots = [t.course.root, *search_path(t.course.root)]
+                args = (html, str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch)
+                if opts.jobs > 1 and len(level) > 1:
+                    if pool is None:
+                        pool = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
+                    pending.append((t, key, pool.submit(_typeset_job, *args), None))
+                else:
+                    pending.append((t, key, None, _typeset_job(*args)))
+            for t, key, future, result in pending:
+                try:
+                    result = result if future is None else future.result()
+                except Exception as exc:  # a crash inside the engine: report, keep the old PDF
+                    failed.add((t.course.meta.id, t.lang, t.edition.name))
+                    report.failures.append(f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept")
+                    continue
+                assert result is not None
+                warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in result.warnings]
+                report.warnings.extend(warnings)
+                if opts.strict and warnings:
+                    failed.add((t.course.meta.id, t.lang, t.edition.name))
+                    report.failures.append(f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept")
+                    continue
+                atomic_write(t.output, result.pdf)
+                digest = sha256(result.pdf)
+                cache.store(opts.output, t.key, cache.Record(key, digest, result.pages, result.anchors))
+                anchors[(t.course.meta.id, t.lang, t.edition.name)] = result.anchors
+                built = Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings)
+                report.built.append(built)
+                if progress:
+                    progress(built)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if report.built:
+        entries = [
+            {
+                "path": b.target.output.relative_to(opts.output).as_posix(),
+                "course": b.target.course.meta.id,
+                "language": b.target.lang,
+                "edition": b.target.edition.name,
+                "paper": b.target.paper,
+                "pages": b.pages,
+                "bytes": b.size,
+                "sha256": b.digest,
+            }
+            for b in report.built
+        ]
+        report.manifest = write_manifest(opts.output, entries)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+__all__ = ["BuildError", "ContentError", "Options", "Report", "build", "display_path", "load_and_check"]

@@ -1,0 +1,28 @@
+"""Editions are data: which audiences' blocks each shows, its template and its file name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str
+    title: str  # message id, translated in templates
+    template: str
+    filename: str
+    audiences: frozenset[str]
+    needs: str | None = None  # an edition whose page numbers this one cites
+
+
+EDITIONS: dict[str, Edition] = {
+    "student": Edition("student", "Student pack", "student.html", "student.pdf", frozenset({"student"})),
+    "instructor": Edition(
+        "instructor",
+        "Instructor's guide",
+        "instructor.html",
+        "instructor.pdf",
+        frozenset({"student", "instructor"}),
+        needs="student",
+    ),
+}

@@ -1,0 +1,77 @@
+"""Diagnostics: every content problem is a ``path:line:col: message`` line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in the content, with where it is and what to do."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}:{self.col or 1}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would type it: relative to the working directory when possible."""
+    p = Path(path)
+    try:
+        rel = os.path.relpath(p)
+    except ValueError:
+        return str(p)
+    return str(p) if rel.startswith("../..") else rel
+
+
+class ContentError(Exception):
+    """The content has errors; the build stops before anything is written."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(set(diagnostics))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class BuildError(Exception):
+    """Typesetting or writing failed (one line, says what to do)."""
+
+
+class Diagnostics:
+    """A collector that gathers every problem before stopping."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, path: Path | str, line: int, col: int, message: str) -> None:
+        self.items.append(Diagnostic(display_path(path), line, col, message))
+
+    def warning(self, path: Path | str, line: int, col: int, message: str) -> None:
+        self.items.append(Diagnostic(display_path(path), line, col, message, "warning"))
+
+    def extend(self, other: list[Diagnostic]) -> None:
+        self.items.extend(other)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if(self, strict: bool = False) -> None:
+        """Stop with every error (and, when strict, every warning as an error)."""
+        failing = self.items if strict else self.errors
+        if failing:
+            raise ContentError(failing)

@@ -1,0 +1,254 @@
+"""Stage 1 — load: read a course folder into the typed model, collecting every error.
+
+Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagnostics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from coursepack.errors import Diagnostics
+from coursepack.model import (
+    Assessment,
+    Course,
+    CourseMeta,
+    Exercise,
+    ExerciseMeta,
+    MarkdownSource,
+    Plan,
+    Reading,
+    Unit,
+    UnitMeta,
+)
+from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
+
+M = TypeVar("M", bound=BaseModel)
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def find_courses(content_dir: Path) -> list[Path]:
+    """Every folder directly under ``content_dir`` that has a course.yaml."""
+    return sorted(p.parent for p in content_dir.glob("*/course.yaml"))
+
+
+def _read_text(path: Path, diags: Diagnostics) -> str | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            diags.error(path, 1, 1, "file is larger than 2 MiB: split it")
+            return None
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        diags.error(path, 1, 1, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
+    except OSError as exc:
+        diags.error(path, 1, 1, f"cannot read: {exc.strerror}")
+    return None
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{err['loc'][-1]}': remove it or check its spelling"
+    if kind == "missing":
+        return f"missing required key '{loc}'"
+    msg = err["msg"]
+    if kind == "string_pattern_mismatch" and "a-z0-9" in str(err.get("ctx", {}).get("pattern", "")):
+        msg = "must be a lower-case id (a-z, 0-9 and hyphens)"
+    return f"'{loc}': {msg}" if loc else msg
+
+
+def validate_model(model: type[M], doc: YamlDoc, path: Path, diags: Diagnostics, prefix: tuple[Any, ...] = ()) -> M | None:
+    """Check data against a model; report every error at its line."""
+    data = doc.data
+    for part in prefix:
+        data = data[part]
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
+            if err["type"] == "extra_forbidden":
+                line, col = doc.key_position(loc)
+            elif err["type"] == "missing":
+                line, col = doc.locate(loc[:-1])
+            else:
+                line, col = doc.locate(loc)
+            diags.error(path, line, col, _describe({**err, "loc": err["loc"]}))
+    return None
+
+
+def _load_yaml(path: Path, diags: Diagnostics) -> YamlDoc | None:
+    text = _read_text(path, diags)
+    if text is None:
+        return None
+    try:
+        return parse_yaml(text)
+    except YamlError as exc:
+        diags.error(path, exc.line, exc.col, exc.message)
+        return None
+
+
+def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
+    text = _read_text(path, diags)
+    if text is None:
+        return None
+    try:
+        front, body, first = split_front_matter(text)
+        if front is None:
+            diags.error(path, 1, 1, "missing front matter: start the file with '---', the YAML keys, then '---'")
+            return None
+        doc = parse_yaml(front, line_offset=1)
+    except YamlError as exc:
+        diags.error(path, exc.line, exc.col, exc.message)
+        return None
+    if not isinstance(doc.data, dict):
+        diags.error(path, 2, 1, "front matter must be a mapping of keys to values")
+        return None
+    meta = validate_model(model, doc, path, diags)
+    if meta is None:
+        return None
+    return meta, MarkdownSource(path, body, first), doc
+
+
+def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, YamlDoc, int]]:
+    doc = _load_yaml(path, diags)
+    if doc is None or doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        diags.error(path, 1, 1, "expected a list of entries (each starting with '- ')")
+        return []
+    out = []
+    for i, item in enumerate(doc.data):
+        if not isinstance(item, dict):
+            line, col = doc.locate((i,))
+            diags.error(path, line, col, "each entry must be a mapping of keys to values")
+            continue
+        obj = validate_model(model, doc, path, diags, prefix=(i,))
+        if obj is not None:
+            out.append((obj, doc, i))
+    return out
+
+
+def _markdown(path: Path, diags: Diagnostics) -> MarkdownSource | None:
+    if not path.is_file():
+        return None
+    text = _read_text(path, diags)
+    return None if text is None else MarkdownSource(path, text, 1)
+
+
+def load_course(root: Path, diags: Diagnostics) -> Course | None:
+    """Load one course folder. Returns None when course.yaml itself is unusable."""
+    course_file = root / "course.yaml"
+    if not course_file.is_file():
+        diags.error(root, 0, 0, "not a course folder: it has no course.yaml")
+        return None
+    doc = _load_yaml(course_file, diags)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        diags.error(course_file, 1, 1, "course.yaml must be a mapping of keys to values")
+        return None
+    meta = validate_model(CourseMeta, doc, course_file, diags)
+    if meta is None:
+        return None
+    positions: dict[str, tuple[Path, int, int]] = {}
+
+    def define(key: str, path: Path, line: int, col: int) -> None:
+        if key in positions:
+            first = positions[key]
+            diags.error(path, line, col, f"duplicate id '{key.split(':', 1)[1]}' (first defined at {first[0].name}:{first[1]}): ids must be unique in a course")
+        else:
+            positions[key] = (path, line, col)
+
+    for i, _uid in enumerate(meta.units):
+        positions[f"course.units:{i}"] = (course_file, *doc.locate(("units", i)))
+    if meta.exercises:
+        for i, _eid in enumerate(meta.exercises):
+            positions[f"course.exercises:{i}"] = (course_file, *doc.locate(("exercises", i)))
+    for i, outcome in enumerate(meta.outcomes):
+        define(f"outcome:{outcome.id}", course_file, *doc.locate(("outcomes", i, "id")))
+
+    units_by_id: dict[str, Unit] = {}
+    for path in sorted((root / "units").glob("*.md")):
+        loaded = _load_front_matter(path, UnitMeta, diags)
+        if loaded:
+            umeta, src, udoc = loaded
+            define(f"id:{umeta.id}", path, *udoc.locate(("id",)))
+            units_by_id.setdefault(umeta.id, Unit(umeta, src))
+            for key in ("readings", "exercises"):
+                for i, _ in enumerate(getattr(umeta, key)):
+                    positions[f"{umeta.id}.{key}:{i}"] = (path, *udoc.locate((key, i)))
+    units: list[Unit] = []
+    for i, uid in enumerate(meta.units):
+        if uid in units_by_id:
+            units.append(units_by_id[uid])
+        else:
+            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: add units/{uid}.md with 'id: {uid}' in its front matter")
+    for uid, unit in units_by_id.items():
+        if uid not in meta.units:
+            diags.warning(unit.source.path, 2, 1, f"unit '{uid}' is not listed in course.yaml 'units' and is left out of the pack")
+
+    exercises: dict[str, Exercise] = {}
+    for path in sorted((root / "exercises").glob("*.md")):
+        loaded_ex = _load_front_matter(path, ExerciseMeta, diags)
+        if loaded_ex:
+            emeta, src, edoc = loaded_ex
+            define(f"id:{emeta.id}", path, *edoc.locate(("id",)))
+            exercises.setdefault(emeta.id, Exercise(emeta, src))
+            for i, _ in enumerate(emeta.outcomes):
+                positions[f"{emeta.id}.outcomes:{i}"] = (path, *edoc.locate(("outcomes", i)))
+
+    readings: dict[str, Reading] = {}
+    for path in sorted((root / "readings").glob("*.yaml")):
+        for reading, rdoc, i in _load_list(path, Reading, diags):
+            define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
+            readings.setdefault(reading.id, reading)
+
+    plans: list[Plan] = []
+    plans_file = root / "instructor" / "plans.yaml"
+    if plans_file.is_file():
+        for plan, pdoc, i in _load_list(plans_file, Plan, diags):
+            define(f"id:{plan.id}", plans_file, *pdoc.locate((i, "id")))
+            plans.append(plan)
+            positions[f"plan:{plan.id}"] = (plans_file, *pdoc.locate((i, "length")))
+            for j, block in enumerate(plan.blocks):
+                for key in ("unit", "exercise"):
+                    if getattr(block, key):
+                        positions[f"plan:{plan.id}.{j}.{key}"] = (plans_file, *pdoc.locate((i, "blocks", j, key)))
+
+    assessment = None
+    assess_file = root / "instructor" / "assessment.yaml"
+    if assess_file.is_file():
+        adoc = _load_yaml(assess_file, diags)
+        if adoc is not None:
+            if adoc.data is not None and not isinstance(adoc.data, dict):
+                diags.error(assess_file, 1, 1, "assessment.yaml must be a mapping with 'tasks' and 'rubrics'")
+            else:
+                assessment = validate_model(Assessment, adoc, assess_file, diags)
+                if assessment:
+                    for i, task in enumerate(assessment.tasks):
+                        define(f"id:{task.id}", assess_file, *adoc.locate(("tasks", i, "id")))
+                        if task.rubric:
+                            positions[f"task:{task.id}.rubric"] = (assess_file, *adoc.locate(("tasks", i, "rubric")))
+                    for i, rubric in enumerate(assessment.rubrics):
+                        define(f"id:{rubric.id}", assess_file, *adoc.locate(("rubrics", i, "id")))
+                        for j, crit in enumerate(rubric.criteria):
+                            positions[f"rubric:{rubric.id}.{j}"] = (assess_file, *adoc.locate(("rubrics", i, "criteria", j, "descriptors")))
+
+    return Course(
+        root=root,
+        meta=meta,
+        units=units,
+        exercises=exercises,
+        readings=readings,
+        introduction=_markdown(root / "introduction.md", diags),
+        guide=_markdown(root / "instructor" / "guide.md", diags),
+        plans=plans,
+        assessment=assessment,
+        positions=positions,
+    )

@@ -1,0 +1,295 @@
+"""Stage 3a — Markdown to safe HTML, per audience.
+
+Python-Markdown with pymdown-extensions blocks (``/// name | Title``) for callouts and
+instructor-only material. Builder-side numbering of figures and tables, cross-reference
+placeholders that the resolve stage fills in, page footnotes, and an nh3 allowlist so
+that content can never inject markup, styles or URLs the theme did not intend.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.blocks import BlocksExtension
+from pymdownx.blocks.block import Block
+
+# name -> (audience, default title). "all" shows in every edition.
+BLOCKS: dict[str, tuple[str, str]] = {
+    "key-concept": ("all", "Key concept"),
+    "legal-text": ("all", "Legal text"),
+    "case": ("all", "Case study"),
+    "content-warning": ("all", "Content warning"),
+    "note": ("all", "Note"),
+    "instructor": ("instructor", "Instructor's note"),
+    "guidelines": ("instructor", "Lecturer guidelines"),
+    "model-answer": ("instructor", "Model answer"),
+    "debrief": ("instructor", "Debrief"),
+}
+
+XREF = "\u2063xref:{}\u2063"  # placeholder text for an automatic cross-reference label
+XREF_RE = re.compile("\u2063xref:([a-z0-9-]+)\u2063")
+CAPTION_ID_RE = re.compile(r"\s*\{:?\s*#([a-z0-9-]+)\s*\}\s*$")
+PAGEREF_RE = re.compile(r'<span class="pageref" data-target="([a-z0-9-]+)"></span>')
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "em", "strong", "a", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "caption", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img",
+    "blockquote", "code", "pre", "span", "div", "sup", "sub", "br", "hr", "abbr", "del", "ins", "mark",
+}
+ALLOWED_ATTRS = {
+    "*": {"id", "class", "lang", "dir", "title"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start"},
+}
+
+
+@dataclass
+class RenderState:
+    """Shared across every Markdown document of one pack, in pack order."""
+
+    audiences: frozenset[str]
+    gettext: Callable[[str], str] = lambda s: s
+    figures: int = 0
+    tables: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class Callout(Block):
+    """A titled box: ``/// key-concept | Title``. Subclassed per block name."""
+
+    NAME = "callout"
+    ARGUMENT = None
+    OPTIONS: dict[str, Any] = {}
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        audience, default_title = BLOCKS[self.NAME]
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        attrs = {"class": f"callout callout-{self.NAME}"}
+        if audience != "all":
+            attrs["class"] += " instructor-only"
+            attrs["data-audience"] = audience
+        el = etree.SubElement(parent, "div", attrs)
+        title = etree.SubElement(el, "p", {"class": "callout-title"})
+        title.text = self.argument or state.gettext(default_title)
+        return el
+
+
+class CoursepackBlocks(BlocksExtension):
+    def extendMarkdownBlocks(self, md: markdown.Markdown, block_mgr: Any) -> None:
+        for name in BLOCKS:
+            cls = type(f"Block_{name.replace('-', '_')}", (Callout,), {"NAME": name, "OPTIONS": {}})
+            block_mgr.register(cls, {})
+
+
+def _text(el: etree.Element) -> str:
+    return "".join(el.itertext()).strip()
+
+
+class AudienceFilter(Treeprocessor):
+    """Remove blocks whose audience this edition does not show."""
+
+    def run(self, root: etree.Element) -> None:
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        for parent in list(root.iter()):
+            for child in list(parent):
+                audience = child.get("data-audience")
+                if audience and audience not in state.audiences:
+                    parent.remove(child)
+
+
+class Numbering(Treeprocessor):
+    """Figures from lone images, table captions, heading labels, cross-references."""
+
+    def run(self, root: etree.Element) -> None:
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        _ = state.gettext
+        for parent in list(root.iter()):
+            children = list(parent)
+            for i, child in enumerate(children):
+                if child.tag == "p" and len(child) == 1 and child[0].tag == "img" and not (child.text or "").strip() and not (child[0].tail or "").strip():
+                    img = child[0]
+                    state.figures += 1
+                    child.tag = "figure"
+                    child.set("class", "figure")
+                    fig_id = img.attrib.pop("id", None)
+                    if fig_id:
+                        child.set("id", fig_id)
+                        state.labels[fig_id] = _("Figure %(num)s") % {"num": state.figures}
+                    caption = img.attrib.pop("title", "")
+                    cap = etree.SubElement(child, "figcaption")
+                    label = etree.SubElement(cap, "span", {"class": "caption-label"})
+                    label.text = _("Figure %(num)s") % {"num": state.figures}
+                    label.tail = " " + caption if caption else ""
+                elif child.tag == "table":
+                    nxt = children[i + 1] if i + 1 < len(children) else None
+                    if nxt is not None and nxt.tag == "p" and (nxt.text or "").startswith("Table:"):
+                        state.tables += 1
+                        cap = etree.Element("caption")
+                        label = etree.SubElement(cap, "span", {"class": "caption-label"})
+                        label.text = _("Table %(num)s") % {"num": state.tables}
+                        caption_text = (nxt.text or "")[len("Table:") :].lstrip()
+                        tab_id = nxt.get("id")
+                        m = CAPTION_ID_RE.search(caption_text) if len(nxt) == 0 else None
+                        if m:
+                            tab_id, caption_text = m.group(1), caption_text[: m.start()].rstrip()
+                        label.tail = " " + caption_text
+                        for sub in list(nxt):
+                            cap.append(sub)
+                        if len(cap) > 1:
+                            last = cap[-1]
+                            tail = last.tail or ""
+                            m = CAPTION_ID_RE.search(tail)
+                            if m:
+                                tab_id, last.tail = m.group(1), tail[: m.start()].rstrip()
+                        child.insert(0, cap)
+                        if tab_id:
+                            child.set("id", tab_id)
+                            state.labels[tab_id] = _("Table %(num)s") % {"num": state.tables}
+                        parent.remove(nxt)
+                elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
+                    state.labels[child.get("id", "")] = _text(child)
+        for parent in list(root.iter()):
+            for i, a in enumerate(list(parent)):
+                href = a.get("href", "") if a.tag == "a" else ""
+                if href.startswith("#") and len(href) > 1 and not a.get("class", "").startswith("footnote"):
+                    target = href[1:]
+                    a.set("class", "xref")
+                    if not _text(a) and len(a) == 0:
+                        a.text = XREF.format(target)
+                    ref = etree.Element("span", {"class": "pageref", "data-target": target})
+                    ref.tail, a.tail = a.tail, None
+                    parent.insert(list(parent).index(a) + 1, ref)
+
+
+def _rstrip_nbsp(text: str | None) -> str:
+    text = (text or "").rstrip()
+    while text.endswith(NBSP_PLACEHOLDER):
+        text = text[: -len(NBSP_PLACEHOLDER)].rstrip()
+    return text
+
+
+class PageFootnotes(Treeprocessor):
+    """Move each footnote's text to where it is called, for ``float: footnote``."""
+
+    def run(self, root: etree.Element) -> None:
+        notes: dict[str, etree.Element] = {}
+        for div in list(root.iter("div")):
+            if div.get("class") == "footnote":
+                for li in div.iter("li"):
+                    notes["#" + li.get("id", "")] = li
+                for parent in root.iter():
+                    if div in list(parent):
+                        parent.remove(div)
+                        break
+        if not notes:
+            return
+        for parent in list(root.iter()):
+            for sup in list(parent):
+                if sup.tag != "sup" or len(sup) != 1 or sup[0].get("class") != "footnote-ref":
+                    continue
+                li = notes.get(sup[0].get("href", ""))
+                span = etree.Element("span", {"class": "footnote"})
+                if li is not None:
+                    parts = [c for c in li if c.tag == "p"] or [li]
+                    for n, p in enumerate(parts):
+                        for back in [c for c in p if c.tag == "a" and c.get("class") == "footnote-backref"]:
+                            p.remove(back)
+                        if len(p):
+                            p[-1].tail = _rstrip_nbsp(p[-1].tail)
+                        else:
+                            p.text = _rstrip_nbsp(p.text)
+                        if n:
+                            last = span[-1] if len(span) else None
+                            if last is not None:
+                                last.tail = (last.tail or "") + " "
+                            else:
+                                span.text = (span.text or "") + " "
+                        if len(span):
+                            span[-1].tail = (span[-1].tail or "") + (p.text or "")
+                        else:
+                            span.text = (span.text or "") + (p.text or "")
+                        for c in list(p):
+                            span.append(c)
+                span.tail = sup.tail
+                parent.insert(list(parent).index(sup), span)
+                parent.remove(sup)
+
+
+class CoursepackExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(AudienceFilter(md), "cp-audience", 7)
+        md.treeprocessors.register(Numbering(md), "cp-numbering", 6)
+        md.treeprocessors.register(PageFootnotes(md), "cp-footnotes", 5)
+
+
+class MarkdownRenderer:
+    """Renders Markdown for one pack, keeping numbering state across documents."""
+
+    def __init__(self, state: RenderState):
+        self.state = state
+        self.md = markdown.Markdown(
+            extensions=[
+                "footnotes",
+                "tables",
+                "def_list",
+                "attr_list",
+                "smarty",
+                "sane_lists",
+                CoursepackBlocks(),
+                CoursepackExtension(),
+            ],
+            extension_configs={"footnotes": {"UNIQUE_IDS": True}},
+        )
+        self.md.coursepack_state = state  # type: ignore[attr-defined]
+        self._cleaner = nh3.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRS,
+            generic_attribute_prefixes={"data-"},
+            url_schemes={"http", "https", "mailto"},
+            filter_style_properties={"text-align"},
+            link_rel=None,
+            strip_comments=True,
+        )
+
+    def render(self, text: str) -> str:
+        """Markdown → sanitised HTML (a trusted string from here on)."""
+        self.md.reset()
+        html = self.md.convert(text)
+        return self._cleaner.clean(html)
+
+    def render_inline(self, text: str) -> str:
+        """Render a short Markdown string without a wrapping paragraph."""
+        html = self.render(text)
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
+
+
+def extract_audience(html: str, audience: str) -> list[str]:
+    """The top-level blocks of one audience in rendered HTML (e.g. a unit's teaching notes)."""
+    out: list[str] = []
+    pattern = re.compile(rf'<div class="[^"]*" data-audience="{audience}">')
+    for m in pattern.finditer(html):
+        depth, i = 0, m.start()
+        for tag in re.finditer(r"<(/?)div\b[^>]*>", html[m.start():]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                out.append(html[m.start(): m.start() + tag.end()])
+                break
+        del i
+    # nested instructor blocks would be listed twice: keep outermost only
+    return [b for b in out if not any(b != o and b in o for o in out)]

@@ -1,0 +1,251 @@
+"""The typed content model: what course.yaml, front matter and data files may say.
+
+Each field's description is its documentation and goes into the published JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
+    Field(description="A lower-case id: letters a-z, digits and single hyphens."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+Minutes = Annotated[int, Field(gt=0, le=100_000, description="Whole minutes.")]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, so a typo never disappears silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Outcome(Strict):
+    """A course-level learning outcome."""
+
+    id: Slug
+    text: Text = Field(description="The outcome, starting with a verb.")
+
+
+class CourseMeta(Strict):
+    """course.yaml: the course's metadata and the order of its parts."""
+
+    id: Slug = Field(description="The course id; also the output folder name.")
+    title: Text
+    subtitle: Text | None = None
+    authors: list[Text] = Field(default_factory=list, description="People or bodies, as printed.")
+    institution: Text | None = None
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="Version or edition label, e.g. '1.0'."
+    )
+    date: dt.date = Field(description="Edition date (YYYY-MM-DD); default timestamp of reproducible builds.")
+    licence: Text | None = None
+    language: LangCode = Field(default="en", description="The source language.")
+    languages: list[LangCode] | None = Field(default=None, description="Languages to build (default: the source).")
+    paper: Literal["a4", "letter"] = Field(default="a4", description="Default paper size.")
+    description: Text | None = Field(default=None, description="One sentence: the PDF subject.")
+    keywords: list[Text] = Field(default_factory=list)
+    resource_note: Text | None = Field(default=None, description="A line for the imprint page.")
+    content_warning: Text | None = Field(default=None, description="Markdown, shown on the imprint page.")
+    contact: Text | None = Field(default=None, description="Markdown.")
+    cover_text: Text | None = Field(default=None, description="Markdown, printed on the cover.")
+    outcomes: list[Outcome] = Field(default_factory=list, description="Course learning outcomes.")
+    units: list[Slug] = Field(min_length=1, description="Unit ids in reading order (files units/<id>.md).")
+    exercises: list[Slug] | None = Field(
+        default=None, description="Order of the Exercises part (default: the order units list them)."
+    )
+
+
+class UnitMeta(Strict):
+    """Front matter of a unit (units/<id>.md)."""
+
+    id: Slug
+    title: Text
+    duration: Minutes | None = None
+    learning_outcomes: list[Text] = Field(default_factory=list, description="Each starts with a verb.")
+    readings: list[Slug] = Field(default_factory=list, description="Reading ids for this unit.")
+    exercises: list[Slug] = Field(default_factory=list, description="Exercise ids for this unit.")
+
+
+Timing = Literal["pre-class", "in-class", "post-class"]
+ExerciseKind = Literal[
+    "discussion", "case-study", "debate", "role-play", "research-task", "problem-question", "reflection"
+]
+
+
+class ExerciseMeta(Strict):
+    """Front matter of an exercise (exercises/<id>.md)."""
+
+    id: Slug
+    title: Text
+    timing: Timing
+    kind: ExerciseKind
+    duration: Minutes
+    group_size: Text | None = None
+    outcomes: list[Slug] = Field(default_factory=list, description="Course outcome ids addressed.")
+    materials: list[Text] = Field(default_factory=list)
+
+
+class Reading(Strict):
+    """One entry of a readings/*.yaml list."""
+
+    id: Slug
+    type: Literal["instrument", "book", "chapter", "article", "report", "web"] = "report"
+    authors: list[Text] = Field(min_length=1, description="People as 'Surname, Given names'; or a body.")
+    year: int = Field(ge=1000, le=2100)
+    title: Text
+    container: Text | None = Field(default=None, description="Journal or book title.")
+    volume: Text | int | None = None
+    issue: Text | int | None = None
+    pages: Text | int | None = None
+    publisher: Text | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    level: Literal["core", "advanced"] = "core"
+    annotation: Text | None = Field(default=None, description="One line on why to read it.")
+
+
+BlockKind = Literal["lecture", "exercise", "discussion", "break", "film", "assessment"]
+
+
+class PlanBlock(Strict):
+    """One timed block of a class plan."""
+
+    title: Text
+    minutes: Minutes
+    kind: BlockKind = "lecture"
+    unit: Slug | None = None
+    exercise: Slug | None = None
+    day: Annotated[int, Field(gt=0, le=30)] | None = None
+    notes: Text | None = Field(default=None, description="Markdown.")
+
+
+class Plan(Strict):
+    """A class plan (instructor/plans.yaml is a list of these)."""
+
+    id: Slug
+    title: Text
+    length: Minutes = Field(description="Stated length; the blocks must add up to it.")
+    start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = None
+    description: Text | None = Field(default=None, description="Markdown.")
+    blocks: list[PlanBlock] = Field(min_length=1)
+
+
+class Question(Strict):
+    """An assessment question; the answer appears only in the instructor's guide."""
+
+    text: Text = Field(description="Markdown.")
+    answer: Text | None = Field(default=None, description="Markdown; instructor's guide only.")
+
+
+class Task(Strict):
+    """An assessment task."""
+
+    id: Slug
+    title: Text
+    kind: Literal["essay", "quiz", "short-answer", "presentation", "reflection", "policy-brief"] = "essay"
+    weight: Annotated[int, Field(ge=0, le=100)] | None = Field(default=None, description="Percent.")
+    instructions: Text | None = Field(default=None, description="Markdown, shown in the student pack.")
+    questions: list[Question] = Field(default_factory=list)
+    rubric: Slug | None = None
+
+
+class Criterion(Strict):
+    """A rubric criterion with one descriptor per level."""
+
+    name: Text
+    weight: Annotated[int, Field(ge=0, le=100)] | None = None
+    descriptors: list[Text] = Field(min_length=1)
+
+
+class Rubric(Strict):
+    """A marking rubric: criteria × levels."""
+
+    id: Slug
+    title: Text
+    levels: list[Text] = Field(min_length=2)
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Assessment(Strict):
+    """instructor/assessment.yaml."""
+
+    intro: Text | None = Field(default=None, description="Markdown.")
+    tasks: list[Task] = Field(default_factory=list)
+    rubrics: list[Rubric] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# The loaded course: metadata plus Markdown sources, with where each came from.
+
+
+@dataclass
+class MarkdownSource:
+    """A Markdown body and where its first line sits in its file."""
+
+    path: Path
+    body: str
+    first_line: int = 1
+
+
+@dataclass
+class Unit:
+    meta: UnitMeta
+    source: MarkdownSource
+
+
+@dataclass
+class Exercise:
+    meta: ExerciseMeta
+    source: MarkdownSource
+
+
+@dataclass
+class Course:
+    """Everything one course folder says, loaded and schema-checked."""
+
+    root: Path
+    meta: CourseMeta
+    units: list[Unit]
+    exercises: dict[str, Exercise]
+    readings: dict[str, Reading]
+    introduction: MarkdownSource | None = None
+    guide: MarkdownSource | None = None
+    plans: list[Plan] = field(default_factory=list)
+    assessment: Assessment | None = None
+    # where each id and each front-matter key was defined: id -> (path, line, col)
+    positions: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
+
+    @property
+    def exercise_order(self) -> list[str]:
+        """Exercise ids in pack order."""
+        if self.meta.exercises is not None:
+            return list(self.meta.exercises)
+        order: list[str] = []
+        for unit in self.units:
+            for ex in unit.meta.exercises:
+                if ex not in order and ex in self.exercises:
+                    order.append(ex)
+        order += [ex for ex in sorted(self.exercises) if ex not in order]
+        return order
+
+    @property
+    def languages(self) -> list[str]:
+        return self.meta.languages or [self.meta.language]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "course": CourseMeta,
+    "unit": UnitMeta,
+    "exercise": ExerciseMeta,
+    "reading": Reading,
+    "plan": Plan,
+    "assessment": Assessment,
+}

@@ -1,0 +1,326 @@
+"""Stage 3 — resolve: turn a loaded course into the template context of one edition.
+
+Numbering (units, exercises, figures, tables), labels for cross-references, reading-list
+formatting, plan start times and page references into the student pack are computed here,
+in the builder, not with CSS counters. Instructor-only data never enters a student context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from coursepack.editions import Edition
+from coursepack.i18n import duration, long_date, text_direction, translations
+from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience
+from coursepack.model import Course, Reading
+
+ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
+XREF_LINK_RE = re.compile(r'<a class="xref" href="#([a-z0-9-]+)">(.*?)</a>', re.S)
+
+
+@dataclass
+class Resolved:
+    """The template context and what is needed to finish the HTML after templating."""
+
+    context: dict[str, Any]
+    labels: dict[str, str]
+
+
+def _join(names: list[str], and_word: str) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {and_word} " + names[-1]
+
+
+def _end(text: str) -> str:
+    return text if text.rstrip().endswith((".", "?", "!")) else text + "."
+
+
+def format_reading(r: Reading, and_word: str = "and") -> Markup:
+    """One author–date entry, formatted the same way everywhere."""
+    authors = _join(r.authors, and_word)
+    out = [f"{escape(authors)} ({r.year})."]
+    if r.type in ("article", "chapter") and r.container:
+        out.append(f"{escape(_end(r.title))}")
+        if r.type == "article":
+            cont = f"<em>{escape(r.container)}</em>"
+            if r.volume:
+                cont += f" {escape(str(r.volume))}"
+            if r.issue:
+                cont += f"({escape(str(r.issue))})"
+            if r.pages:
+                cont += f", {escape(str(r.pages))}"
+            out.append(cont + ".")
+        else:
+            cont = f"In <em>{escape(r.container)}</em>"
+            if r.pages:
+                cont += f", pp. {escape(str(r.pages))}"
+            out.append(cont + ".")
+            if r.publisher:
+                out.append(f"{escape(_end(r.publisher))}")
+    else:
+        out.append(f"<em>{escape(_end(r.title))}</em>")
+        if r.publisher and r.publisher != authors:
+            out.append(f"{escape(_end(r.publisher))}")
+    if r.url:
+        out.append(f'<a class="url" href="{escape(r.url)}">{escape(r.url)}</a>')
+    return Markup(" ".join(out))
+
+
+def reading_label(r: Reading) -> str:
+    first = r.authors[0].split(",")[0]
+    more = " et al." if len(r.authors) > 2 else (f" and {r.authors[1].split(',')[0]}" if len(r.authors) == 2 else "")
+    return f"{first}{more} ({r.year})"
+
+
+def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str, int] | None = None) -> Resolved:
+    """Build the context of one (course, language, edition).
+
+    ``student_pages`` maps ids to the pages they have in the student pack actually built;
+    the instructor's guide cites them.
+    """
+    tr = translations(lang)
+    _ = tr.gettext
+    instructor = "instructor" in edition.audiences
+    state = RenderState(edition.audiences, _)
+    md = MarkdownRenderer(state)
+    meta = course.meta
+    labels = state.labels
+
+    def block(text: str | None) -> Markup | None:
+        return Markup(md.render(text)) if text else None
+
+    def inline(text: str | None) -> Markup | None:
+        return Markup(md.render_inline(text)) if text else None
+
+    unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
+    ex_order = course.exercise_order
+    ex_num = {eid: i + 1 for i, eid in enumerate(ex_order)}
+    for uid, n in unit_num.items():
+        labels[uid] = _("Unit %(num)s") % {"num": n}
+    for eid, n in ex_num.items():
+        labels[eid] = _("Exercise %(num)s") % {"num": n}
+    for rid, r in course.readings.items():
+        labels[rid] = reading_label(r)
+    outcome_label = {o.id: _("LO%(num)s") % {"num": i + 1} for i, o in enumerate(meta.outcomes)}
+
+    introduction = block(course.introduction.body) if course.introduction else None
+
+    ex_unit: dict[str, dict[str, Any]] = {}
+    units = []
+    for unit in course.units:
+        html = md.render(unit.source.body)
+        notes = extract_audience(html, "instructor") if instructor else []
+        units.append(
+            {
+                "num": unit_num[unit.meta.id],
+                "id": unit.meta.id,
+                "title": unit.meta.title,
+                "duration": duration(unit.meta.duration, lang) if unit.meta.duration else None,
+                "outcomes": unit.meta.learning_outcomes,
+                "html": Markup(html),
+                "notes": [Markup(n) for n in notes],
+                "readings": [
+                    {"id": rid, "html": format_reading(course.readings[rid], _("and")), "level": course.readings[rid].level}
+                    for rid in unit.meta.readings
+                    if rid in course.readings
+                ],
+                "exercises": [{"id": eid, "num": ex_num[eid], "title": course.exercises[eid].meta.title} for eid in unit.meta.exercises if eid in ex_num],
+            }
+        )
+        for eid in unit.meta.exercises:
+            ex_unit.setdefault(eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": unit.meta.title})
+
+    timing_label = {"pre-class": _("Pre-class"), "in-class": _("In class"), "post-class": _("Post-class")}
+    kind_label = {
+        "discussion": _("Discussion"),
+        "case-study": _("Case study"),
+        "debate": _("Debate"),
+        "role-play": _("Role play"),
+        "research-task": _("Research task"),
+        "problem-question": _("Problem question"),
+        "reflection": _("Reflection"),
+    }
+    exercises = []
+    for eid in ex_order:
+        ex = course.exercises[eid]
+        exercises.append(
+            {
+                "num": ex_num[eid],
+                "id": eid,
+                "title": ex.meta.title,
+                "timing": timing_label[ex.meta.timing],
+                "kind": kind_label[ex.meta.kind],
+                "kind_key": ex.meta.kind,
+                "duration": duration(ex.meta.duration, lang),
+                "group_size": ex.meta.group_size,
+                "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
+                "materials": ex.meta.materials,
+                "unit": ex_unit.get(eid),
+                "html": Markup(md.render(ex.source.body)),
+            }
+        )
+
+    used_by: dict[str, list[int]] = {}
+    for unit in course.units:
+        for rid in unit.meta.readings:
+            used_by.setdefault(rid, []).append(unit_num[unit.meta.id])
+
+    def reading_entry(r: Reading) -> dict[str, Any]:
+        return {
+            "id": r.id,
+            "html": format_reading(r, _("and")),
+            "annotation": r.annotation,
+            "units": used_by.get(r.id, []),
+            "sort": (r.authors[0].lower(), r.year, r.title.lower()),
+        }
+
+    entries = sorted((reading_entry(r) for r in course.readings.values()), key=lambda e: e["sort"])
+    readings = {
+        "core": [e for e in entries if course.readings[e["id"]].level == "core"],
+        "advanced": [e for e in entries if course.readings[e["id"]].level == "advanced"],
+    }
+
+    assessment = None
+    if course.assessment:
+        rubrics = {r.id: r for r in course.assessment.rubrics}
+        kinds = {
+            "essay": _("Essay"),
+            "quiz": _("Quiz"),
+            "short-answer": _("Short answer"),
+            "presentation": _("Presentation"),
+            "reflection": _("Reflection"),
+            "policy-brief": _("Policy brief"),
+        }
+        assessment = {
+            "intro": block(course.assessment.intro),
+            "tasks": [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "kind": kinds[t.kind],
+                    "weight": t.weight,
+                    "instructions": block(t.instructions),
+                    "questions": [
+                        {"text": inline(q.text), "answer": block(q.answer) if instructor else None} for q in t.questions
+                    ],
+                    "rubric": rubrics.get(t.rubric) if (instructor and t.rubric) else None,
+                }
+                for t in course.assessment.tasks
+            ],
+        }
+
+    plans = []
+    guide = None
+    matrix = None
+    if instructor:
+        guide = block(course.guide.body) if course.guide else None
+        for plan in course.plans:
+            days: list[dict[str, Any]] = []
+            start = plan.start or "00:00"
+            base = int(start[:2]) * 60 + int(start[3:])
+            clock = base
+            for block_ in plan.blocks:
+                day = block_.day or (days[-1]["day"] if days else 1)
+                if not days or days[-1]["day"] != day:
+                    days.append({"day": day, "rows": []})
+                    clock = base
+                ref_ids = [i for i in (block_.unit, block_.exercise) if i]
+                elapsed = clock - base
+                days[-1]["rows"].append(
+                    {
+                        "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}" if plan.start else f"{elapsed // 60}:{elapsed % 60:02d}",
+                        "minutes": block_.minutes,
+                        "title": block_.title,
+                        "kind": block_.kind,
+                        "refs": ref_ids,
+                        "notes": inline(block_.notes),
+                    }
+                )
+                clock += block_.minutes
+            plans.append(
+                {
+                    "id": plan.id,
+                    "title": plan.title,
+                    "length": duration(plan.length, lang),
+                    "total": sum(b.minutes for b in plan.blocks),
+                    "clock": bool(plan.start),
+                    "description": block(plan.description),
+                    "days": days,
+                    "multi_day": len(days) > 1,
+                }
+            )
+        if meta.outcomes:
+            matrix = {
+                "outcomes": [{"label": outcome_label[o.id], "text": o.text} for o in meta.outcomes],
+                "rows": [
+                    {"num": e["num"], "id": e["id"], "title": e["title"], "marks": [o.id in course.exercises[e["id"]].meta.outcomes for o in meta.outcomes]}
+                    for e in exercises
+                ],
+            }
+
+    context = {
+        "lang": lang,
+        "dir": text_direction(lang),
+        "edition": {"name": edition.name, "title": _(edition.title)},
+        "course": {
+            "id": meta.id,
+            "title": meta.title,
+            "subtitle": meta.subtitle,
+            "authors": meta.authors,
+            "institution": meta.institution,
+            "version": meta.version,
+            "date": meta.date.isoformat(),
+            "date_text": long_date(meta.date, lang),
+            "licence": meta.licence,
+            "description": meta.description,
+            "keywords": meta.keywords,
+            "resource_note": meta.resource_note,
+            "content_warning": block(meta.content_warning),
+            "contact": block(meta.contact),
+            "cover_text": block(meta.cover_text),
+            "paper": meta.paper,
+            "outcomes": [{"label": outcome_label[o.id], "text": o.text} for o in meta.outcomes],
+        },
+        "introduction": introduction,
+        "units": units,
+        "exercises": exercises,
+        "readings": readings,
+        "assessment": assessment,
+        "plans": plans,
+        "guide": guide,
+        "matrix": matrix,
+        "labels": labels,
+        "student_page": lambda ident: (student_pages or {}).get(ident),
+    }
+    return Resolved(context, labels)
+
+
+def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
+    """Fill cross-reference labels and page references into the templated HTML.
+
+    A target inside this document gets a CSS ``target-counter`` page number; a target only in
+    the student pack (cited from the instructor's guide) gets the page it has in the PDF built.
+    """
+    _ = translations(lang).gettext
+    own_ids = set(ID_ATTR_RE.findall(html))
+    p_label = _("p.")
+
+    def pageref(m: re.Match[str]) -> str:
+        target = m.group(1)
+        if target in own_ids:
+            return f'<a class="pageref" href="#{target}" data-label="{escape(p_label)}"></a>'
+        if student_pages and target in student_pages:
+            text = _("Student pack, p. %(page)s") % {"page": student_pages[target]}
+            return f'<span class="pageref external"> ({escape(text)})</span>'
+        return ""
+
+    html = PAGEREF_RE.sub(pageref, html)
+    # a link whose target is not in this document (the student pack's units) becomes text
+    html = XREF_LINK_RE.sub(lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html)
+    html = XREF_RE.sub(lambda m: str(escape(resolved.labels.get(m.group(1), m.group(1)))), html)
+    return html

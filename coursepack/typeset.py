@@ -1,0 +1,133 @@
+"""Stage 5 — typeset: HTML to PDF bytes with WeasyPrint, behind one small interface.
+
+Resources load only from the course folder, the theme and the bundled fonts (no network,
+no ``file://`` elsewhere, no ``..`` escapes). WeasyPrint's warnings are collected so that
+``--strict`` can fail on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+MAX_ASSET_BYTES = 20 * 1024 * 1024
+
+# Messages WeasyPrint logs that are not problems of the content (the equivalent of Sphinx's
+# suppress_warnings): fontTools is used when the system lacks libharfbuzz-subset.
+TOLERATED = ("Using fontTools instead of HarfBuzz",)
+
+
+@dataclass
+class TypesetResult:
+    """A typeset document: its bytes, page count, the page of each anchor, what was logged."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def font_families() -> list[tuple[str, Path]]:
+    """The bundled OFL fonts (installed as Python packages): (family, folder)."""
+    import fontpkg_noto_sans
+    import fontpkg_noto_serif
+
+    return [
+        ("Noto Serif", fontpkg_noto_serif.ROOT / "files"),
+        ("Noto Sans", fontpkg_noto_sans.ROOT / "files"),
+    ]
+
+
+def font_css() -> str:
+    """@font-face rules for the bundled variable fonts: each weight the theme uses, roman and italic."""
+    rules = []
+    for family, folder in font_families():
+        for path in sorted(folder.glob("*.ttf")):
+            style = "italic" if "Italic" in path.name else "normal"
+            for weight in (300, 400, 500, 600, 700, 800):
+                rules.append(
+                    f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                    f"font-weight: {weight}; font-style: {style}; }}"
+                )
+    return "\n".join(rules)
+
+
+def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
+    """A URL fetcher jailed to ``roots``: data: URLs and files inside them, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    resolved_roots = [r.resolve() for r in roots]
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                if len(url) > 2 * MAX_ASSET_BYTES:
+                    raise ValueError("data: URL too large")
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise PermissionError(f"blocked: {url} (only files inside the course folder load)")
+            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+            if not any(path.is_relative_to(root) for root in resolved_roots):
+                raise PermissionError(f"blocked: {path} is outside the course folder")
+            if not path.is_file() or path.stat().st_size > MAX_ASSET_BYTES:
+                raise FileNotFoundError(f"not found or too large: {path}")
+            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": ctype})
+
+    return AssetFetcher(timeout=5, allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("weasyprint.progress"):
+            return
+        message = record.getMessage()
+        if not any(t in message for t in TOLERATED):
+            self.messages.append(message)
+
+
+def epoch_to_iso(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], epoch: int) -> TypesetResult:
+    """Lay out ``html`` and write PDF bytes; never touches the output folder."""
+    # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    start = time.perf_counter()
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        fetcher = make_fetcher([*roots, *(folder for _, folder in font_families())])
+        fonts = FontConfiguration()
+        css = [CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)]
+        css += [CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher) for p in stylesheets]
+        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=css, font_config=fonts
+        )
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+        pdf = document.write_pdf()
+    finally:
+        logger.removeHandler(handler)
+    assert pdf is not None
+    return TypesetResult(pdf, len(document.pages), anchors, handler.messages, time.perf_counter() - start)
