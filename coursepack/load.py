@@ -26,6 +26,8 @@ from coursepack.model import (
 from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
+# ids of entries that failed their schema check: references to them are not reported again
+BROKEN_IDS: set[str] = set()
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -111,6 +113,8 @@ def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[
         return None
     meta = validate_model(model, doc, path, diags)
     if meta is None:
+        if isinstance(doc.data.get("id"), str):
+            BROKEN_IDS.add(doc.data["id"])
         return None
     return meta, MarkdownSource(path, body, first), doc
 
@@ -131,6 +135,8 @@ def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, 
         obj = validate_model(model, doc, path, diags, prefix=(i,))
         if obj is not None:
             out.append((obj, doc, i))
+        elif isinstance(item.get("id"), str):
+            BROKEN_IDS.add(item["id"])
     return out
 
 
@@ -143,6 +149,7 @@ def _markdown(path: Path, diags: Diagnostics) -> MarkdownSource | None:
 
 def load_course(root: Path, diags: Diagnostics) -> Course | None:
     """Load one course folder. Returns None when course.yaml itself is unusable."""
+    BROKEN_IDS.clear()
     course_file = root / "course.yaml"
     if not course_file.is_file():
         diags.error(root, 0, 0, "not a course folder: it has no course.yaml")
@@ -155,7 +162,11 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         return None
     meta = validate_model(CourseMeta, doc, course_file, diags)
     if meta is None:
-        return None
+        # still read every other file, so that all problems are reported at once
+        meta = CourseMeta.model_construct(units=[], outcomes=[], exercises=None)
+        broken = True
+    else:
+        broken = False
     positions: dict[str, tuple[Path, int, int]] = {}
 
     def define(key: str, path: Path, line: int, col: int) -> None:
@@ -187,7 +198,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     for i, uid in enumerate(meta.units):
         if uid in units_by_id:
             units.append(units_by_id[uid])
-        else:
+        elif uid not in BROKEN_IDS:
             diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: add units/{uid}.md with 'id: {uid}' in its front matter")
     for uid, unit in units_by_id.items():
         if uid not in meta.units:
@@ -240,6 +251,8 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
                         for j, crit in enumerate(rubric.criteria):
                             positions[f"rubric:{rubric.id}.{j}"] = (assess_file, *adoc.locate(("rubrics", i, "criteria", j, "descriptors")))
 
+    if broken:
+        return None
     return Course(
         root=root,
         meta=meta,
@@ -251,4 +264,5 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         plans=plans,
         assessment=assessment,
         positions=positions,
+        broken_ids=set(BROKEN_IDS),
     )

@@ -222,6 +222,8 @@ class Course:
     assessment: Assessment | None = None
     # where each id and each front-matter key was defined: id -> (path, line, col)
     positions: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
+    # ids of entries that failed their own schema check (already reported)
+    broken_ids: set[str] = field(default_factory=set)
 
     @property
     def exercise_order(self) -> list[str]:

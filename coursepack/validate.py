@@ -131,10 +131,10 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
 
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
-            if rid not in course.readings:
+            if rid not in course.readings and rid not in course.broken_ids:
                 diags.error(*at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: define it in readings/*.yaml")
         for i, eid in enumerate(unit.meta.exercises):
-            if eid not in course.exercises:
+            if eid not in course.exercises and eid not in course.broken_ids:
                 diags.error(*at(f"{unit.meta.id}.exercises:{i}"), f"exercise '{eid}' not found: add exercises/{eid}.md")
     for i, eid in enumerate(course.meta.exercises or []):
         if eid not in course.exercises:
@@ -149,9 +149,9 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
         if total != plan.length:
             diags.error(*at(f"plan:{plan.id}"), f"plan '{plan.id}': blocks add up to {total} minutes but 'length' says {plan.length}")
         for j, block in enumerate(plan.blocks):
-            if block.unit and block.unit not in {u.meta.id for u in course.units}:
+            if block.unit and block.unit not in {u.meta.id for u in course.units} | course.broken_ids:
                 diags.error(*at(f"plan:{plan.id}.{j}.unit"), f"unit '{block.unit}' not found in course.yaml 'units'")
-            if block.exercise and block.exercise not in course.exercises:
+            if block.exercise and block.exercise not in course.exercises and block.exercise not in course.broken_ids:
                 diags.error(*at(f"plan:{plan.id}.{j}.exercise"), f"exercise '{block.exercise}' not found: add exercises/{block.exercise}.md")
 
     if course.assessment:
@@ -176,6 +176,8 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
 
     for link in links:
         target = ids.get(link.target)
+        if target is None and link.target in course.broken_ids:
+            continue
         if target is None:
             diags.error(link.path, link.line, link.col, f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id")
         elif link.student_visible and target.instructor_only:
