@@ -12,7 +12,8 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -107,7 +108,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
     pool: ProcessPoolExecutor | None = None
     try:
         for level in ([t for t in targets if not t.edition.needs], [t for t in targets if t.edition.needs]):
-            pending: list[tuple[Target, str, Future[TypesetResult] | None, TypesetResult | None]] = []
+            pending: list[tuple[Target, str, Callable[[], TypesetResult]]] = []
             for t in level:
                 cid = t.course.meta.id
                 student_pages = None
@@ -134,17 +135,16 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 if opts.jobs > 1 and len(level) > 1:
                     if pool is None:
                         pool = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
-                    pending.append((t, key, pool.submit(_typeset_job, *args), None))
+                    pending.append((t, key, pool.submit(_typeset_job, *args).result))
                 else:
-                    pending.append((t, key, None, _typeset_job(*args)))
-            for t, key, future, result in pending:
+                    pending.append((t, key, partial(_typeset_job, *args)))
+            for t, key, run in pending:
                 try:
-                    result = result if future is None else future.result()
+                    result = run()
                 except Exception as exc:  # a crash inside the engine: report, keep the old PDF
                     failed.add((t.course.meta.id, t.lang, t.edition.name))
                     report.failures.append(f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept")
                     continue
-                assert result is not None
                 warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in result.warnings]
                 report.warnings.extend(warnings)
                 if opts.strict and warnings:

@@ -5,6 +5,7 @@ Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagn
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,10 +96,26 @@ def _load_yaml(path: Path, diags: Diagnostics) -> YamlDoc | None:
         return None
 
 
+def _remember_broken(path: Path, text: str) -> None:
+    """A file that failed its checks still 'defines' its ids, so references to them are not reported too."""
+    BROKEN_IDS.add(path.stem)
+    BROKEN_IDS.update(re.findall(r"\{:?[^}\n]*?#([a-z0-9-]+)", text))
+    m = re.search(r"^id:\s*([a-z0-9-]+)\s*$", text, re.M)
+    if m:
+        BROKEN_IDS.add(m.group(1))
+
+
 def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
     text = _read_text(path, diags)
     if text is None:
         return None
+    loaded = _parse_front_matter(path, text, model, diags)
+    if loaded is None:
+        _remember_broken(path, text)
+    return loaded
+
+
+def _parse_front_matter(path: Path, text: str, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
     try:
         front, body, first = split_front_matter(text)
         if front is None:
@@ -113,8 +130,6 @@ def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[
         return None
     meta = validate_model(model, doc, path, diags)
     if meta is None:
-        if isinstance(doc.data.get("id"), str):
-            BROKEN_IDS.add(doc.data["id"])
         return None
     return meta, MarkdownSource(path, body, first), doc
 

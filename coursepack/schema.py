@@ -32,7 +32,7 @@ def schema(name: str) -> dict[str, Any]:
     if name in ("reading", "plan"):  # these files are lists of entries
         defs = data.pop("$defs", {})
         data = {"type": "array", "items": data, **({"$defs": defs} if defs else {})}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": TITLES[name], **data}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **data, "title": TITLES[name]}
 
 
 def dumps(name: str) -> str:

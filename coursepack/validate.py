@@ -16,7 +16,7 @@ from coursepack.model import Course, MarkdownSource
 BLOCK_RE = re.compile(r"^\s*(/{3,})\s*(?:([A-Za-z][\w-]*)\s*(?:\|.*)?)?$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 ID_RE = re.compile(r"\{:?[^}\n]*?#([A-Za-z0-9_:.-]+)[^}\n]*\}")
-LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)?)>?(?:\s+\"[^\"]*\")?\s*\)")
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"([^\"]*)\")?\s*\)")
 HTML_RE = re.compile(r"<(?!https?://|mailto:)(/?[A-Za-z][A-Za-z0-9-]*|!--)")
 CODE_SPAN_RE = re.compile(r"`+[^`]*`+")

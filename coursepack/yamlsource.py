@@ -116,6 +116,8 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         problem = exc.problem or exc.context or "invalid YAML"
         line = (mark.line + 1 if mark else 1) + line_offset
         col = mark.column + 1 if mark else 1
+        if exc.context and exc.context_mark and exc.problem and exc.context_mark.line != getattr(mark, "line", None):
+            problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
         raise YamlError(line, col, f"YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise YamlError(line_offset + 1, 1, f"YAML: {exc}") from None

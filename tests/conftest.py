@@ -1,0 +1,46 @@
+"""Shared fixtures: each course is built once per test run, then many tests read the PDFs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coursepack.build import Options, build
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE = ROOT / "content" / "cybercrime-tip-som"
+EPOCH = 1_700_000_000
+
+
+@pytest.fixture(scope="session")
+def minimal_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal fixture built once (both editions), strict, with a fixed epoch."""
+    out = tmp_path_factory.mktemp("minimal-out")
+    report = build([FIXTURES / "minimal"], Options(out, jobs=2, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    return out / "minimal" / "en"
+
+
+@pytest.fixture(scope="session")
+def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full sample course, built once per run, strict."""
+    out = tmp_path_factory.mktemp("sample-out")
+    report = build([SAMPLE], Options(out, jobs=2, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    assert not report.warnings, report.warnings
+    return out / "cybercrime-tip-som" / "en"
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Copy a fixture course into tmp_path so a test can break it."""
+
+    def make(name: str = "minimal") -> Path:
+        dest = tmp_path / name
+        shutil.copytree(FIXTURES / name, dest)
+        return dest
+
+    return make

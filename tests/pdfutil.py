@@ -1,0 +1,75 @@
+"""Reading built PDFs the way a user would check them (pypdfium2 for text, pypdf for structure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+
+
+def page_texts(path: Path) -> list[str]:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [page.get_textpage().get_text_range() for page in pdf]
+    finally:
+        pdf.close()
+
+
+def squash(text: str) -> str:
+    """Text with line breaks and hyphenation at line ends undone, spaces collapsed."""
+    text = text.replace("\x02\r\n", "").replace("\u00ad\r\n", "").replace("\xad", "")
+    return " ".join(text.split())
+
+
+def letters(text: str) -> str:
+    """Only letters and digits: for 'is this string anywhere at all' checks."""
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def all_text(path: Path) -> str:
+    return squash(" ".join(page_texts(path)))
+
+
+def metadata(path: Path) -> dict[str, str]:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return pdf.get_metadata_dict()
+    finally:
+        pdf.close()
+
+
+@dataclass
+class Bookmark:
+    level: int
+    title: str
+    page: int  # 1-based
+
+
+def bookmarks(path: Path) -> list[Bookmark]:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        out = []
+        for item in pdf.get_toc():
+            dest = item.get_dest()
+            out.append(Bookmark(item.level, item.get_title(), dest.get_index() + 1 if dest else 0))
+        return out
+    finally:
+        pdf.close()
+
+
+def destinations(path: Path) -> dict[str, int]:
+    """Named destinations (element ids) and their 1-based pages."""
+    reader = pypdf.PdfReader(str(path))
+    return {name: reader.get_destination_page_number(dest) + 1 for name, dest in reader.named_destinations.items()}
+
+
+def catalog_lang(path: Path) -> str:
+    return str(pypdf.PdfReader(str(path)).trailer["/Root"].get("/Lang"))
+
+
+def media_box(path: Path) -> tuple[float, float]:
+    box = pypdf.PdfReader(str(path)).pages[0].mediabox
+    return float(box.width), float(box.height)

@@ -1,0 +1,119 @@
+"""Building: the manifest, reproducible bytes, incremental builds, and never losing a PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from coursepack import build as build_module
+from coursepack.build import Options, build
+from coursepack.errors import ContentError
+from coursepack.write import atomic_write
+from conftest import EPOCH, FIXTURES
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_manifest_lists_every_artefact(minimal_out: Path) -> None:
+    output = minimal_out.parent.parent
+    manifest = json.loads((output / "manifest.json").read_text())
+    by_path = {a["path"]: a for a in manifest["artefacts"]}
+    assert set(by_path) == {"minimal/en/student.pdf", "minimal/en/instructor.pdf"}
+    for rel, entry in by_path.items():
+        pdf = output / rel
+        assert entry["course"] == "minimal" and entry["language"] == "en"
+        assert entry["edition"] == rel.rsplit("/", 1)[1].removesuffix(".pdf")
+        assert entry["bytes"] == pdf.stat().st_size
+        assert entry["sha256"] == _sha(pdf)
+        assert entry["pages"] > 3
+
+
+def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> None:
+    report = build([FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=1, use_cache=False, epoch=EPOCH))
+    assert not report.failures
+    assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
+
+
+def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object) -> None:
+        raise AssertionError("typeset called for an unchanged target")
+
+    monkeypatch.setattr(build_module, "_typeset_job", boom)
+    report = build([FIXTURES / "minimal"], Options(minimal_out.parent.parent, jobs=2, strict=True, epoch=EPOCH))
+    assert [b.cached for b in report.built] == [True, True]
+
+
+def test_broken_content_writes_nothing(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    out = tmp_path / "out"
+    build([course], Options(out, editions=["student"], epoch=EPOCH))
+    pdf = out / "minimal/en/student.pdf"
+    before = _sha(pdf)
+    unit = course / "units" / "first-unit.md"
+    unit.write_text(unit.read_text().replace("title: The first unit", "title: [unclosed"))
+    with pytest.raises(ContentError) as exc:
+        build([course], Options(out, editions=["student"], epoch=EPOCH, use_cache=False))
+    assert str(exc.value).endswith(
+        "units/first-unit.md:4:9: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 3)"
+    )
+    assert _sha(pdf) == before
+    assert not list(pdf.parent.glob(".*.part"))
+
+
+def test_strict_warning_keeps_previous_pdf(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    out = tmp_path / "out"
+    build([course], Options(out, editions=["student"], epoch=EPOCH))
+    pdf = out / "minimal/en/student.pdf"
+    before = _sha(pdf)
+    (course / "templates").mkdir()
+    (course / "templates" / "extra.css").write_text("p { colour: red; }\n")
+    report = build([course], Options(out, editions=["student"], epoch=EPOCH, strict=True))
+    assert report.failures == ["minimal/en/student: 1 warning(s) under --strict; the previous PDF was kept"]
+    assert any("colour" in w for w in report.warnings)
+    assert _sha(pdf) == before
+
+
+def test_engine_crash_keeps_previous_pdf(course_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    out = tmp_path / "out"
+    build([course], Options(out, editions=["student"], epoch=EPOCH))
+    pdf = out / "minimal/en/student.pdf"
+    before = _sha(pdf)
+
+    def crash(*args: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(build_module, "_typeset_job", crash)
+    report = build([course], Options(out, editions=["student"], epoch=EPOCH, use_cache=False))
+    assert report.failures[0].startswith("minimal/en/student: typesetting failed (RecursionError")
+    assert _sha(pdf) == before
+
+
+def test_interrupted_write_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "pack.pdf"
+    target.write_bytes(b"old complete pdf")
+
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new pdf " * 1000)
+    assert target.read_bytes() == b"old complete pdf"
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.pdf"]
+
+
+def test_instructor_edition_brings_the_student_pack_it_cites(tmp_path: Path) -> None:
+    from coursepack.build import load_and_check
+    from coursepack.matrix import plan_targets
+
+    courses, _ = load_and_check([FIXTURES / "minimal"])
+    targets = plan_targets(courses, tmp_path, None, ["instructor"])
+    assert [t.key for t in targets] == ["minimal/en/student", "minimal/en/instructor"]

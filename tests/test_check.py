@@ -1,0 +1,114 @@
+"""Broken content: every problem reported at once, as path:line:col: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursepack.cli import main
+from conftest import FIXTURES, ROOT
+
+BROKEN_EXPECTED = """\
+tests/fixtures/broken/course.yaml:8:25: unit 'unit-missing' not found: add units/unit-missing.md with 'id: unit-missing' in its front matter
+tests/fixtures/broken/exercises/ex-a.md:7:17: outcome 'lo9' not found: define it under 'outcomes' in course.yaml
+tests/fixtures/broken/exercises/ex-a.md:12:1: block '/// model-answer' is never closed: add a line '///' after its content
+tests/fixtures/broken/instructor/plans.yaml:3:11: plan 'plan-a': blocks add up to 50 minutes but 'length' says 60
+tests/fixtures/broken/instructor/plans.yaml:10:17: exercise 'ex-zzz' not found: add exercises/ex-zzz.md
+tests/fixtures/broken/readings/list.yaml:5:3: YAML: duplicate key 'title': keep only one
+tests/fixtures/broken/units/unit-a.md:5:12: reading 'no-such-reading' not found: define it in readings/*.yaml
+tests/fixtures/broken/units/unit-a.md:9:5: cross-reference to '#nowhere': no unit, exercise, reading, figure, table or heading has that id
+tests/fixtures/broken/units/unit-a.md:9:22: student-visible link to instructor-only '#secret-answer' (ex-a.md:13): move the link into an instructor block or link to something students can see
+tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no alt text: describe it inside ![...]
+tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' not found (paths are relative to the course folder, e.g. figures/name.svg)
+tests/fixtures/broken/units/unit-a.md:13:1: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
+tests/fixtures/broken/units/unit-a.md:13:17: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
+tests/fixtures/broken/units/unit-a.md:15:1: unknown block '/// sidebar': use one of case, content-warning, debrief, guidelines, instructor, key-concept, legal-text, model-answer, note
+tests/fixtures/broken/units/unit-b.md:4:11: 'duration': Input should be greater than 0
+15 problem(s) (15 error(s)); nothing was written.
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_broken_fixture_reports_every_problem_exactly() -> None:
+    result = CliRunner().invoke(main, ["check", "tests/fixtures/broken"])
+    assert result.exit_code == 1
+    assert result.output == BROKEN_EXPECTED
+    assert "Traceback" not in result.output
+
+
+def test_build_runs_the_same_checks_and_writes_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "tests/fixtures/broken", "--output", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.endswith(BROKEN_EXPECTED)
+    assert not any(tmp_path.iterdir())
+
+
+def _check(course: Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["check", str(course)])
+    lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()]
+    return result.exit_code, lines[:-1]
+
+
+CASES = [
+    ("course.yaml", "units: [first-unit, second-unit]", "units: [first-unit, second-unit]\ncolour: blue",
+     "course.yaml:20:1: unknown key 'colour': remove it or check its spelling"),
+    ("course.yaml", "version: \"0.1\"", "version: [0.1",
+     "course.yaml:7:5: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 6)"),
+    ("course.yaml", "id: minimal", "id: Minimal Course",
+     "course.yaml:1:5: 'id': must be a lower-case id (a-z, 0-9 and hyphens)"),
+    ("course.yaml", "keywords: [testing, fixture]", "base: &b [testing]\nkeywords: *b",
+     "course.yaml:12:11: YAML: YAML aliases (*name) are not allowed; write the value out"),
+    ("exercises/ex-beta.md", "id: ex-beta", "id: first-unit",
+     "exercises/ex-beta.md:2:5: duplicate id 'first-unit' (first defined at first-unit.md:2): ids must be unique in a course\n"
+     "units/second-unit.md:8:13: exercise 'ex-beta' not found: add exercises/ex-beta.md"),
+    ("units/second-unit.md", "see also [](#why-small).", "see also [](#guide-using).",
+     "units/second-unit.md:15:51: student-visible link to instructor-only '#guide-using' (guide.md:1): move the link into an instructor block or link to something students can see"),
+    ("units/second-unit.md", "(figures/boxes.svg", "(../../../../etc/passwd.svg",
+     "units/second-unit.md:13:1: image '../../../../etc/passwd.svg' is outside the course folder: put it in figures/"),
+    ("units/second-unit.md", "As [the first unit](#first-unit)", "As [the first unit](javascript:alert(1))",
+     "units/second-unit.md:15:4: link 'javascript:alert(1)': only http, https and mailto links are allowed"),
+    ("units/first-unit.md", "duration: 45", "duration: 45\nauthor: me",
+     "units/first-unit.md:5:1: unknown key 'author': remove it or check its spelling"),
+    ("units/first-unit.md", "title: The first unit\n", "",
+     "units/first-unit.md:2:1: missing required key 'title'"),
+    ("instructor/plans.yaml", "minutes: 15", "minutes: 5",
+     "instructor/plans.yaml:3:11: plan 'plan-60': blocks add up to 50 minutes but 'length' says 60"),
+    ("instructor/assessment.yaml", "descriptors: [All correct, Some wrong]", "descriptors: [All correct]",
+     "instructor/assessment.yaml:20:22: criterion 'Accuracy' has 1 descriptors but the rubric has 2 levels"),
+    ("exercises/ex-alpha.md", "kind: discussion", "kind: lecture",
+     "exercises/ex-alpha.md:5:7: 'kind': Input should be 'discussion', 'case-study', 'debate', 'role-play', 'research-task', 'problem-question' or 'reflection'"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), CASES, ids=[c[3].split(":", 1)[0] + ":" + c[3].split(": ", 1)[1][:30] for c in CASES])
+def test_each_mistake_has_one_clear_message(course_copy, file: str, old: str, new: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    path = course / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    code, lines = _check(course)
+    assert code == 1
+    assert lines == expected.split("\n")
+
+
+def test_minimal_fixture_is_clean() -> None:
+    result = CliRunner().invoke(main, ["check", "--strict", str(FIXTURES / "minimal")])
+    assert result.exit_code == 0, result.output
+    assert result.output == "1 course(s) checked: no errors.\n"
+
+
+def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    (course / "units" / "extra.md").write_text("---\nid: extra-unit\ntitle: Not listed\n---\n\nText.\n")
+    lenient = CliRunner().invoke(main, ["check", str(course)])
+    assert lenient.exit_code == 0
+    assert "warning: unit 'extra-unit' is not listed in course.yaml 'units' and is left out of the pack" in lenient.output
+    strict = CliRunner().invoke(main, ["check", "--strict", str(course)])
+    assert strict.exit_code == 1

@@ -1,0 +1,78 @@
+"""The command line as a user meets it: help with examples, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursepack.cli import main
+from conftest import FIXTURES, ROOT
+
+
+@pytest.mark.parametrize("command", ["build", "check", "schema"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert "coursepack " + command in result.output
+
+
+def test_top_level_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "check", "schema"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["build", "--jobs", "0"], ["build", "no/such/course"], ["build", "--edition", "teacher"], ["frobnicate"]],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert CliRunner().invoke(main, args).exit_code == 2
+
+
+def test_bad_source_date_epoch_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "minimal"), "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "SOURCE_DATE_EPOCH='yesterday' must be a non-negative whole number of seconds" in result.output
+
+
+def test_no_course_found_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2
+    assert "no course given and no content/*/course.yaml here: name a course folder" in result.output
+
+
+def test_real_entry_point_prints_no_traceback_and_debug_does() -> None:
+    cmd = [sys.executable, "-m", "coursepack", "check", "tests/fixtures/broken"]
+    plain = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert plain.returncode == 1
+    assert "Traceback" not in plain.stderr + plain.stdout
+    assert plain.stderr.splitlines()[0].startswith("tests/fixtures/broken/course.yaml:8:25: ")
+    debug = subprocess.run([*cmd, "--debug"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+
+
+def test_build_py_is_the_build_command(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "build.py", "tests/fixtures/broken", "--output", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1
+    assert "15 problem(s) (15 error(s)); nothing was written." in result.stderr
+
+
+def test_build_reports_each_target_and_a_summary(minimal_out: Path) -> None:
+    output = minimal_out.parent.parent
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "minimal"), "-o", str(output), "--strict"], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.exit_code == 0, result.output
+    assert "minimal/en/student.pdf" in result.output and "unchanged" in result.output
+    assert "Built 0 PDF(s), 2 unchanged" in result.output
