@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test check lint format schema clean help
+.PHONY: all build test check lint format docs clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -34,8 +34,9 @@ format: $(STAMP)  ## Apply ruff formatting
 	$(VENV)/bin/ruff format coursepack tests build.py
 	$(VENV)/bin/ruff check --fix coursepack tests build.py
 
-schema: $(STAMP)  ## Regenerate docs/schema/*.json
+docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(VENV)/bin/coursepack schema --output docs/schema
+	$(PY) -m coursepack.clidoc > docs/cli.md
 
 clean:  ## Remove output/ and the virtual environment
 	rm -rf output $(VENV)

@@ -76,3 +76,9 @@ def test_build_reports_each_target_and_a_summary(minimal_out: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "minimal/en/student.pdf" in result.output and "unchanged" in result.output
     assert "Built 0 PDF(s), 2 unchanged" in result.output
+
+
+def test_cli_reference_in_docs_is_current() -> None:
+    from coursepack.clidoc import render
+
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), "run `python -m coursepack.clidoc > docs/cli.md`"

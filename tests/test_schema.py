@@ -17,7 +17,7 @@ from conftest import ROOT, SAMPLE
 @pytest.mark.parametrize("name", sorted(schema.FILES))
 def test_docs_schemas_are_up_to_date(name: str) -> None:
     committed = (ROOT / "docs" / "schema" / schema.FILES[name]).read_text()
-    assert committed == schema.dumps(name), "run `make schema` and commit docs/schema"
+    assert committed == schema.dumps(name), "run `make docs` and commit docs/schema"
 
 
 def test_schema_command_prints_course_schema() -> None:
