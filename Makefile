@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 build: $(STAMP)  ## Build every pack (incremental; FORCE=1 rebuilds all)
 	$(PY) build.py $(if $(FORCE),--no-cache)
 
-test: $(STAMP)  ## Run the whole test suite
+test: lint  ## Run the whole test suite (lint first)
 	$(PY) -m pytest -q
 
 check: $(STAMP)  ## Validate every course without rendering (strict)

@@ -13,8 +13,8 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def load_and_check(course_dirs: list[Path], strict: bool = False) -> tuple[list[
 def course_epoch(course: Course, epoch: int | None) -> int:
     if epoch is not None:
         return epoch
-    return int(dt.datetime.combine(course.meta.date, dt.time(), dt.timezone.utc).timestamp())
+    return int(dt.datetime.combine(course.meta.date, dt.time(), dt.UTC).timestamp())
 
 
 def _stylesheets(course: Course) -> list[Path]:
@@ -121,7 +121,14 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 extra = {"paper_size": PAPER_SIZES[t.paper], "created": epoch_to_iso(epoch)}
                 html = render_html(t.course, t.lang, t.edition, student_pages, extra)
                 sheets = _stylesheets(t.course)
-                key = cache.cache_key(html, theme_digest, course_digest[cid], str(epoch), str(opts.strict), *(s.read_text(encoding="utf-8") for s in sheets))
+                key = cache.cache_key(
+                    html,
+                    theme_digest,
+                    course_digest[cid],
+                    str(epoch),
+                    str(opts.strict),
+                    *(s.read_text(encoding="utf-8") for s in sheets),
+                )
                 record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
                 if record:
                     anchors[(cid, t.lang, t.edition.name)] = record.anchors
@@ -143,13 +150,17 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                     result = run()
                 except Exception as exc:  # a crash inside the engine: report, keep the old PDF
                     failed.add((t.course.meta.id, t.lang, t.edition.name))
-                    report.failures.append(f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept")
+                    report.failures.append(
+                        f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept"
+                    )
                     continue
                 warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in result.warnings]
                 report.warnings.extend(warnings)
                 if opts.strict and warnings:
                     failed.add((t.course.meta.id, t.lang, t.edition.name))
-                    report.failures.append(f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept")
+                    report.failures.append(
+                        f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept"
+                    )
                     continue
                 atomic_write(t.output, result.pdf)
                 digest = sha256(result.pdf)

@@ -52,7 +52,10 @@ def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
         if debug:
             traceback.print_exc()
         errors = [d for d in exc.diagnostics if d.severity == "error"]
-        _fail([str(d) for d in exc.diagnostics] + [f"{len(exc.diagnostics)} problem(s) ({len(errors)} error(s)); nothing was written."])
+        _fail(
+            [str(d) for d in exc.diagnostics]
+            + [f"{len(exc.diagnostics)} problem(s) ({len(errors)} error(s)); nothing was written."]
+        )
     except BuildError as exc:
         if debug:
             traceback.print_exc()
@@ -82,14 +85,42 @@ debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for err
 
 @main.command()
 @course_args
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the PDFs and manifest.json.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the PDFs and manifest.json.",
+)
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable).")
-@click.option("--edition", "editions", multiple=True, type=click.Choice(sorted(EDITIONS)), help="Build only this edition (repeatable). The instructor's guide also builds the student pack it cites.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel typesetting processes [default: number of cores].")
+@click.option(
+    "--edition",
+    "editions",
+    multiple=True,
+    type=click.Choice(sorted(EDITIONS)),
+    help="Build only this edition (repeatable). The instructor's guide also builds the student pack it cites.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel typesetting processes [default: number of cores].",
+)
 @click.option("--no-cache", is_flag=True, help="Typeset everything, even targets whose inputs are unchanged.")
 @strict_opt
 @debug_opt
-def build(course_dirs: tuple[Path, ...], output: Path, langs: tuple[str, ...], editions: tuple[str, ...], jobs: int | None, no_cache: bool, strict: bool, debug: bool) -> None:
+def build(
+    course_dirs: tuple[Path, ...],
+    output: Path,
+    langs: tuple[str, ...],
+    editions: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    strict: bool,
+    debug: bool,
+) -> None:
     """Validate, then build PDFs: output/<course>/<lang>/<edition>.pdf.
 
     With no COURSE_DIR, builds every course under content/. Set SOURCE_DATE_EPOCH for a
@@ -99,10 +130,13 @@ def build(course_dirs: tuple[Path, ...], output: Path, langs: tuple[str, ...], e
     Example:
       coursepack build content/cybercrime-tip-som --edition student --jobs 2
     """
-    from coursepack.build import Built, Options, build as run_build, default_jobs
+    from coursepack.build import Built, Options, default_jobs
+    from coursepack.build import build as run_build
 
     dirs = _course_dirs(course_dirs)
-    opts = Options(output, list(langs) or None, list(editions) or None, jobs or default_jobs(), strict, not no_cache, _epoch())
+    opts = Options(
+        output, list(langs) or None, list(editions) or None, jobs or default_jobs(), strict, not no_cache, _epoch()
+    )
 
     def progress(b: Built) -> None:
         what = "unchanged" if b.cached else f"{b.seconds:5.1f} s"
@@ -141,12 +175,20 @@ def check(course_dirs: tuple[Path, ...], strict: bool, debug: bool) -> None:
     courses, diags = _run(debug, load_and_check, dirs, strict)
     for d in diags.items:
         click.echo(str(d), err=True)
-    click.echo(f"{len(courses)} course(s) checked: no errors" + (f", {len(diags.warnings)} warning(s)" if diags.warnings else "") + ".")
+    click.echo(
+        f"{len(courses)} course(s) checked: no errors"
+        + (f", {len(diags.warnings)} warning(s)" if diags.warnings else "")
+        + "."
+    )
 
 
 @main.command()
-@click.argument("name", required=False, type=click.Choice(["course", "unit", "exercise", "reading", "plan", "assessment"]))
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write every schema into this folder.")
+@click.argument(
+    "name", required=False, type=click.Choice(["course", "unit", "exercise", "reading", "plan", "assessment"])
+)
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write every schema into this folder."
+)
 def schema(name: str | None, output: Path | None) -> None:
     """Print the JSON Schema of course.yaml (or of NAME), or write them all with --output.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext as gettext_module
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -22,7 +22,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext_module.NullTranslations:
     """The catalog for a language; English (the message ids) needs none."""
     po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"

@@ -63,7 +63,9 @@ def _describe(err: dict[str, Any]) -> str:
     return f"'{loc}': {msg}" if loc else msg
 
 
-def validate_model(model: type[M], doc: YamlDoc, path: Path, diags: Diagnostics, prefix: tuple[Any, ...] = ()) -> M | None:
+def validate_model(
+    model: type[M], doc: YamlDoc, path: Path, diags: Diagnostics, prefix: tuple[Any, ...] = ()
+) -> M | None:
     """Check data against a model; report every error at its line."""
     data = doc.data
     for part in prefix:
@@ -115,7 +117,9 @@ def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[
     return loaded
 
 
-def _parse_front_matter(path: Path, text: str, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
+def _parse_front_matter(
+    path: Path, text: str, model: type[M], diags: Diagnostics
+) -> tuple[M, MarkdownSource, YamlDoc] | None:
     try:
         front, body, first = split_front_matter(text)
         if front is None:
@@ -187,7 +191,12 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     def define(key: str, path: Path, line: int, col: int) -> None:
         if key in positions:
             first = positions[key]
-            diags.error(path, line, col, f"duplicate id '{key.split(':', 1)[1]}' (first defined at {first[0].name}:{first[1]}): ids must be unique in a course")
+            diags.error(
+                path,
+                line,
+                col,
+                f"duplicate id '{key.split(':', 1)[1]}' (first defined at {first[0].name}:{first[1]}): ids must be unique in a course",
+            )
         else:
             positions[key] = (path, line, col)
 
@@ -214,10 +223,16 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         if uid in units_by_id:
             units.append(units_by_id[uid])
         elif uid not in BROKEN_IDS:
-            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: add units/{uid}.md with 'id: {uid}' in its front matter")
+            diags.error(
+                course_file,
+                *doc.locate(("units", i)),
+                f"unit '{uid}' not found: add units/{uid}.md with 'id: {uid}' in its front matter",
+            )
     for uid, unit in units_by_id.items():
         if uid not in meta.units:
-            diags.warning(unit.source.path, 2, 1, f"unit '{uid}' is not listed in course.yaml 'units' and is left out of the pack")
+            diags.warning(
+                unit.source.path, 2, 1, f"unit '{uid}' is not listed in course.yaml 'units' and is left out of the pack"
+            )
 
     exercises: dict[str, Exercise] = {}
     for path in sorted((root / "exercises").glob("*.md")):
@@ -263,8 +278,11 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
                             positions[f"task:{task.id}.rubric"] = (assess_file, *adoc.locate(("tasks", i, "rubric")))
                     for i, rubric in enumerate(assessment.rubrics):
                         define(f"id:{rubric.id}", assess_file, *adoc.locate(("rubrics", i, "id")))
-                        for j, crit in enumerate(rubric.criteria):
-                            positions[f"rubric:{rubric.id}.{j}"] = (assess_file, *adoc.locate(("rubrics", i, "criteria", j, "descriptors")))
+                        for j in range(len(rubric.criteria)):
+                            positions[f"rubric:{rubric.id}.{j}"] = (
+                                assess_file,
+                                *adoc.locate(("rubrics", i, "criteria", j, "descriptors")),
+                            )
 
     if broken:
         return None

@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import markdown
 import nh3
@@ -41,9 +41,44 @@ CAPTION_ID_RE = re.compile(r"\s*\{:?\s*#([a-z0-9-]+)\s*\}\s*$")
 PAGEREF_RE = re.compile(r'<span class="pageref" data-target="([a-z0-9-]+)"></span>')
 
 ALLOWED_TAGS = {
-    "p", "h2", "h3", "h4", "h5", "h6", "em", "strong", "a", "ul", "ol", "li", "dl", "dt", "dd",
-    "table", "caption", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img",
-    "blockquote", "code", "pre", "span", "div", "sup", "sub", "br", "hr", "abbr", "del", "ins", "mark",
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "em",
+    "strong",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
+    "figcaption",
+    "img",
+    "blockquote",
+    "code",
+    "pre",
+    "span",
+    "div",
+    "sup",
+    "sub",
+    "br",
+    "hr",
+    "abbr",
+    "del",
+    "ins",
+    "mark",
 }
 ALLOWED_ATTRS = {
     "*": {"id", "class", "lang", "dir", "title"},
@@ -71,7 +106,7 @@ class Callout(Block):
 
     NAME = "callout"
     ARGUMENT = None
-    OPTIONS: dict[str, Any] = {}
+    OPTIONS: ClassVar[dict[str, Any]] = {}
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         audience, default_title = BLOCKS[self.NAME]
@@ -118,7 +153,13 @@ class Numbering(Treeprocessor):
         for parent in list(root.iter()):
             children = list(parent)
             for i, child in enumerate(children):
-                if child.tag == "p" and len(child) == 1 and child[0].tag == "img" and not (child.text or "").strip() and not (child[0].tail or "").strip():
+                if (
+                    child.tag == "p"
+                    and len(child) == 1
+                    and child[0].tag == "img"
+                    and not (child.text or "").strip()
+                    and not (child[0].tail or "").strip()
+                ):
                     img = child[0]
                     state.figures += 1
                     child.tag = "figure"
@@ -161,7 +202,7 @@ class Numbering(Treeprocessor):
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
                     state.labels[child.get("id", "")] = _text(child)
         for parent in list(root.iter()):
-            for i, a in enumerate(list(parent)):
+            for a in list(parent):
                 href = a.get("href", "") if a.tag == "a" else ""
                 if href.startswith("#") and len(href) > 1 and not a.get("class", "").startswith("footnote"):
                     target = href[1:]
@@ -187,8 +228,8 @@ class PageFootnotes(Treeprocessor):
         notes: dict[str, etree.Element] = {}
         for div in list(root.iter("div")):
             if div.get("class") == "footnote":
-                for li in div.iter("li"):
-                    notes["#" + li.get("id", "")] = li
+                for item in div.iter("li"):
+                    notes["#" + item.get("id", "")] = item
                 for parent in root.iter():
                     if div in list(parent):
                         parent.remove(div)
@@ -196,10 +237,11 @@ class PageFootnotes(Treeprocessor):
         if not notes:
             return
         for parent in list(root.iter()):
+            sup: etree.Element
             for sup in list(parent):
                 if sup.tag != "sup" or len(sup) != 1 or sup[0].get("class") != "footnote-ref":
                     continue
-                li = notes.get(sup[0].get("href", ""))
+                li: etree.Element | None = notes.get(sup[0].get("href", ""))
                 span = etree.Element("span", {"class": "footnote"})
                 if li is not None:
                     parts = [c for c in li if c.tag == "p"] or [li]
@@ -285,10 +327,10 @@ def extract_audience(html: str, audience: str) -> list[str]:
     pattern = re.compile(rf'<div class="[^"]*" data-audience="{audience}">')
     for m in pattern.finditer(html):
         depth, i = 0, m.start()
-        for tag in re.finditer(r"<(/?)div\b[^>]*>", html[m.start():]):
+        for tag in re.finditer(r"<(/?)div\b[^>]*>", html[m.start() :]):
             depth += -1 if tag.group(1) else 1
             if depth == 0:
-                out.append(html[m.start(): m.start() + tag.end()])
+                out.append(html[m.start() : m.start() + tag.end()])
                 break
         del i
     # nested instructor blocks would be listed twice: keep outermost only

@@ -27,7 +27,9 @@ class Target:
         return f"{self.course.meta.id}/{self.lang}/{self.edition.name}"
 
 
-def plan_targets(courses: list[Course], output: Path, langs: list[str] | None, editions: list[str] | None) -> list[Target]:
+def plan_targets(
+    courses: list[Course], output: Path, langs: list[str] | None, editions: list[str] | None
+) -> list[Target]:
     """Every target the options ask for, dependencies first; two may never write one file."""
     wanted = list(editions or EDITIONS)
     for name in list(wanted):  # an edition that cites another needs it built too
@@ -46,7 +48,9 @@ def plan_targets(courses: list[Course], output: Path, langs: list[str] | None, e
                 path = output / course.meta.id / lang / edition.filename
                 target = Target(course, lang, edition, course.meta.paper, path)
                 if path in seen:
-                    raise BuildError(f"{target.key} and {seen[path]} would both write {path}: give the courses different ids")
+                    raise BuildError(
+                        f"{target.key} and {seen[path]} would both write {path}: give the courses different ids"
+                    )
                 seen[path] = target.key
                 targets.append(target)
     return targets

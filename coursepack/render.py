@@ -32,7 +32,9 @@ def render_html(
         where = display_path(Path(exc.filename)) if exc.filename else exc.name
         raise BuildError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
-        raise BuildError(f"template '{exc.name}' not found in {display_path(course.root / 'templates')} or the default theme") from None
+        raise BuildError(
+            f"template '{exc.name}' not found in {display_path(course.root / 'templates')} or the default theme"
+        ) from None
     except jinja2.UndefinedError as exc:
         raise BuildError(f"template error in {edition.template}: {exc.message}") from None
     return finish_html(html, resolved, lang, student_pages)

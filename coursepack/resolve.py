@@ -125,11 +125,19 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 "html": Markup(html),
                 "notes": [Markup(n) for n in notes],
                 "readings": [
-                    {"id": rid, "html": format_reading(course.readings[rid], _("and")), "level": course.readings[rid].level}
+                    {
+                        "id": rid,
+                        "html": format_reading(course.readings[rid], _("and")),
+                        "level": course.readings[rid].level,
+                    }
                     for rid in unit.meta.readings
                     if rid in course.readings
                 ],
-                "exercises": [{"id": eid, "num": ex_num[eid], "title": course.exercises[eid].meta.title} for eid in unit.meta.exercises if eid in ex_num],
+                "exercises": [
+                    {"id": eid, "num": ex_num[eid], "title": course.exercises[eid].meta.title}
+                    for eid in unit.meta.exercises
+                    if eid in ex_num
+                ],
             }
         )
         for eid in unit.meta.exercises:
@@ -233,7 +241,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 elapsed = clock - base
                 days[-1]["rows"].append(
                     {
-                        "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}" if plan.start else f"{elapsed // 60}:{elapsed % 60:02d}",
+                        "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}"
+                        if plan.start
+                        else f"{elapsed // 60}:{elapsed % 60:02d}",
                         "minutes": block_.minutes,
                         "title": block_.title,
                         "kind": block_.kind,
@@ -258,7 +268,12 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             matrix = {
                 "outcomes": [{"label": outcome_label[o.id], "text": o.text} for o in meta.outcomes],
                 "rows": [
-                    {"num": e["num"], "id": e["id"], "title": e["title"], "marks": [o.id in course.exercises[e["id"]].meta.outcomes for o in meta.outcomes]}
+                    {
+                        "num": e["num"],
+                        "id": e["id"],
+                        "title": e["title"],
+                        "marks": [o.id in course.exercises[str(e["id"])].meta.outcomes for o in meta.outcomes],
+                    }
                     for e in exercises
                 ],
             }
@@ -321,6 +336,8 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
 
     html = PAGEREF_RE.sub(pageref, html)
     # a link whose target is not in this document (the student pack's units) becomes text
-    html = XREF_LINK_RE.sub(lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html)
+    html = XREF_LINK_RE.sub(
+        lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html
+    )
     html = XREF_RE.sub(lambda m: str(escape(resolved.labels.get(m.group(1), m.group(1)))), html)
     return html

@@ -100,7 +100,7 @@ class _Collect(logging.Handler):
 
 
 def epoch_to_iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], epoch: int) -> TypesetResult:

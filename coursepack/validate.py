@@ -41,7 +41,14 @@ class LinkUse:
     student_visible: bool
 
 
-def _scan(src: MarkdownSource, root: Path, instructor_file: bool, ids: dict[str, IdDef], links: list[LinkUse], diags: Diagnostics) -> None:
+def _scan(
+    src: MarkdownSource,
+    root: Path,
+    instructor_file: bool,
+    ids: dict[str, IdDef],
+    links: list[LinkUse],
+    diags: Diagnostics,
+) -> None:
     """Line-level checks of one Markdown source; records ids and cross-references."""
     stack: list[tuple[str, int, bool]] = []  # (name, line, instructor)
     in_fence: str | None = None
@@ -78,13 +85,23 @@ def _scan(src: MarkdownSource, root: Path, instructor_file: bool, ids: dict[str,
             if not alt:
                 diags.error(src.path, line_no, col, f"image '{url}' has no alt text: describe it inside ![...]")
             if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
-                diags.error(src.path, line_no, col, f"image '{url}' is not a file of the course: put it in figures/ and use a relative path")
+                diags.error(
+                    src.path,
+                    line_no,
+                    col,
+                    f"image '{url}' is not a file of the course: put it in figures/ and use a relative path",
+                )
                 continue
             target = (root / url).resolve()
             if not target.is_relative_to(root.resolve()):
                 diags.error(src.path, line_no, col, f"image '{url}' is outside the course folder: put it in figures/")
             elif not target.is_file():
-                diags.error(src.path, line_no, col, f"image '{url}' not found (paths are relative to the course folder, e.g. figures/name.svg)")
+                diags.error(
+                    src.path,
+                    line_no,
+                    col,
+                    f"image '{url}' not found (paths are relative to the course folder, e.g. figures/name.svg)",
+                )
             elif target.suffix.lower() not in IMAGE_TYPES:
                 diags.error(src.path, line_no, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")
         for m in LINK_RE.finditer(text):
@@ -95,19 +112,36 @@ def _scan(src: MarkdownSource, root: Path, instructor_file: bool, ids: dict[str,
             elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) and not re.match(r"^(https?|mailto):", url, re.I):
                 diags.error(src.path, line_no, col, f"link '{url}': only http, https and mailto links are allowed")
             elif not re.match(r"^(https?|mailto):", url, re.I):
-                diags.error(src.path, line_no, col, f"link '{url}' is a relative file link: link to an id ('#some-id') or a full https:// address")
+                diags.error(
+                    src.path,
+                    line_no,
+                    col,
+                    f"link '{url}' is a relative file link: link to an id ('#some-id') or a full https:// address",
+                )
         for m in ID_RE.finditer(text):
             ident = m.group(1)
             if not SLUG_RE.match(ident):
-                diags.error(src.path, line_no, m.start() + 1, f"id '{ident}' must be lower-case letters, digits and hyphens")
+                diags.error(
+                    src.path, line_no, m.start() + 1, f"id '{ident}' must be lower-case letters, digits and hyphens"
+                )
                 continue
             if ident in ids:
                 first = ids[ident]
-                diags.error(src.path, line_no, m.start() + 1, f"duplicate id '{ident}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course")
+                diags.error(
+                    src.path,
+                    line_no,
+                    m.start() + 1,
+                    f"duplicate id '{ident}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course",
+                )
             else:
                 ids[ident] = IdDef(src.path, line_no, m.start() + 1, instructor)
         for m in HTML_RE.finditer(text):
-            diags.error(src.path, line_no, m.start() + 1, "raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')")
+            diags.error(
+                src.path,
+                line_no,
+                m.start() + 1,
+                "raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')",
+            )
     for name, line, _ in stack:
         diags.error(src.path, line, 1, f"block '/// {name}' is never closed: add a line '///' after its content")
 
@@ -126,13 +160,17 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
     for key, (path, line, col) in pos.items():
         if key.startswith("id:"):
             ident = key[3:]
-            instructor_only = path.parent.name == "instructor" and not any(t.id == ident for t in (course.assessment.tasks if course.assessment else []))
+            instructor_only = path.parent.name == "instructor" and not any(
+                t.id == ident for t in (course.assessment.tasks if course.assessment else [])
+            )
             ids[ident] = IdDef(path, line, col, instructor_only)
 
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
             if rid not in course.readings and rid not in course.broken_ids:
-                diags.error(*at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: define it in readings/*.yaml")
+                diags.error(
+                    *at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: define it in readings/*.yaml"
+                )
         for i, eid in enumerate(unit.meta.exercises):
             if eid not in course.exercises and eid not in course.broken_ids:
                 diags.error(*at(f"{unit.meta.id}.exercises:{i}"), f"exercise '{eid}' not found: add exercises/{eid}.md")
@@ -142,17 +180,26 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
     for ex in course.exercises.values():
         for i, oid in enumerate(ex.meta.outcomes):
             if oid not in outcome_ids:
-                diags.error(*at(f"{ex.meta.id}.outcomes:{i}"), f"outcome '{oid}' not found: define it under 'outcomes' in course.yaml")
+                diags.error(
+                    *at(f"{ex.meta.id}.outcomes:{i}"),
+                    f"outcome '{oid}' not found: define it under 'outcomes' in course.yaml",
+                )
 
     for plan in course.plans:
         total = sum(b.minutes for b in plan.blocks)
         if total != plan.length:
-            diags.error(*at(f"plan:{plan.id}"), f"plan '{plan.id}': blocks add up to {total} minutes but 'length' says {plan.length}")
+            diags.error(
+                *at(f"plan:{plan.id}"),
+                f"plan '{plan.id}': blocks add up to {total} minutes but 'length' says {plan.length}",
+            )
         for j, block in enumerate(plan.blocks):
             if block.unit and block.unit not in {u.meta.id for u in course.units} | course.broken_ids:
                 diags.error(*at(f"plan:{plan.id}.{j}.unit"), f"unit '{block.unit}' not found in course.yaml 'units'")
             if block.exercise and block.exercise not in course.exercises and block.exercise not in course.broken_ids:
-                diags.error(*at(f"plan:{plan.id}.{j}.exercise"), f"exercise '{block.exercise}' not found: add exercises/{block.exercise}.md")
+                diags.error(
+                    *at(f"plan:{plan.id}.{j}.exercise"),
+                    f"exercise '{block.exercise}' not found: add exercises/{block.exercise}.md",
+                )
 
     if course.assessment:
         rubrics = {r.id: r for r in course.assessment.rubrics}
@@ -162,7 +209,10 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
         for rubric in rubrics.values():
             for j, crit in enumerate(rubric.criteria):
                 if len(crit.descriptors) != len(rubric.levels):
-                    diags.error(*at(f"rubric:{rubric.id}.{j}"), f"criterion '{crit.name}' has {len(crit.descriptors)} descriptors but the rubric has {len(rubric.levels)} levels")
+                    diags.error(
+                        *at(f"rubric:{rubric.id}.{j}"),
+                        f"criterion '{crit.name}' has {len(crit.descriptors)} descriptors but the rubric has {len(rubric.levels)} levels",
+                    )
 
     links: list[LinkUse] = []
     sources: list[tuple[MarkdownSource, bool]] = [(u.source, False) for u in course.units]
@@ -179,6 +229,16 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
         if target is None and link.target in course.broken_ids:
             continue
         if target is None:
-            diags.error(link.path, link.line, link.col, f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id")
+            diags.error(
+                link.path,
+                link.line,
+                link.col,
+                f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id",
+            )
         elif link.student_visible and target.instructor_only:
-            diags.error(link.path, link.line, link.col, f"student-visible link to instructor-only '#{link.target}' ({target.path.name}:{target.line}): move the link into an instructor block or link to something students can see")
+            diags.error(
+                link.path,
+                link.line,
+                link.col,
+                f"student-visible link to instructor-only '#{link.target}' ({target.path.name}:{target.line}): move the link into an instructor block or link to something students can see",
+            )

@@ -29,9 +29,7 @@ class ContentLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ComposerError(
-                    None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
-                )
+                raise ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -41,9 +39,7 @@ class ContentLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise ConstructorError(
-                    None, None, f"duplicate key {key!r}: keep only one", key_node.start_mark
-                )
+                raise ConstructorError(None, None, f"duplicate key {key!r}: keep only one", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
 

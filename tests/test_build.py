@@ -13,6 +13,7 @@ from coursepack import build as build_module
 from coursepack.build import Options, build
 from coursepack.errors import ContentError
 from coursepack.write import atomic_write
+
 from conftest import EPOCH, FIXTURES
 
 
@@ -35,7 +36,9 @@ def test_manifest_lists_every_artefact(minimal_out: Path) -> None:
 
 
 def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> None:
-    report = build([FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=1, use_cache=False, epoch=EPOCH))
+    report = build(
+        [FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=1, use_cache=False, epoch=EPOCH)
+    )
     assert not report.failures
     assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
 

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from coursepack.cli import main
+
 from conftest import FIXTURES, ROOT
 
 BROKEN_EXPECTED = """\
@@ -56,37 +57,88 @@ def _check(course: Path) -> tuple[int, list[str]]:
 
 
 CASES = [
-    ("course.yaml", "units: [first-unit, second-unit]", "units: [first-unit, second-unit]\ncolour: blue",
-     "course.yaml:20:1: unknown key 'colour': remove it or check its spelling"),
-    ("course.yaml", "version: \"0.1\"", "version: [0.1",
-     "course.yaml:7:5: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 6)"),
-    ("course.yaml", "id: minimal", "id: Minimal Course",
-     "course.yaml:1:5: 'id': must be a lower-case id (a-z, 0-9 and hyphens)"),
-    ("course.yaml", "keywords: [testing, fixture]", "base: &b [testing]\nkeywords: *b",
-     "course.yaml:12:11: YAML: YAML aliases (*name) are not allowed; write the value out"),
-    ("exercises/ex-beta.md", "id: ex-beta", "id: first-unit",
-     "exercises/ex-beta.md:2:5: duplicate id 'first-unit' (first defined at first-unit.md:2): ids must be unique in a course\n"
-     "units/second-unit.md:8:13: exercise 'ex-beta' not found: add exercises/ex-beta.md"),
-    ("units/second-unit.md", "see also [](#why-small).", "see also [](#guide-using).",
-     "units/second-unit.md:15:51: student-visible link to instructor-only '#guide-using' (guide.md:1): move the link into an instructor block or link to something students can see"),
-    ("units/second-unit.md", "(figures/boxes.svg", "(../../../../etc/passwd.svg",
-     "units/second-unit.md:13:1: image '../../../../etc/passwd.svg' is outside the course folder: put it in figures/"),
-    ("units/second-unit.md", "As [the first unit](#first-unit)", "As [the first unit](javascript:alert(1))",
-     "units/second-unit.md:15:4: link 'javascript:alert(1)': only http, https and mailto links are allowed"),
-    ("units/first-unit.md", "duration: 45", "duration: 45\nauthor: me",
-     "units/first-unit.md:5:1: unknown key 'author': remove it or check its spelling"),
-    ("units/first-unit.md", "title: The first unit\n", "",
-     "units/first-unit.md:2:1: missing required key 'title'"),
-    ("instructor/plans.yaml", "minutes: 15", "minutes: 5",
-     "instructor/plans.yaml:3:11: plan 'plan-60': blocks add up to 50 minutes but 'length' says 60"),
-    ("instructor/assessment.yaml", "descriptors: [All correct, Some wrong]", "descriptors: [All correct]",
-     "instructor/assessment.yaml:20:22: criterion 'Accuracy' has 1 descriptors but the rubric has 2 levels"),
-    ("exercises/ex-alpha.md", "kind: discussion", "kind: lecture",
-     "exercises/ex-alpha.md:5:7: 'kind': Input should be 'discussion', 'case-study', 'debate', 'role-play', 'research-task', 'problem-question' or 'reflection'"),
+    (
+        "course.yaml",
+        "units: [first-unit, second-unit]",
+        "units: [first-unit, second-unit]\ncolour: blue",
+        "course.yaml:20:1: unknown key 'colour': remove it or check its spelling",
+    ),
+    (
+        "course.yaml",
+        'version: "0.1"',
+        "version: [0.1",
+        "course.yaml:7:5: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 6)",
+    ),
+    (
+        "course.yaml",
+        "id: minimal",
+        "id: Minimal Course",
+        "course.yaml:1:5: 'id': must be a lower-case id (a-z, 0-9 and hyphens)",
+    ),
+    (
+        "course.yaml",
+        "keywords: [testing, fixture]",
+        "base: &b [testing]\nkeywords: *b",
+        "course.yaml:12:11: YAML: YAML aliases (*name) are not allowed; write the value out",
+    ),
+    (
+        "exercises/ex-beta.md",
+        "id: ex-beta",
+        "id: first-unit",
+        "exercises/ex-beta.md:2:5: duplicate id 'first-unit' (first defined at first-unit.md:2): ids must be unique in a course\n"
+        "units/second-unit.md:8:13: exercise 'ex-beta' not found: add exercises/ex-beta.md",
+    ),
+    (
+        "units/second-unit.md",
+        "see also [](#why-small).",
+        "see also [](#guide-using).",
+        "units/second-unit.md:15:51: student-visible link to instructor-only '#guide-using' (guide.md:1): move the link into an instructor block or link to something students can see",
+    ),
+    (
+        "units/second-unit.md",
+        "(figures/boxes.svg",
+        "(../../../../etc/passwd.svg",
+        "units/second-unit.md:13:1: image '../../../../etc/passwd.svg' is outside the course folder: put it in figures/",
+    ),
+    (
+        "units/second-unit.md",
+        "As [the first unit](#first-unit)",
+        "As [the first unit](javascript:alert(1))",
+        "units/second-unit.md:15:4: link 'javascript:alert(1)': only http, https and mailto links are allowed",
+    ),
+    (
+        "units/first-unit.md",
+        "duration: 45",
+        "duration: 45\nauthor: me",
+        "units/first-unit.md:5:1: unknown key 'author': remove it or check its spelling",
+    ),
+    ("units/first-unit.md", "title: The first unit\n", "", "units/first-unit.md:2:1: missing required key 'title'"),
+    (
+        "instructor/plans.yaml",
+        "minutes: 15",
+        "minutes: 5",
+        "instructor/plans.yaml:3:11: plan 'plan-60': blocks add up to 50 minutes but 'length' says 60",
+    ),
+    (
+        "instructor/assessment.yaml",
+        "descriptors: [All correct, Some wrong]",
+        "descriptors: [All correct]",
+        "instructor/assessment.yaml:20:22: criterion 'Accuracy' has 1 descriptors but the rubric has 2 levels",
+    ),
+    (
+        "exercises/ex-alpha.md",
+        "kind: discussion",
+        "kind: lecture",
+        "exercises/ex-alpha.md:5:7: 'kind': Input should be 'discussion', 'case-study', 'debate', 'role-play', 'research-task', 'problem-question' or 'reflection'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("file", "old", "new", "expected"), CASES, ids=[c[3].split(":", 1)[0] + ":" + c[3].split(": ", 1)[1][:30] for c in CASES])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    CASES,
+    ids=[c[3].split(":", 1)[0] + ":" + c[3].split(": ", 1)[1][:30] for c in CASES],
+)
 def test_each_mistake_has_one_clear_message(course_copy, file: str, old: str, new: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     path = course / file
@@ -109,6 +161,8 @@ def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore
     (course / "units" / "extra.md").write_text("---\nid: extra-unit\ntitle: Not listed\n---\n\nText.\n")
     lenient = CliRunner().invoke(main, ["check", str(course)])
     assert lenient.exit_code == 0
-    assert "warning: unit 'extra-unit' is not listed in course.yaml 'units' and is left out of the pack" in lenient.output
+    assert (
+        "warning: unit 'extra-unit' is not listed in course.yaml 'units' and is left out of the pack" in lenient.output
+    )
     strict = CliRunner().invoke(main, ["check", "--strict", str(course)])
     assert strict.exit_code == 1

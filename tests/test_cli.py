@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from coursepack.cli import main
+
 from conftest import FIXTURES, ROOT
 
 
@@ -64,7 +65,10 @@ def test_real_entry_point_prints_no_traceback_and_debug_does() -> None:
 def test_build_py_is_the_build_command(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "build.py", "tests/fixtures/broken", "--output", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "15 problem(s) (15 error(s)); nothing was written." in result.stderr
@@ -72,7 +76,11 @@ def test_build_py_is_the_build_command(tmp_path: Path) -> None:
 
 def test_build_reports_each_target_and_a_summary(minimal_out: Path) -> None:
     output = minimal_out.parent.parent
-    result = CliRunner().invoke(main, ["build", str(FIXTURES / "minimal"), "-o", str(output), "--strict"], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    result = CliRunner().invoke(
+        main,
+        ["build", str(FIXTURES / "minimal"), "-o", str(output), "--strict"],
+        env={"SOURCE_DATE_EPOCH": "1700000000"},
+    )
     assert result.exit_code == 0, result.output
     assert "minimal/en/student.pdf" in result.output and "unchanged" in result.output
     assert "Built 0 PDF(s), 2 unchanged" in result.output

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from coursepack.build import Options, build
-from pdfutil import all_text
+
 from conftest import EPOCH, FIXTURES
+from pdfutil import all_text
 
 
 def test_course_templates_override_and_extend_the_theme(tmp_path: Path) -> None:

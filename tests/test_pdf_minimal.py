@@ -7,9 +7,15 @@ from pathlib import Path
 
 from pdfutil import all_text, bookmarks, catalog_lang, destinations, letters, media_box, metadata, page_texts, squash
 
-SENTINELS = ["INSTRUCTOR-SENTINEL-UNIT", "INSTRUCTOR-SENTINEL-alpha", "INSTRUCTOR-SENTINEL-beta",
-             "INSTRUCTOR-SENTINEL-gamma", "INSTRUCTOR-SENTINEL-GUIDE", "INSTRUCTOR-SENTINEL-ANSWER",
-             "A note that only instructors see"]
+SENTINELS = [
+    "INSTRUCTOR-SENTINEL-UNIT",
+    "INSTRUCTOR-SENTINEL-alpha",
+    "INSTRUCTOR-SENTINEL-beta",
+    "INSTRUCTOR-SENTINEL-gamma",
+    "INSTRUCTOR-SENTINEL-GUIDE",
+    "INSTRUCTOR-SENTINEL-ANSWER",
+    "A note that only instructors see",
+]
 
 
 def test_cover_names_course_edition_and_version(minimal_out: Path) -> None:
@@ -62,7 +68,15 @@ def test_bookmarks_mirror_the_contents(minimal_out: Path) -> None:
     marks = bookmarks(minimal_out / "student.pdf")
     dests = destinations(minimal_out / "student.pdf")
     top = [(b.title, b.page) for b in marks if b.level == 0]
-    assert [t for t, _ in top] == ["Contents", "Introduction", "1. The first unit", "2. The second unit", "Exercises", "Assessment", "Reading list"]
+    assert [t for t, _ in top] == [
+        "Contents",
+        "Introduction",
+        "1. The first unit",
+        "2. The second unit",
+        "Exercises",
+        "Assessment",
+        "Reading list",
+    ]
     assert dict(top)["1. The first unit"] == dests["first-unit"]
     children = [b.title for b in marks if b.level == 1]
     assert "Why fixtures are small" in children

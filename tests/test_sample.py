@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from coursepack.cli import main
 from coursepack.markup import BLOCKS
-from pdfutil import all_text, letters, page_texts
+
 from conftest import SAMPLE
+from pdfutil import all_text, letters, page_texts
 
 INSTRUCTOR_BLOCKS = {name for name, (audience, _) in BLOCKS.items() if audience == "instructor"}
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from coursepack import schema
 from coursepack.cli import main
+
 from conftest import ROOT, SAMPLE
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from coursepack.markup import MarkdownRenderer, RenderState
 from coursepack.typeset import typeset
+
 from conftest import EPOCH
 
 
