@@ -222,51 +222,62 @@ def _rstrip_nbsp(text: str | None) -> str:
 
 
 class PageFootnotes(Treeprocessor):
-    """Move each footnote's text to where it is called, for ``float: footnote``."""
+    """Move each footnote's text to where it is called, for ``float: footnote``.
+
+    Notes are numbered here, per document (a unit, an exercise), not with CSS counters.
+    Boxes that hold a note may break across pages: WeasyPrint duplicates a footnote
+    whose call sits in an unbreakable box pushed to the next page.
+    """
 
     def run(self, root: etree.Element) -> None:
         notes: dict[str, etree.Element] = {}
+        parents = {child: parent for parent in root.iter() for child in parent}
         for div in list(root.iter("div")):
             if div.get("class") == "footnote":
                 for item in div.iter("li"):
                     notes["#" + item.get("id", "")] = item
-                for parent in root.iter():
-                    if div in list(parent):
-                        parent.remove(div)
-                        break
+                parents[div].remove(div)
         if not notes:
             return
+        number = 0
         for parent in list(root.iter()):
             sup: etree.Element
             for sup in list(parent):
                 if sup.tag != "sup" or len(sup) != 1 or sup[0].get("class") != "footnote-ref":
                     continue
                 li: etree.Element | None = notes.get(sup[0].get("href", ""))
-                span = etree.Element("span", {"class": "footnote"})
+                number += 1
+                span = etree.Element("span", {"class": "footnote", "data-num": str(number)})
                 if li is not None:
-                    parts = [c for c in li if c.tag == "p"] or [li]
-                    for n, p in enumerate(parts):
-                        for back in [c for c in p if c.tag == "a" and c.get("class") == "footnote-backref"]:
-                            p.remove(back)
-                        if len(p):
-                            p[-1].tail = _rstrip_nbsp(p[-1].tail)
-                        else:
-                            p.text = _rstrip_nbsp(p.text)
-                        if n:
-                            last = span[-1] if len(span) else None
-                            if last is not None:
-                                last.tail = (last.tail or "") + " "
-                            else:
-                                span.text = (span.text or "") + " "
-                        if len(span):
-                            span[-1].tail = (span[-1].tail or "") + (p.text or "")
-                        else:
-                            span.text = (span.text or "") + (p.text or "")
-                        for c in list(p):
-                            span.append(c)
+                    _fill_note(span, li)
                 span.tail = sup.tail
                 parent.insert(list(parent).index(sup), span)
                 parent.remove(sup)
+                ancestor: etree.Element | None = parent
+                while ancestor is not None and ancestor is not root:
+                    classes = ancestor.get("class", "").split()
+                    if ancestor.tag in ("div", "tr", "figure", "li", "table") and "has-footnote" not in classes:
+                        ancestor.set("class", " ".join([*classes, "has-footnote"]))
+                    ancestor = parents.get(ancestor)
+
+
+def _fill_note(span: etree.Element, li: etree.Element) -> None:
+    """Copy a footnote's paragraphs (without the back link) into one inline span."""
+    parts = [c for c in li if c.tag == "p"] or [li]
+    for n, p in enumerate(parts):
+        for back in [c for c in p if c.tag == "a" and c.get("class") == "footnote-backref"]:
+            p.remove(back)
+        if len(p):
+            p[-1].tail = _rstrip_nbsp(p[-1].tail)
+        else:
+            p.text = _rstrip_nbsp(p.text)
+        text = (" " if n else "") + (p.text or "")
+        if len(span):
+            span[-1].tail = (span[-1].tail or "") + text
+        else:
+            span.text = (span.text or "") + text
+        for c in list(p):
+            span.append(c)
 
 
 class CoursepackExtension(Extension):

@@ -86,6 +86,30 @@ def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
     return AssetFetcher(timeout=5, allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
+def fix_footnote_repagination() -> None:
+    """Work around a WeasyPrint 70 bug that prints a footnote on two pages.
+
+    During repagination (a ``target-counter`` changed), a page that pushes a footnote on to
+    the next page leaves it pending; if the next page is then reused as "up to date", it
+    never takes the footnote, and the page after it prints it a second time. We lay out
+    the next page again whenever a page leaves footnotes pending.
+    """
+    from weasyprint.layout import page as wp_page
+
+    original = getattr(wp_page, "remake_page", None)
+    if original is None or getattr(original, "coursepack_fix", False):
+        return
+
+    def remake_page(index, context, root_box, html):  # type: ignore[no-untyped-def]
+        page, resume_at = original(index, context, root_box, html)
+        if context.reported_footnotes and index + 1 < len(context.page_maker):
+            context.page_maker[index + 1][-1]["content_changed"] = True
+        return page, resume_at
+
+    remake_page.coursepack_fix = True  # type: ignore[attr-defined]
+    wp_page.remake_page = remake_page
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -109,6 +133,8 @@ def typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+
+    fix_footnote_repagination()
 
     start = time.perf_counter()
     handler = _Collect()

@@ -73,3 +73,21 @@ def catalog_lang(path: Path) -> str:
 def media_box(path: Path) -> tuple[float, float]:
     box = pypdf.PdfReader(str(path)).pages[0].mediabox
     return float(box.width), float(box.height)
+
+
+def footnote_numbers(path: Path, call_size: float = 7.5, note_size: tuple[float, float] = (7.5, 8.5)) -> list[tuple[list[str], list[str]]]:
+    """Per page: (footnote call numbers in the text, note numbers printed at the foot)."""
+    import pdfplumber
+
+    out = []
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages:
+            words = page.extract_words(extra_attrs=["size", "fontname"])
+            calls = [w["text"] for w in words if re.fullmatch(r"\d+", w["text"]) and w["size"] < call_size]
+            notes = [
+                w["text"].rstrip(".")
+                for w in words
+                if re.fullmatch(r"\d+\.", w["text"]) and note_size[0] < w["size"] < note_size[1] and "Sans" in w["fontname"]
+            ]
+            out.append((calls, notes))
+    return out
