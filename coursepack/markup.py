@@ -8,6 +8,7 @@ that content can never inject markup, styles or URLs the theme did not intend.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
@@ -99,6 +101,7 @@ class RenderState:
     figures: int = 0
     tables: int = 0
     labels: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
 class Callout(Block):
@@ -330,6 +333,23 @@ class MarkdownRenderer:
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return html
+
+
+_SMART = markdown.Markdown(extensions=["smarty"])
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def smart(text: str | None) -> Markup:
+    """Plain text with typographic quotes, dashes and ellipses, as HTML (titles, metadata)."""
+    if not text:
+        return Markup("")
+    escaped = _MD_SPECIAL.sub(r"\\\1", html_module.escape(text, quote=False))
+    escaped = re.sub(r"^(\d+)\.", r"\1\\.", escaped)
+    escaped = re.sub(r"^([-=])", r"\\\1", escaped)
+    html = _SMART.reset().convert(escaped)
+    if html.startswith("<p>") and html.endswith("</p>"):
+        html = html[3:-4]
+    return Markup(html)
 
 
 def extract_audience(html: str, audience: str) -> list[str]:

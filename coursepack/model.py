@@ -40,6 +40,7 @@ class CourseMeta(Strict):
 
     id: Slug = Field(description="The course id; also the output folder name.")
     title: Text
+    short_title: Text | None = Field(default=None, description="A short title for running heads (default: the title).")
     subtitle: Text | None = None
     authors: list[Text] = Field(default_factory=list, description="People or bodies, as printed.")
     institution: Text | None = None

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
 from coursepack.i18n import duration, long_date, text_direction, translations
-from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience
+from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, smart
 from coursepack.model import Course, Reading
 
 ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
@@ -28,6 +28,7 @@ class Resolved:
 
     context: dict[str, Any]
     labels: dict[str, str]
+    kinds: dict[str, str]
 
 
 def _join(names: list[str], and_word: str) -> str:
@@ -40,41 +41,62 @@ def _end(text: str) -> str:
     return text if text.rstrip().endswith((".", "?", "!")) else text + "."
 
 
-def format_reading(r: Reading, and_word: str = "and") -> Markup:
+def _range(value: str | int) -> str:
+    """Page ranges with an en dash: 39-70 → 39–70."""
+    return re.sub(r"(?<=\d)\s*-{1,2}\s*(?=\d)", "\u2013", str(value))
+
+
+def format_reading(r: Reading, and_word: str = "and", year: str | None = None) -> Markup:
     """One author–date entry, formatted the same way everywhere."""
     authors = _join(r.authors, and_word)
-    out = [f"{escape(authors)} ({r.year})."]
+    out = [f"{smart(authors)} ({year or r.year})."]
     if r.type in ("article", "chapter") and r.container:
-        out.append(f"{escape(_end(r.title))}")
+        out.append(str(smart(_end(r.title))))
         if r.type == "article":
-            cont = f"<em>{escape(r.container)}</em>"
+            cont = f"<em>{smart(r.container)}</em>"
             if r.volume:
                 cont += f" {escape(str(r.volume))}"
             if r.issue:
                 cont += f"({escape(str(r.issue))})"
             if r.pages:
-                cont += f", {escape(str(r.pages))}"
+                cont += f", {escape(_range(r.pages))}"
             out.append(cont + ".")
         else:
-            cont = f"In <em>{escape(r.container)}</em>"
+            cont = f"In <em>{smart(r.container)}</em>"
             if r.pages:
-                cont += f", pp. {escape(str(r.pages))}"
+                cont += f", pp. {escape(_range(r.pages))}"
             out.append(cont + ".")
             if r.publisher:
-                out.append(f"{escape(_end(r.publisher))}")
+                out.append(str(smart(_end(r.publisher))))
     else:
-        out.append(f"<em>{escape(_end(r.title))}</em>")
+        out.append(f"<em>{smart(_end(r.title))}</em>")
         if r.publisher and r.publisher != authors:
-            out.append(f"{escape(_end(r.publisher))}")
+            out.append(str(smart(_end(r.publisher))))
     if r.url:
         out.append(f'<a class="url" href="{escape(r.url)}">{escape(r.url)}</a>')
     return Markup(" ".join(out))
 
 
-def reading_label(r: Reading) -> str:
+def reading_years(readings: dict[str, Reading]) -> dict[str, str]:
+    """Years with a, b, ... where one author has two works in the same year (2000a, 2000b)."""
+    groups: dict[tuple[str, int], list[Reading]] = {}
+    for r in readings.values():
+        groups.setdefault((r.authors[0].lower(), r.year), []).append(r)
+    years = {}
+    for (_, year), works in groups.items():
+        works.sort(key=lambda w: w.title.lower())
+        for i, w in enumerate(works):
+            years[w.id] = f"{year}{chr(ord('a') + i)}" if len(works) > 1 else str(year)
+    return years
+
+
+def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
     first = r.authors[0].split(",")[0]
-    more = " et al." if len(r.authors) > 2 else (f" and {r.authors[1].split(',')[0]}" if len(r.authors) == 2 else "")
-    return f"{first}{more} ({r.year})"
+    if len(r.authors) > 2:
+        first += " et al."
+    elif len(r.authors) == 2:
+        first += f" {and_word} {r.authors[1].split(',')[0]}"
+    return f"{first} ({year})"
 
 
 def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str, int] | None = None) -> Resolved:
@@ -104,8 +126,10 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         labels[uid] = _("Unit %(num)s") % {"num": n}
     for eid, n in ex_num.items():
         labels[eid] = _("Exercise %(num)s") % {"num": n}
+    years = reading_years(course.readings)
     for rid, r in course.readings.items():
-        labels[rid] = reading_label(r)
+        labels[rid] = reading_label(r, years[rid], _("and"))
+        state.kinds[rid] = "reading"
     outcome_label = {o.id: _("LO%(num)s") % {"num": i + 1} for i, o in enumerate(meta.outcomes)}
 
     introduction = block(course.introduction.body) if course.introduction else None
@@ -119,29 +143,31 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             {
                 "num": unit_num[unit.meta.id],
                 "id": unit.meta.id,
-                "title": unit.meta.title,
+                "title": smart(unit.meta.title),
                 "duration": duration(unit.meta.duration, lang) if unit.meta.duration else None,
-                "outcomes": unit.meta.learning_outcomes,
+                "outcomes": [smart(o) for o in unit.meta.learning_outcomes],
                 "html": Markup(html),
                 "notes": [Markup(n) for n in notes],
                 "readings": [
                     {
                         "id": rid,
-                        "html": format_reading(course.readings[rid], _("and")),
+                        "html": format_reading(course.readings[rid], _("and"), years[rid]),
                         "level": course.readings[rid].level,
                     }
                     for rid in unit.meta.readings
                     if rid in course.readings
                 ],
                 "exercises": [
-                    {"id": eid, "num": ex_num[eid], "title": course.exercises[eid].meta.title}
+                    {"id": eid, "num": ex_num[eid], "title": smart(course.exercises[eid].meta.title)}
                     for eid in unit.meta.exercises
                     if eid in ex_num
                 ],
             }
         )
         for eid in unit.meta.exercises:
-            ex_unit.setdefault(eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": unit.meta.title})
+            ex_unit.setdefault(
+                eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": smart(unit.meta.title)}
+            )
 
     timing_label = {"pre-class": _("Pre-class"), "in-class": _("In class"), "post-class": _("Post-class")}
     kind_label = {
@@ -160,14 +186,14 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             {
                 "num": ex_num[eid],
                 "id": eid,
-                "title": ex.meta.title,
+                "title": smart(ex.meta.title),
                 "timing": timing_label[ex.meta.timing],
                 "kind": kind_label[ex.meta.kind],
                 "kind_key": ex.meta.kind,
                 "duration": duration(ex.meta.duration, lang),
                 "group_size": ex.meta.group_size,
                 "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
-                "materials": ex.meta.materials,
+                "materials": [smart(m) for m in ex.meta.materials],
                 "unit": ex_unit.get(eid),
                 "html": Markup(md.render(ex.source.body)),
             }
@@ -181,8 +207,8 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     def reading_entry(r: Reading) -> dict[str, Any]:
         return {
             "id": r.id,
-            "html": format_reading(r, _("and")),
-            "annotation": r.annotation,
+            "html": format_reading(r, _("and"), years[r.id]),
+            "annotation": smart(r.annotation),
             "units": used_by.get(r.id, []),
             "sort": (r.authors[0].lower(), r.year, r.title.lower()),
         }
@@ -209,7 +235,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "tasks": [
                 {
                     "id": t.id,
-                    "title": t.title,
+                    "title": smart(t.title),
                     "kind": kinds[t.kind],
                     "weight": t.weight,
                     "instructions": block(t.instructions),
@@ -245,7 +271,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                         if plan.start
                         else f"{elapsed // 60}:{elapsed % 60:02d}",
                         "minutes": block_.minutes,
-                        "title": block_.title,
+                        "title": smart(block_.title),
                         "kind": block_.kind,
                         "refs": ref_ids,
                         "notes": inline(block_.notes),
@@ -255,9 +281,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             plans.append(
                 {
                     "id": plan.id,
-                    "title": plan.title,
+                    "title": smart(plan.title),
                     "length": duration(plan.length, lang),
-                    "total": sum(b.minutes for b in plan.blocks),
+                    "total": duration(sum(b.minutes for b in plan.blocks), lang),
                     "clock": bool(plan.start),
                     "description": block(plan.description),
                     "days": days,
@@ -266,7 +292,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             )
         if meta.outcomes:
             matrix = {
-                "outcomes": [{"label": outcome_label[o.id], "text": o.text} for o in meta.outcomes],
+                "outcomes": [{"label": outcome_label[o.id], "text": smart(o.text)} for o in meta.outcomes],
                 "rows": [
                     {
                         "num": e["num"],
@@ -284,8 +310,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "edition": {"name": edition.name, "title": _(edition.title)},
         "course": {
             "id": meta.id,
-            "title": meta.title,
-            "subtitle": meta.subtitle,
+            "title": smart(meta.title),
+            "short_title": smart(meta.short_title or meta.title),
+            "subtitle": smart(meta.subtitle),
             "authors": meta.authors,
             "institution": meta.institution,
             "version": meta.version,
@@ -299,7 +326,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "contact": block(meta.contact),
             "cover_text": block(meta.cover_text),
             "paper": meta.paper,
-            "outcomes": [{"label": outcome_label[o.id], "text": o.text} for o in meta.outcomes],
+            "outcomes": [{"label": outcome_label[o.id], "text": smart(o.text)} for o in meta.outcomes],
         },
         "introduction": introduction,
         "units": units,
@@ -312,7 +339,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "labels": labels,
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    return Resolved(context, labels)
+    return Resolved(context, labels, state.kinds)
 
 
 def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
@@ -324,11 +351,13 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     _ = translations(lang).gettext
     own_ids = set(ID_ATTR_RE.findall(html))
     p_label = _("p.")
+    list_label = _("reading list, p.")
 
     def pageref(m: re.Match[str]) -> str:
         target = m.group(1)
         if target in own_ids:
-            return f'<a class="pageref" href="#{target}" data-label="{escape(p_label)}"></a>'
+            label = list_label if resolved.kinds.get(target) == "reading" else p_label
+            return f'<a class="pageref" href="#{target}" data-label="{escape(label)}"></a>'
         if student_pages and target in student_pages:
             text = _("Student pack, p. %(page)s") % {"page": student_pages[target]}
             return f'<span class="pageref external"> ({escape(text)})</span>'

@@ -75,7 +75,9 @@ def media_box(path: Path) -> tuple[float, float]:
     return float(box.width), float(box.height)
 
 
-def footnote_numbers(path: Path, call_size: float = 7.5, note_size: tuple[float, float] = (7.5, 8.5)) -> list[tuple[list[str], list[str]]]:
+def footnote_numbers(
+    path: Path, call_size: float = 7.5, note_size: tuple[float, float] = (7.5, 8.5)
+) -> list[tuple[list[str], list[str]]]:
     """Per page: (footnote call numbers in the text, note numbers printed at the foot)."""
     import pdfplumber
 
@@ -87,7 +89,9 @@ def footnote_numbers(path: Path, call_size: float = 7.5, note_size: tuple[float,
             notes = [
                 w["text"].rstrip(".")
                 for w in words
-                if re.fullmatch(r"\d+\.", w["text"]) and note_size[0] < w["size"] < note_size[1] and "Sans" in w["fontname"]
+                if re.fullmatch(r"\d+\.", w["text"])
+                and note_size[0] < w["size"] < note_size[1]
+                and "Sans" in w["fontname"]
             ]
             out.append((calls, notes))
     return out

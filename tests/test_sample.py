@@ -39,7 +39,10 @@ def _instructor_passages() -> list[tuple[Path, str]]:
                 prose = [
                     ln
                     for ln in body
-                    if len(ln.split()) > 8 and "](" not in ln and "[^" not in ln and not ln.lstrip().startswith(("|", "#", "/"))
+                    if len(ln.split()) > 8
+                    and "](" not in ln
+                    and "[^" not in ln
+                    and not ln.lstrip().startswith(("|", "#", "/"))
                 ]
                 if prose:
                     sentence = re.sub(r"^\s*(?:\d+\.|[-*+])\s+", "", prose[0])
