@@ -53,4 +53,9 @@ def plan_targets(
                     )
                 seen[path] = target.key
                 targets.append(target)
+    if not targets:
+        available = sorted({lang for c in courses for lang in c.languages})
+        raise BuildError(
+            f"no pack to build: --lang {', '.join(langs or [])} matches none of the courses' languages ({', '.join(available)})"
+        )
     return targets

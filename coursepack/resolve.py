@@ -132,7 +132,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         state.kinds[rid] = "reading"
     outcome_label = {o.id: _("LO%(num)s") % {"num": i + 1} for i, o in enumerate(meta.outcomes)}
 
-    introduction = block(course.introduction.body) if course.introduction else None
+    intro_html = md.render(course.introduction.body) if course.introduction else None
+    introduction = Markup(intro_html) if intro_html else None
+    intro_notes = [Markup(n) for n in extract_audience(intro_html, "instructor")] if (intro_html and instructor) else []
 
     ex_unit: dict[str, dict[str, Any]] = {}
     units = []
@@ -329,6 +331,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "outcomes": [{"label": outcome_label[o.id], "text": smart(o.text)} for o in meta.outcomes],
         },
         "introduction": introduction,
+        "introduction_notes": intro_notes,
         "units": units,
         "exercises": exercises,
         "readings": readings,

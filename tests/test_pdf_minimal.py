@@ -14,6 +14,7 @@ SENTINELS = [
     "INSTRUCTOR-SENTINEL-gamma",
     "INSTRUCTOR-SENTINEL-GUIDE",
     "INSTRUCTOR-SENTINEL-ANSWER",
+    "INSTRUCTOR-SENTINEL-INTRO",
     "A note that only instructors see",
 ]
 
