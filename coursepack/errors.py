@@ -26,13 +26,13 @@ class Diagnostic:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as the user would type it: relative to the working directory when possible."""
+    """A path as the user would type it: relative when inside the working directory, else absolute."""
     p = Path(path)
     try:
         rel = os.path.relpath(p)
     except ValueError:
         return str(p)
-    return str(p) if rel.startswith("../..") else rel
+    return str(p.absolute()) if rel == ".." or rel.startswith("../") else rel
 
 
 class ContentError(Exception):
