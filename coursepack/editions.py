@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursepack.markup import N_
+
 
 @dataclass(frozen=True)
 class Edition:
@@ -16,10 +18,10 @@ class Edition:
 
 
 EDITIONS: dict[str, Edition] = {
-    "student": Edition("student", "Student pack", "student.html", "student.pdf", frozenset({"student"})),
+    "student": Edition("student", N_("Student pack"), "student.html", "student.pdf", frozenset({"student"})),
     "instructor": Edition(
         "instructor",
-        "Instructor's guide",
+        N_("Instructor's guide"),
         "instructor.html",
         "instructor.pdf",
         frozenset({"student", "instructor"}),

@@ -25,16 +25,21 @@ from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
 # name -> (audience, default title). "all" shows in every edition.
+def N_(message: str) -> str:
+    """Mark a message for extraction into the catalogs; it is translated where it is used."""
+    return message
+
+
 BLOCKS: dict[str, tuple[str, str]] = {
-    "key-concept": ("all", "Key concept"),
-    "legal-text": ("all", "Legal text"),
-    "case": ("all", "Case study"),
-    "content-warning": ("all", "Content warning"),
-    "note": ("all", "Note"),
-    "instructor": ("instructor", "Instructor's note"),
-    "guidelines": ("instructor", "Lecturer guidelines"),
-    "model-answer": ("instructor", "Model answer"),
-    "debrief": ("instructor", "Debrief"),
+    "key-concept": ("all", N_("Key concept")),
+    "legal-text": ("all", N_("Legal text")),
+    "case": ("all", N_("Case study")),
+    "content-warning": ("all", N_("Content warning")),
+    "note": ("all", N_("Note")),
+    "instructor": ("instructor", N_("Instructor's note")),
+    "guidelines": ("instructor", N_("Lecturer guidelines")),
+    "model-answer": ("instructor", N_("Model answer")),
+    "debrief": ("instructor", N_("Debrief")),
 }
 
 XREF = "\u2063xref:{}\u2063"  # placeholder text for an automatic cross-reference label

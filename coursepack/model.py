@@ -82,6 +82,9 @@ ExerciseKind = Literal[
 ]
 
 
+GroupSize = Annotated[int, Field(ge=1, le=500)] | Annotated[str, StringConstraints(pattern=r"^(\d{1,3}-\d{1,3}|class)$")]
+
+
 class ExerciseMeta(Strict):
     """Front matter of an exercise (exercises/<id>.md)."""
 
@@ -90,7 +93,10 @@ class ExerciseMeta(Strict):
     timing: Timing
     kind: ExerciseKind
     duration: Minutes
-    group_size: Text | None = None
+    group_size: GroupSize | None = Field(
+        default=None, description="1 (individual), 2 (pairs), a size like 4 or a range like '4-5', or 'class'."
+    )
+    grouping: Text | None = Field(default=None, description="How students are grouped, in words (translatable).")
     outcomes: list[Slug] = Field(default_factory=list, description="Course outcome ids addressed.")
     materials: list[Text] = Field(default_factory=list)
 

@@ -77,6 +77,19 @@ def format_reading(r: Reading, and_word: str = "and", year: str | None = None) -
     return Markup(" ".join(out))
 
 
+def group_size(size: int | str | None, _: Any) -> str | None:
+    """1 → Individual, 2 → Pairs, 4 → Groups of 4, '4-5' → Groups of 4–5, 'class' → Whole class."""
+    if size is None:
+        return None
+    if size == "class":
+        return str(_("Whole class"))
+    if size == 1:
+        return str(_("Individual"))
+    if size == 2:
+        return str(_("Pairs"))
+    return str(_("Groups of %(size)s") % {"size": _range(size)})
+
+
 def reading_years(readings: dict[str, Reading]) -> dict[str, str]:
     """Years with a, b, ... where one author has two works in the same year (2000a, 2000b)."""
     groups: dict[tuple[str, int], list[Reading]] = {}
@@ -193,7 +206,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 "kind": kind_label[ex.meta.kind],
                 "kind_key": ex.meta.kind,
                 "duration": duration(ex.meta.duration, lang),
-                "group_size": ex.meta.group_size,
+                "group_size": smart(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
                 "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
                 "materials": [smart(m) for m in ex.meta.materials],
                 "unit": ex_unit.get(eid),
