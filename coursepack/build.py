@@ -18,15 +18,17 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from coursepack import cache
+from coursepack import cache, fonts
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
+from coursepack.i18n import text_direction
 from coursepack.load import load_course
+from coursepack.localize import Fallback, localize
 from coursepack.matrix import PAPER_SIZES, Target, plan_targets
 from coursepack.model import Course
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
-from coursepack.typeset import TypesetResult, epoch_to_iso, font_css, typeset
-from coursepack.validate import validate_course
+from coursepack.typeset import TypesetResult, epoch_to_iso, typeset
+from coursepack.validate import check_coverage, validate_course, validate_translation
 from coursepack.write import atomic_write, sha256, write_manifest
 
 
@@ -39,6 +41,7 @@ class Options:
     strict: bool = False
     use_cache: bool = True
     epoch: int | None = None  # SOURCE_DATE_EPOCH; default: each course's date
+    review: bool = False  # mark fallback text, list it, and add bilingual proofs
 
 
 @dataclass
@@ -59,21 +62,40 @@ class Report:
     built: list[Built] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)
     manifest: Path | None = None
     seconds: float = 0.0
 
 
-def load_and_check(course_dirs: list[Path], strict: bool = False) -> tuple[list[Course], Diagnostics]:
-    """Load and validate every course; raise ContentError with every problem found."""
+@dataclass
+class Checked:
+    """Every course in every language, validated, with what falls back to the source language."""
+
+    courses: list[Course]
+    localized: dict[tuple[str, str], Course]
+    fallbacks: dict[tuple[str, str], list[Fallback]]
+    diags: Diagnostics
+
+
+def load_and_check(course_dirs: list[Path], strict: bool = False) -> Checked:
+    """Load and validate every course and language; raise ContentError with every problem found."""
     diags = Diagnostics()
-    courses = []
+    checked = Checked([], {}, {}, diags)
     for root in course_dirs:
         course = load_course(root, diags)
-        if course is not None:
-            validate_course(course, diags)
-            courses.append(course)
+        if course is None:
+            continue
+        ids = validate_course(course, diags)
+        checked.courses.append(course)
+        for lang in course.languages:
+            localized, fallbacks = localize(course, lang, diags)
+            if lang != course.meta.language:
+                validate_translation(course, localized, ids, diags)
+            check_coverage(localized, lang, diags)
+            checked.localized[(course.meta.id, lang)] = localized
+            checked.fallbacks[(course.meta.id, lang)] = fallbacks
     diags.raise_if(strict)
-    return courses, diags
+    return checked
 
 
 def course_epoch(course: Course, epoch: int | None) -> int:
@@ -82,26 +104,35 @@ def course_epoch(course: Course, epoch: int | None) -> int:
     return int(dt.datetime.combine(course.meta.date, dt.time(), dt.UTC).timestamp())
 
 
-def _stylesheets(course: Course) -> list[Path]:
+def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
+    """The theme's style.css, rtl.css for right-to-left languages, then the course's extra.css."""
     dirs = search_path(course.root)
-    sheets = [p for p in (find_file("style.css", dirs),) if p]
+    names = ["style.css"] + (["rtl.css"] if text_direction(lang) == "rtl" else [])
+    sheets = [p for p in (find_file(name, dirs) for name in names) if p]
     extra = course.root / "templates" / "extra.css"
     if extra.is_file():
         sheets.append(extra)
     return sheets
 
 
-def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int) -> TypesetResult:
-    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch)
+def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
+    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
 
 
 def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], None] | None = None) -> Report:
     """Build every target of the given courses. Raises ContentError before writing anything."""
     start = time.perf_counter()
-    courses, diags = load_and_check(course_dirs, opts.strict)
-    report = Report(warnings=[str(d) for d in diags.warnings])
-    targets = plan_targets(courses, opts.output, opts.langs, opts.editions)
-    theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + font_css()
+    checked = load_and_check(course_dirs, opts.strict)
+    courses = checked.courses
+    report = Report(warnings=[str(d) for d in checked.diags.warnings])
+    targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review)
+    for (cid, lang), items in sorted(checked.fallbacks.items()):
+        if opts.langs and lang not in opts.langs:
+            continue
+        report.fallbacks.extend(
+            f"{cid}/{lang}: {f.path}: {f.what} in {lang_name(f.lang, source_of(courses, cid))}" for f in items
+        )
+    theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()
     course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
     anchors: dict[tuple[str, str, str], dict[str, int]] = {}
     failed: set[tuple[str, str, str]] = set()
@@ -118,9 +149,16 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                         continue
                     student_pages = anchors.get((cid, t.lang, t.edition.needs))
                 epoch = course_epoch(t.course, opts.epoch)
-                extra = {"paper_size": PAPER_SIZES[t.paper], "created": epoch_to_iso(epoch)}
-                html = render_html(t.course, t.lang, t.edition, student_pages, extra)
-                sheets = _stylesheets(t.course)
+                extra = {
+                    "paper_size": PAPER_SIZES[t.paper],
+                    "created": epoch_to_iso(epoch),
+                    "review": t.review,
+                    "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
+                    "source_lang": t.course.meta.language,
+                }
+                source = checked.localized[(cid, t.course.meta.language)]
+                html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
+                sheets = _stylesheets(t.course, t.lang)
                 key = cache.cache_key(
                     html,
                     theme_digest,
@@ -138,7 +176,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                         progress(built)
                     continue
                 roots = [t.course.root, *search_path(t.course.root)]
-                args = (html, str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch)
+                args = (html, str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
                 if opts.jobs > 1 and len(level) > 1:
                     if pool is None:
                         pool = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
@@ -190,6 +228,15 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
         report.manifest = write_manifest(opts.output, entries)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def source_of(courses: list[Course], cid: str) -> str:
+    return next(c.meta.language for c in courses if c.meta.id == cid)
+
+
+def lang_name(_lang: str, source: str) -> str:
+    """'the source language (en)'."""
+    return f"the source language ({source})"
 
 
 def default_jobs() -> int:

@@ -109,6 +109,12 @@ debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for err
     help="Parallel typesetting processes [default: number of cores].",
 )
 @click.option("--no-cache", is_flag=True, help="Typeset everything, even targets whose inputs are unchanged.")
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Review copies (*-review.pdf): untranslated text marked in the margin and listed at the end, "
+    "plus bilingual proofs (bilingual.pdf) for each translation.",
+)
 @strict_opt
 @debug_opt
 def build(
@@ -118,6 +124,7 @@ def build(
     editions: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
+    review: bool,
     strict: bool,
     debug: bool,
 ) -> None:
@@ -135,7 +142,14 @@ def build(
 
     dirs = _course_dirs(course_dirs)
     opts = Options(
-        output, list(langs) or None, list(editions) or None, jobs or default_jobs(), strict, not no_cache, _epoch()
+        output,
+        list(langs) or None,
+        list(editions) or None,
+        jobs or default_jobs(),
+        strict,
+        not no_cache,
+        _epoch(),
+        review,
     )
 
     def progress(b: Built) -> None:
@@ -146,6 +160,8 @@ def build(
     report = _run(debug, run_build, dirs, opts, progress)
     for w in report.warnings:
         click.echo(w, err=True)
+    for f in report.fallbacks:
+        click.echo(f"fallback: {f}")
     if report.failures:
         _fail([f"error: {f}" for f in report.failures] + [f"{len(report.failures)} target(s) failed."])
     made = [b for b in report.built if not b.cached]
@@ -172,14 +188,97 @@ def check(course_dirs: tuple[Path, ...], strict: bool, debug: bool) -> None:
     from coursepack.build import load_and_check
 
     dirs = _course_dirs(course_dirs)
-    courses, diags = _run(debug, load_and_check, dirs, strict)
-    for d in diags.items:
+    checked = _run(debug, load_and_check, dirs, strict)
+    for d in checked.diags.items:
         click.echo(str(d), err=True)
     click.echo(
-        f"{len(courses)} course(s) checked: no errors"
-        + (f", {len(diags.warnings)} warning(s)" if diags.warnings else "")
+        f"{len(checked.courses)} course(s) in {len(checked.localized)} language version(s) checked: no errors"
+        + (f", {len(checked.diags.warnings)} warning(s)" if checked.diags.warnings else "")
         + "."
     )
+
+
+@main.command()
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("lang")
+@click.option(
+    "--update",
+    "update",
+    multiple=True,
+    metavar="FILE",
+    help="Record FILE (e.g. units/intro.md) as translated from the current source.",
+)
+@debug_opt
+def translate(course_dir: Path, lang: str, update: tuple[str, ...], debug: bool) -> None:
+    """Start translating COURSE_DIR into LANG: copy every file to translate into translations/LANG/.
+
+    Copies hold only text (ids, durations and other language-neutral data stay in the source)
+    and record which version of the source they were made from, so `coursepack status` can
+    report what is outdated. Existing translation files are never overwritten.
+
+    \b
+    Example:
+      coursepack translate content/cybercrime-tip-som fr
+      coursepack translate content/cybercrime-tip-som fr --update units/legal-framework.md
+    """
+    from coursepack.build import load_and_check
+    from coursepack.translation import start
+
+    checked = _run(debug, load_and_check, [course_dir], False)
+    for line in _run(debug, start, checked.courses[0], lang, list(update) or None):
+        click.echo(line)
+
+
+@main.command()
+@course_args
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language (repeatable).")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 if a language is less translated than this.",
+)
+@click.option("--diff/--no-diff", default=True, show_default=True, help="Show what changed in outdated sources.")
+@debug_opt
+def status(
+    course_dirs: tuple[Path, ...], langs: tuple[str, ...], fail_under: float | None, diff: bool, debug: bool
+) -> None:
+    """Report each translation, file by file: translated, outdated, missing.
+
+    An outdated file's source changed after it was translated; the diff shows how.
+
+    \b
+    Example:
+      coursepack status content/cybercrime-tip-som --lang fr --fail-under 90
+    """
+    from coursepack.build import load_and_check
+    from coursepack.translation import status as lang_status
+
+    checked = _run(debug, load_and_check, _course_dirs(course_dirs), False)
+    below = []
+    for course in checked.courses:
+        for lang in course.languages:
+            if lang == course.meta.language or (langs and lang not in langs):
+                continue
+            st = lang_status(course, lang, checked.fallbacks[(course.meta.id, lang)])
+            states = ("translated", "outdated", "missing", "untracked")
+            counts = {s: sum(1 for f in st.files if f.state == s) for s in states}
+            summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            click.echo(f"{course.meta.id} [{lang}]: {st.percent:.0f}% translated ({summary})")
+            for f in st.files:
+                note = ""
+                if f.fallback:
+                    shown = "; ".join(f.fallback[:3]) + (" ..." if len(f.fallback) > 3 else "")
+                    note = f" ({len(f.fallback)} part(s) still in {course.meta.language}: {shown})"
+                click.echo(f"  {f.state:<10} {f.path}{note}")
+                if diff and f.diff:
+                    for line in f.diff:
+                        click.echo(f"      {line}")
+            if fail_under is not None and st.percent < fail_under:
+                below.append(f"{course.meta.id} [{lang}] is {st.percent:.0f}% translated, under {fail_under:g}%")
+    if below:
+        _fail([f"error: {b}" for b in below])
 
 
 @main.command()

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from coursepack.cli import main
 
-COMMANDS = [[], ["build"], ["check"], ["schema"]]
+COMMANDS = [[], ["build"], ["check"], ["translate"], ["status"], ["schema"]]
 
 
 def render() -> str:

@@ -15,6 +15,7 @@ class Edition:
     filename: str
     audiences: frozenset[str]
     needs: str | None = None  # an edition whose page numbers this one cites
+    review_only: bool = False  # built only by review builds, for translated languages
 
 
 EDITIONS: dict[str, Edition] = {
@@ -26,5 +27,13 @@ EDITIONS: dict[str, Edition] = {
         "instructor.pdf",
         frozenset({"student", "instructor"}),
         needs="student",
+    ),
+    "bilingual": Edition(
+        "bilingual",
+        N_("Bilingual review"),
+        "bilingual.html",
+        "bilingual.pdf",
+        frozenset({"student", "instructor"}),
+        review_only=True,
     ),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext as gettext_module
 import io
+import re
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +35,53 @@ def translations(lang: str) -> gettext_module.NullTranslations:
     write_mo(buf, catalog)
     buf.seek(0)
     return Translations(fp=buf)
+
+
+# Quotation marks per language: (left double, right double). Single quotes and apostrophes stay ’.
+QUOTES = {
+    "fr": ("«\u202f", "\u202f»"),
+    "es": ("«", "»"),
+    "ru": ("«", "»"),
+    "ar": ("«", "»"),
+}
+NNBSP, NBSP = "\u202f", "\u00a0"
+_FR_TIGHT = re.compile(r"(?<=[^\s(\[«])[ \u00a0\u202f]?([;!?])(?=\s|$|[»)\]”’])")
+_FR_COLON = re.compile(r"(?<=[^\s\d(\[])[ \u00a0\u202f]?:(?=\s|$)")
+
+
+def smarty_config(lang: str) -> dict[str, dict[str, str]]:
+    """Python-Markdown smarty substitutions for the language's quotation marks."""
+    left, right = QUOTES.get(lang.split("-")[0], ("\u201c", "\u201d"))
+    return {"substitutions": {"left-double-quote": left, "right-double-quote": right}}
+
+
+def punctuation(text: str, lang: str) -> str:
+    """French spacing: a narrow no-break space before ; ! ? and a no-break space before a colon."""
+    if lang.split("-")[0] != "fr":
+        return text
+    text = _FR_TIGHT.sub(NNBSP + r"\1", text)
+    return _FR_COLON.sub(NBSP + ":", text)
+
+
+class Terms(gettext_module.NullTranslations):
+    """A catalog with a course's own overrides of some interface words."""
+
+    def __init__(self, base: gettext_module.NullTranslations, terms: dict[str, str]):
+        super().__init__()
+        self._base = base
+        self._terms = terms
+
+    def gettext(self, message: str) -> str:
+        return self._terms.get(message) or self._base.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._base.ngettext(singular, plural, n)
+
+
+def catalog(lang: str, terms: dict[str, str] | None = None) -> gettext_module.NullTranslations:
+    """The interface words for ``lang``, with the course's overrides first."""
+    base = translations(lang)
+    return Terms(base, terms) if terms else base
 
 
 def locale(lang: str) -> Locale:

@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 import markdown
@@ -23,6 +24,9 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
+
+from coursepack.i18n import punctuation, smarty_config
+
 
 # name -> (audience, default title). "all" shows in every edition.
 def N_(message: str) -> str:
@@ -103,6 +107,8 @@ class RenderState:
 
     audiences: frozenset[str]
     gettext: Callable[[str], str] = lambda s: s
+    lang: str = "en"
+    source_lang: str = "en"
     figures: int = 0
     tables: int = 0
     labels: dict[str, str] = field(default_factory=dict)
@@ -129,11 +135,35 @@ class Callout(Block):
         return el
 
 
+class FallbackBlock(Block):
+    """Text shown in the source language because its translation is missing (made by localize)."""
+
+    NAME = "fallback"
+    ARGUMENT = True
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        from coursepack.i18n import text_direction
+
+        return etree.SubElement(
+            parent,
+            "div",
+            {
+                "class": "fallback",
+                "id": str(self.argument),
+                "lang": state.source_lang,
+                "dir": text_direction(state.source_lang),
+            },
+        )
+
+
 class CoursepackBlocks(BlocksExtension):
     def extendMarkdownBlocks(self, md: markdown.Markdown, block_mgr: Any) -> None:
         for name in BLOCKS:
             cls = type(f"Block_{name.replace('-', '_')}", (Callout,), {"NAME": name, "OPTIONS": {}})
             block_mgr.register(cls, {})
+        block_mgr.register(FallbackBlock, {})
 
 
 def _text(el: etree.Element) -> str:
@@ -288,6 +318,30 @@ def _fill_note(span: etree.Element, li: etree.Element) -> None:
             span.append(c)
 
 
+class LanguageTypography(Treeprocessor):
+    """Punctuation spacing of the document's language (French: espaces fines)."""
+
+    SKIP = frozenset({"code", "pre"})
+
+    def run(self, root: etree.Element) -> None:
+        lang = self.md.coursepack_state.lang  # type: ignore[attr-defined]
+        if not lang.startswith("fr"):
+            return
+        self._walk(root, lang)
+
+    def _walk(self, el: etree.Element, lang: str) -> None:
+        from coursepack.i18n import punctuation
+
+        if el.tag in self.SKIP:
+            return
+        if el.text and el.get("class") != "url":
+            el.text = punctuation(el.text, lang)
+        for child in el:
+            self._walk(child, lang)
+            if child.tail:
+                child.tail = punctuation(child.tail, lang)
+
+
 class CoursepackExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
@@ -295,6 +349,7 @@ class CoursepackExtension(Extension):
         md.treeprocessors.register(AudienceFilter(md), "cp-audience", 7)
         md.treeprocessors.register(Numbering(md), "cp-numbering", 6)
         md.treeprocessors.register(PageFootnotes(md), "cp-footnotes", 5)
+        md.treeprocessors.register(LanguageTypography(md), "cp-typography", 4)
 
 
 class MarkdownRenderer:
@@ -313,7 +368,7 @@ class MarkdownRenderer:
                 CoursepackBlocks(),
                 CoursepackExtension(),
             ],
-            extension_configs={"footnotes": {"UNIQUE_IDS": True}},
+            extension_configs={"footnotes": {"UNIQUE_IDS": True}, "smarty": smarty_config(state.lang)},
         )
         self.md.coursepack_state = state  # type: ignore[attr-defined]
         self._cleaner = nh3.Cleaner(
@@ -332,6 +387,10 @@ class MarkdownRenderer:
         html = self.md.convert(text)
         return self._cleaner.clean(html)
 
+    def smart(self, text: str | None) -> Markup:
+        """Plain text (a title) with the language's quotes, dashes and spacing."""
+        return smart(text, self.state.lang)
+
     def render_inline(self, text: str) -> str:
         """Render a short Markdown string without a wrapping paragraph."""
         html = self.render(text)
@@ -340,21 +399,25 @@ class MarkdownRenderer:
         return html
 
 
-_SMART = markdown.Markdown(extensions=["smarty"])
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
-def smart(text: str | None) -> Markup:
+@cache
+def _smarty(lang: str) -> markdown.Markdown:
+    return markdown.Markdown(extensions=["smarty"], extension_configs={"smarty": smarty_config(lang)})
+
+
+def smart(text: str | None, lang: str = "en") -> Markup:
     """Plain text with typographic quotes, dashes and ellipses, as HTML (titles, metadata)."""
     if not text:
         return Markup("")
     escaped = _MD_SPECIAL.sub(r"\\\1", html_module.escape(text, quote=False))
     escaped = re.sub(r"^(\d+)\.", r"\1\\.", escaped)
     escaped = re.sub(r"^([-=])", r"\\\1", escaped)
-    html = _SMART.reset().convert(escaped)
+    html = _smarty(lang).reset().convert(escaped)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
-    return Markup(html)
+    return Markup(punctuation(html, lang))
 
 
 def extract_audience(html: str, audience: str) -> list[str]:

@@ -82,7 +82,9 @@ ExerciseKind = Literal[
 ]
 
 
-GroupSize = Annotated[int, Field(ge=1, le=500)] | Annotated[str, StringConstraints(pattern=r"^(\d{1,3}-\d{1,3}|class)$")]
+GroupSize = (
+    Annotated[int, Field(ge=1, le=500)] | Annotated[str, StringConstraints(pattern=r"^(\d{1,3}-\d{1,3}|class)$")]
+)
 
 
 class ExerciseMeta(Strict):
@@ -231,6 +233,11 @@ class Course:
     positions: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
     # ids of entries that failed their own schema check (already reported)
     broken_ids: set[str] = field(default_factory=set)
+    # the language this copy of the course is in, and the interface words it overrides
+    lang: str = ""
+    terms: dict[str, str] = field(default_factory=dict)
+    # source file (relative path) -> its translated Markdown body as written, for bilingual proofs
+    translated_bodies: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def exercise_order(self) -> list[str]:

@@ -10,7 +10,7 @@ import jinja2
 from coursepack.editions import Edition
 from coursepack.errors import BuildError, display_path
 from coursepack.model import Course
-from coursepack.resolve import finish_html, resolve
+from coursepack.resolve import bilingual_pairs, finish_html, resolve
 from coursepack.theme import environment
 
 
@@ -20,11 +20,14 @@ def render_html(
     edition: Edition,
     student_pages: dict[str, int] | None = None,
     extra: dict[str, Any] | None = None,
+    source: Course | None = None,
 ) -> str:
     """The complete HTML document of one target; ``extra`` adds build facts (paper, date)."""
     resolved = resolve(course, lang, edition, student_pages)
     resolved.context.update(extra or {})
-    env = environment(course.root, lang)
+    if source is not None and edition.review_only:
+        resolved.context["pairs"] = bilingual_pairs(source, course, edition.audiences)
+    env = environment(course.root, lang, course.terms)
     try:
         template = env.get_template(edition.template)
         html = template.render(resolved.context)

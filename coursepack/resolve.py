@@ -8,13 +8,14 @@ in the builder, not with CSS counters. Instructor-only data never enters a stude
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
-from coursepack.i18n import duration, long_date, text_direction, translations
+from coursepack.i18n import catalog, duration, long_date, text_direction
 from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, smart
 from coursepack.model import Course, Reading
 
@@ -29,6 +30,7 @@ class Resolved:
     context: dict[str, Any]
     labels: dict[str, str]
     kinds: dict[str, str]
+    gettext: Callable[[str], str]
 
 
 def _join(names: list[str], and_word: str) -> str:
@@ -118,11 +120,12 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     ``student_pages`` maps ids to the pages they have in the student pack actually built;
     the instructor's guide cites them.
     """
-    tr = translations(lang)
+    tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
-    state = RenderState(edition.audiences, _)
+    state = RenderState(edition.audiences, _, lang=lang, source_lang=course.meta.language)
     md = MarkdownRenderer(state)
+    smart = md.smart
     meta = course.meta
     labels = state.labels
 
@@ -355,7 +358,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "labels": labels,
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    return Resolved(context, labels, state.kinds)
+    return Resolved(context, labels, state.kinds, _)
 
 
 def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
@@ -364,7 +367,7 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     A target inside this document gets a CSS ``target-counter`` page number; a target only in
     the student pack (cited from the instructor's guide) gets the page it has in the PDF built.
     """
-    _ = translations(lang).gettext
+    _ = resolved.gettext
     own_ids = set(ID_ATTR_RE.findall(html))
     p_label = _("p.")
     list_label = _("reading list, p.")
@@ -386,3 +389,50 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     )
     html = XREF_RE.sub(lambda m: str(escape(resolved.labels.get(m.group(1), m.group(1)))), html)
     return html
+
+
+def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[dict[str, Any]]:
+    """Source and translation side by side, section by section, for each document of the pack."""
+    from coursepack.localize import proof_sections
+
+    src_state = RenderState(audiences, lang=source.meta.language, source_lang=source.meta.language)
+    tr_state = RenderState(
+        audiences,
+        catalog(localized.lang, localized.terms).gettext,
+        lang=localized.lang,
+        source_lang=source.meta.language,
+    )
+    src_md, tr_md = MarkdownRenderer(src_state), MarkdownRenderer(tr_state)
+    docs: list[tuple[str, str, str, str]] = []  # (rel path, source title, translated title, source body)
+    if source.introduction:
+        docs.append(("introduction.md", "Introduction", "", source.introduction.body))
+    for unit, tunit in zip(source.units, localized.units, strict=True):
+        docs.append(
+            (unit.source.path.relative_to(source.root).as_posix(), unit.meta.title, tunit.meta.title, unit.source.body)
+        )
+    for eid in source.exercise_order:
+        ex, tex = source.exercises[eid], localized.exercises[eid]
+        docs.append((ex.source.path.relative_to(source.root).as_posix(), ex.meta.title, tex.meta.title, ex.source.body))
+    out = []
+    for rel, title, ttitle, body in docs:
+        translated = localized.translated_bodies.get(rel)
+        left = proof_sections(body)
+        right = proof_sections(translated) if translated is not None else []
+        rows = []
+        for i in range(max(len(left), len(right))):
+            rows.append(
+                {
+                    "source": Markup(src_md.render(left[i][1])) if i < len(left) else None,
+                    "translation": Markup(tr_md.render(right[i][1])) if i < len(right) else None,
+                }
+            )
+        out.append(
+            {
+                "path": rel,
+                "title": src_md.smart(title),
+                "translated_title": tr_md.smart(ttitle) if ttitle else None,
+                "rows": rows,
+                "missing": translated is None,
+            }
+        )
+    return out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from coursepack.i18n import translations
+from coursepack.i18n import catalog
 
 PACKAGE_THEME = Path(__file__).parent / "theme"  # inside an installed wheel
 SOURCE_THEME = Path(__file__).parent.parent / "templates"  # in a source checkout
@@ -41,7 +41,7 @@ def find_file(name: str, dirs: list[Path]) -> Path | None:
     return None
 
 
-def environment(course_root: Path, lang: str) -> jinja2.Environment:
+def environment(course_root: Path, lang: str, terms: dict[str, str] | None = None) -> jinja2.Environment:
     """A Jinja environment: autoescape, StrictUndefined, gettext for ``lang``."""
     loader = jinja2.ChoiceLoader(
         [
@@ -57,5 +57,5 @@ def environment(course_root: Path, lang: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(catalog(lang, terms), newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -17,6 +17,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from coursepack import fonts
+
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
 # Messages WeasyPrint logs that are not problems of the content (the equivalent of Sphinx's
@@ -33,31 +35,6 @@ class TypesetResult:
     anchors: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def font_families() -> list[tuple[str, Path]]:
-    """The bundled OFL fonts (installed as Python packages): (family, folder)."""
-    import fontpkg_noto_sans
-    import fontpkg_noto_serif
-
-    return [
-        ("Noto Serif", fontpkg_noto_serif.ROOT / "files"),
-        ("Noto Sans", fontpkg_noto_sans.ROOT / "files"),
-    ]
-
-
-def font_css() -> str:
-    """@font-face rules for the bundled variable fonts: each weight the theme uses, roman and italic."""
-    rules = []
-    for family, folder in font_families():
-        for path in sorted(folder.glob("*.ttf")):
-            style = "italic" if "Italic" in path.name else "normal"
-            for weight in (300, 400, 500, 600, 700, 800):
-                rules.append(
-                    f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-                    f"font-weight: {weight}; font-style: {style}; }}"
-                )
-    return "\n".join(rules)
 
 
 def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
@@ -127,10 +104,14 @@ def epoch_to_iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], epoch: int) -> TypesetResult:
+def typeset(
+    html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], epoch: int, lang: str = "en"
+) -> TypesetResult:
     """Lay out ``html`` and write PDF bytes; never touches the output folder."""
     # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
+    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -141,12 +122,12 @@ def typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fetcher = make_fetcher([*roots, *(folder for _, folder in font_families())])
-        fonts = FontConfiguration()
-        css = [CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)]
-        css += [CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher) for p in stylesheets]
+        fetcher = make_fetcher([*roots, *fonts.font_dirs()])
+        font_config = FontConfiguration()
+        css = [CSS(string=fonts.font_css() + fonts.stylesheet(lang), font_config=font_config, url_fetcher=fetcher)]
+        css += [CSS(filename=str(p), font_config=font_config, url_fetcher=fetcher) for p in stylesheets]
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=css, font_config=fonts
+            stylesheets=css, font_config=font_config
         )
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages, start=1):

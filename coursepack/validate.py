@@ -48,8 +48,12 @@ def _scan(
     ids: dict[str, IdDef],
     links: list[LinkUse],
     diags: Diagnostics,
+    translation: bool = False,
 ) -> None:
-    """Line-level checks of one Markdown source; records ids and cross-references."""
+    """Line-level checks of one Markdown source; records ids and cross-references.
+
+    In a translation, ids are the source's: one it does not have is an error.
+    """
     stack: list[tuple[str, int, bool]] = []  # (name, line, instructor)
     in_fence: str | None = None
     for n, raw in enumerate(src.body.splitlines()):
@@ -125,6 +129,15 @@ def _scan(
                     src.path, line_no, m.start() + 1, f"id '{ident}' must be lower-case letters, digits and hyphens"
                 )
                 continue
+            if translation:
+                if ident not in ids:
+                    diags.error(
+                        src.path,
+                        line_no,
+                        m.start() + 1,
+                        f"id '{ident}' is not in the source: keep the source's ids in a translation",
+                    )
+                continue
             if ident in ids:
                 first = ids[ident]
                 diags.error(
@@ -146,7 +159,7 @@ def _scan(
         diags.error(src.path, line, 1, f"block '/// {name}' is never closed: add a line '///' after its content")
 
 
-def validate_course(course: Course, diags: Diagnostics) -> None:
+def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
     """Every cross-file check of one course."""
     root = course.root
     pos = course.positions
@@ -223,7 +236,11 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
         sources.append((course.guide, True))
     for src, instructor_file in sources:
         _scan(src, root, instructor_file, ids, links, diags)
+    _check_links(course, ids, links, diags)
+    return ids
 
+
+def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], diags: Diagnostics) -> None:
     for link in links:
         target = ids.get(link.target)
         if target is None and link.target in course.broken_ids:
@@ -242,3 +259,73 @@ def validate_course(course: Course, diags: Diagnostics) -> None:
                 link.col,
                 f"student-visible link to instructor-only '#{link.target}' ({target.path.name}:{target.line}): move the link into an instructor block or link to something students can see",
             )
+
+
+def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef], diags: Diagnostics) -> None:
+    """Check the Markdown of a translation as written (ids and links are the source's)."""
+    from coursepack.localize import translation_dir
+
+    tdir = translation_dir(source, localized.lang)
+    if not tdir.is_dir():
+        return
+    links: list[LinkUse] = []
+    for path in sorted(tdir.rglob("*")):
+        rel = path.relative_to(tdir)
+        if not path.is_file() or rel.parts[0].startswith(".") or rel.as_posix() == "translation.yaml":
+            continue
+        if not (source.root / rel).is_file():
+            diags.warning(path, 1, 1, f"no source file {rel.as_posix()}: this translation is not used")
+            continue
+        if path.suffix != ".md":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        from coursepack.yamlsource import YamlError, split_front_matter
+
+        try:
+            _, body, first = split_front_matter(text)
+        except YamlError:
+            continue  # reported when the translation was loaded
+        instructor_file = rel.parts[0] == "instructor"
+        _scan(MarkdownSource(path, body, first), source.root, instructor_file, ids, links, diags, translation=True)
+    _check_links(source, ids, links, diags)
+
+
+def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
+    """Every character the PDF will show must be in the fonts chosen for ``lang``."""
+    from coursepack import fonts
+    from coursepack.localize import translation_dir
+
+    files = {p for p in source_files(localized.root) if p.is_file()}
+    tdir = translation_dir(localized, lang)
+    if lang != localized.meta.language and tdir.is_dir():
+        files |= {
+            p
+            for p in tdir.rglob("*")
+            if p.is_file() and p.suffix in (".md", ".yaml") and not p.relative_to(tdir).parts[0].startswith(".")
+        }
+    names = ", ".join(fonts.families(lang))
+    for path in sorted(files):
+        first: dict[str, tuple[int, int]] = {}
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for n, line in enumerate(text.splitlines(), start=1):
+            for ch in fonts.uncovered(line, lang):
+                first.setdefault(ch, (n, line.index(ch) + 1))
+        if first:
+            (line_no, col) = min(first.values())
+            listed = ", ".join(fonts.describe(ch) for ch in list(first)[:8]) + (" ..." if len(first) > 8 else "")
+            diags.error(
+                path,
+                line_no,
+                col,
+                f"characters not covered by the fonts for '{lang}' ({names}): {listed}; remove them or replace them (a PDF must never show empty boxes)",
+            )
+
+
+def source_files(root: Path) -> list[Path]:
+    """The course's own text files (not translations, templates or figures)."""
+    out = [root / "course.yaml", root / "introduction.md"]
+    for sub in ("units", "exercises"):
+        out += sorted((root / sub).glob("*.md"))
+    out += sorted((root / "readings").glob("*.yaml"))
+    out += [root / "instructor" / name for name in ("guide.md", "plans.yaml", "assessment.yaml")]
+    return out

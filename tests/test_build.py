@@ -117,6 +117,6 @@ def test_instructor_edition_brings_the_student_pack_it_cites(tmp_path: Path) -> 
     from coursepack.build import load_and_check
     from coursepack.matrix import plan_targets
 
-    courses, _ = load_and_check([FIXTURES / "minimal"])
-    targets = plan_targets(courses, tmp_path, None, ["instructor"])
+    checked = load_and_check([FIXTURES / "minimal"])
+    targets = plan_targets(checked.localized, tmp_path, None, ["instructor"])
     assert [t.key for t in targets] == ["minimal/en/student", "minimal/en/instructor"]

@@ -153,7 +153,7 @@ def test_each_mistake_has_one_clear_message(course_copy, file: str, old: str, ne
 def test_minimal_fixture_is_clean() -> None:
     result = CliRunner().invoke(main, ["check", "--strict", str(FIXTURES / "minimal")])
     assert result.exit_code == 0, result.output
-    assert result.output == "1 course(s) checked: no errors.\n"
+    assert result.output == "1 course(s) in 1 language version(s) checked: no errors.\n"
 
 
 def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,158 @@
+"""Fonts: which families set each language, where their files are, and what they cover.
+
+All fonts ship as Python packages (OFL), so a fresh machine needs nothing else: Noto Serif and
+Noto Sans (Latin, Greek, Cyrillic), Amiri and Noto Sans Arabic, Noto Sans CJK SC (Chinese).
+The same table drives the stylesheet's font stacks and the coverage check, so a character
+the check accepts is a character the PDF can show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Face:
+    """One font face: a family name, its file, and the face's index in a collection."""
+
+    family: str
+    path: Path
+    index: int = 0
+
+
+def _package_dir(name: str, sub: str = "") -> Path | None:
+    spec = find_spec(name)
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / sub
+    return folder if folder.is_dir() else None
+
+
+@lru_cache(maxsize=1)
+def faces() -> dict[str, list[Face]]:
+    """Every bundled family and its faces."""
+    table: dict[str, list[Face]] = {}
+    for family, package in (
+        ("Noto Serif", "fontpkg_noto_serif"),
+        ("Noto Sans", "fontpkg_noto_sans"),
+        ("Amiri", "fontpkg_amiri"),
+        ("Noto Sans Arabic", "fontpkg_noto_sans_arabic"),
+    ):
+        folder = _package_dir(package, "files")
+        if folder:
+            table[family] = [Face(family, p) for p in sorted(folder.glob("*.ttf"))]
+    cjk = _package_dir("noto_cjk_sans_otc")
+    if cjk and (cjk / "NotoSansCJK-Regular.ttc").is_file():
+        table["Noto Sans CJK SC"] = [Face("Noto Sans CJK SC", cjk / "NotoSansCJK-Regular.ttc", 2)]
+    return table
+
+
+# Body and heading families per language (the first that has a glyph wins), then the default.
+STACKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "default": (("Noto Serif", "Noto Sans"), ("Noto Sans", "Noto Serif")),
+    "ar": (("Amiri", "Noto Serif", "Noto Sans Arabic"), ("Noto Sans Arabic", "Noto Sans", "Amiri")),
+    "zh": (("Noto Sans", "Noto Sans CJK SC"), ("Noto Sans", "Noto Sans CJK SC")),
+}
+
+
+def stack(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return STACKS.get(lang.split("-")[0], STACKS["default"])
+
+
+def families(lang: str) -> list[str]:
+    body, headings = stack(lang)
+    return list(dict.fromkeys(body + headings))
+
+
+@cache
+def _cmap(face: Face) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+@cache
+def coverage(lang: str) -> frozenset[int]:
+    """Code points that the fonts of ``lang`` can show."""
+    table = faces()
+    covered: set[int] = set()
+    for family in families(lang):
+        for face in table.get(family, []):
+            covered |= _cmap(face)
+    return frozenset(covered)
+
+
+def uncovered(text: str, lang: str) -> list[str]:
+    """Characters of ``text`` that no font of ``lang`` has (spaces and controls are fine)."""
+    covered = coverage(lang)
+    missing = []
+    for ch in dict.fromkeys(text):
+        if ord(ch) in covered or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            continue
+        missing.append(ch)
+    return missing
+
+
+def describe(ch: str) -> str:
+    return f"'{ch}' U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')}"
+
+
+def font_css() -> str:
+    """@font-face rules for the variable Noto Serif and Noto Sans (each weight the theme uses)."""
+    rules = []
+    for family in ("Noto Serif", "Noto Sans"):
+        for face in faces().get(family, []):
+            style = "italic" if "Italic" in face.path.name else "normal"
+            for weight in (300, 400, 500, 600, 700, 800):
+                rules.append(
+                    f'@font-face {{ font-family: "{family}"; src: url("{face.path.as_uri()}"); '
+                    f"font-weight: {weight}; font-style: {style}; }}"
+                )
+    return "\n".join(rules)
+
+
+def font_dirs() -> list[Path]:
+    return sorted({face.path.parent for fs in faces().values() for face in fs})
+
+
+def fontconfig_file() -> Path:
+    """A fonts.conf that adds the bundled font folders to the system's configuration."""
+    dirs = font_dirs()
+    digest = hashlib.sha256("\n".join(map(str, dirs)).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"coursepack-fonts-{digest}"
+    conf = folder / "fonts.conf"
+    if not conf.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [
+            '<?xml version="1.0"?>',
+            '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+            "<fontconfig>",
+            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
+            *(f"  <dir>{d}</dir>" for d in dirs),
+            f"  <cachedir>{folder / 'cache'}</cachedir>",
+            "</fontconfig>",
+        ]
+        tmp = folder / f"fonts.conf.{digest}.tmp"
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.replace(conf)
+    return conf
+
+
+def stylesheet(lang: str) -> str:
+    """Font stacks for ``lang`` (the theme refers to them as var(--font-body) and var(--font-heading))."""
+    body, headings = stack(lang)
+
+    def css_list(names: tuple[str, ...], generic: str) -> str:
+        return ", ".join(f'"{n}"' for n in names) + f", {generic}"
+
+    return f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; }}\n"

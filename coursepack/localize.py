@@ -1,0 +1,458 @@
+"""Stage 1b — localize: lay a translation over the source course, falling back where it is missing.
+
+A translation (``translations/<lang>/``) mirrors the source files but holds only text. Anything
+missing, a whole file, a key, or a ``##`` section whose text is still the source's, falls back to
+the source language and is recorded, so review builds can mark it and release builds can name it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+
+from coursepack.errors import Diagnostics
+from coursepack.load import _load_yaml, _read_text, validate_model
+from coursepack.model import (
+    Assessment,
+    Course,
+    CourseMeta,
+    ExerciseMeta,
+    MarkdownSource,
+    Plan,
+    PlanBlock,
+    Question,
+    Reading,
+    Rubric,
+    Strict,
+    Task,
+    Text,
+    UnitMeta,
+)
+from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
+
+T = TypeVar("T", bound=BaseModel)
+FENCE = "////////"  # longer than any author's block fence, so sections with blocks nest inside it
+
+
+# ---------------------------------------------------------------------------
+# What a translation file may hold: text only.
+
+
+class OutcomeText(Strict):
+    id: str
+    text: Text
+
+
+class CourseText(Strict):
+    """translations/<lang>/course.yaml"""
+
+    title: Text | None = None
+    short_title: Text | None = None
+    subtitle: Text | None = None
+    description: Text | None = None
+    keywords: list[Text] | None = None
+    resource_note: Text | None = None
+    content_warning: Text | None = None
+    contact: Text | None = None
+    cover_text: Text | None = None
+    outcomes: list[OutcomeText] = Field(default_factory=list)
+    terms: dict[str, str] = Field(default_factory=dict, description="Interface words overridden for this course.")
+
+
+class UnitText(Strict):
+    title: Text | None = None
+    learning_outcomes: list[Text] | None = None
+
+
+class ExerciseText(Strict):
+    title: Text | None = None
+    materials: list[Text] | None = None
+    grouping: Text | None = None
+
+
+class ReadingText(Strict):
+    id: str
+    annotation: Text | None = None
+
+
+class PlanBlockText(Strict):
+    title: Text | None = None
+    notes: Text | None = None
+
+
+class PlanText(Strict):
+    id: str
+    title: Text | None = None
+    description: Text | None = None
+    blocks: list[PlanBlockText] = Field(default_factory=list)
+
+
+class QuestionText(Strict):
+    text: Text | None = None
+    answer: Text | None = None
+
+
+class TaskText(Strict):
+    id: str
+    title: Text | None = None
+    instructions: Text | None = None
+    questions: list[QuestionText] = Field(default_factory=list)
+
+
+class CriterionText(Strict):
+    name: Text | None = None
+    descriptors: list[Text] | None = None
+
+
+class RubricText(Strict):
+    id: str
+    title: Text | None = None
+    levels: list[Text] | None = None
+    criteria: list[CriterionText] = Field(default_factory=list)
+
+
+class AssessmentText(Strict):
+    intro: Text | None = None
+    tasks: list[TaskText] = Field(default_factory=list)
+    rubrics: list[RubricText] = Field(default_factory=list)
+
+
+@dataclass
+class Fallback:
+    """A piece of a translation that shows the source language instead."""
+
+    lang: str
+    path: str  # the source file, relative to the course folder
+    what: str  # "whole file", "section 'Summary'", "title", ...
+    anchor: str | None = None  # the id of the marked block in the PDF
+
+
+# ---------------------------------------------------------------------------
+# Markdown bodies: sections, and fallback where a section is still the source's.
+
+FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+
+
+def sections(body: str) -> list[tuple[str, str]]:
+    """Split Markdown at ``##`` headings (outside code): [(title, text)], the first titled ''."""
+    out: list[tuple[str, list[str]]] = [("", [])]
+    fenced = False
+    for line in body.splitlines(keepends=True):
+        if FENCE_LINE.match(line):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            title = re.sub(r"\s*\{[^}]*\}\s*$", "", line[3:]).strip()
+            out.append((title, []))
+        out[-1][1].append(line)
+    return [(t, "".join(lines)) for t, lines in out if "".join(lines).strip() or t]
+
+
+FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:.*(?:\n(?:    |\t).*|\n\s*(?=\n    ))*", re.M)
+
+
+def proof_sections(body: str) -> list[tuple[str, str]]:
+    """Sections for side-by-side proofs, each with the file's footnote definitions so notes render."""
+    notes = "\n".join(m.group(0) for m in FOOTNOTE_DEF.finditer(body))
+    bare = FOOTNOTE_DEF.sub("", body)
+    return [(title, f"{text}\n\n{notes}\n") for title, text in sections(bare)]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+class BodyMerger:
+    """Numbers fallback blocks across one localized course."""
+
+    def __init__(self, lang: str, fallbacks: list[Fallback]):
+        self.lang = lang
+        self.fallbacks = fallbacks
+
+    def _wrap(self, text: str, rel: str, what: str) -> str:
+        anchor = f"fallback-{len(self.fallbacks) + 1}"
+        self.fallbacks.append(Fallback(self.lang, rel, what, anchor))
+        return f"\n{FENCE} fallback | {anchor}\n{text.strip()}\n{FENCE}\n\n"
+
+    def merge(self, source: str, translated: str | None, rel: str) -> str:
+        """The translated body, with untranslated sections (or the whole source) marked as fallback."""
+        if translated is None:
+            return self._wrap(source, rel, "whole file")
+        source_texts = {_norm(text) for _, text in sections(source)}
+        out = []
+        for title, text in sections(translated):
+            if _norm(text) in source_texts and _norm(text):
+                out.append(self._wrap(text, rel, f"section '{title}'" if title else "opening text"))
+            else:
+                out.append(text)
+        return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Loading translation files.
+
+
+def _neutral_keys(
+    data: Any,
+    text_model: type[BaseModel],
+    source_model: type[BaseModel],
+    doc: YamlDoc,
+    path: Path,
+    source: str,
+    diags: Diagnostics,
+    prefix: tuple[Any, ...] = (),
+) -> None:
+    """Report (and drop) language-neutral keys: they are set once, in the source."""
+    if not isinstance(data, dict):
+        return
+    for key in list(data):
+        if key not in text_model.model_fields and key in source_model.model_fields:
+            line, col = doc.key_position((*prefix, key))
+            diags.error(
+                path,
+                line,
+                col,
+                f"'{key}' is language-neutral: set it once in the source ({source}), not in a translation",
+            )
+            del data[key]
+
+
+def _load_text_yaml(
+    path: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
+) -> T | None:
+    doc = _load_yaml(path, diags)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        diags.error(path, 1, 1, "expected a mapping of keys to text")
+        return None
+    _neutral_keys(doc.data, model, source_model, doc, path, source, diags)
+    return validate_model(model, doc, path, diags)
+
+
+def _load_text_list(
+    path: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
+) -> list[T]:
+    doc = _load_yaml(path, diags)
+    if doc is None or doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        diags.error(path, 1, 1, "expected a list of entries, as in the source file")
+        return []
+    out = []
+    for i, item in enumerate(doc.data):
+        _neutral_keys(item, model, source_model, doc, path, source, diags, (i,))
+        obj = validate_model(model, doc, path, diags, prefix=(i,))
+        if obj is not None:
+            out.append(obj)
+    return out
+
+
+def _load_text_markdown(
+    path: Path, model: type[T] | None, source_model: type[BaseModel] | None, source: str, diags: Diagnostics
+) -> tuple[T | None, MarkdownSource] | None:
+    text = _read_text(path, diags)
+    if text is None:
+        return None
+    try:
+        front, body, first = split_front_matter(text)
+        if model is None or front is None:
+            return None, MarkdownSource(path, body if front is not None else text, first if front is not None else 1)
+        doc = parse_yaml(front, line_offset=1)
+    except YamlError as exc:
+        diags.error(path, exc.line, exc.col, exc.message)
+        return None
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        diags.error(path, 2, 1, "front matter must be a mapping of keys to text")
+        return None
+    assert source_model is not None
+    _neutral_keys(data, model, source_model, doc, path, source, diags)
+    doc.data = data
+    meta = validate_model(model, doc, path, diags)
+    if meta is None:
+        return None
+    return meta, MarkdownSource(path, body, first)
+
+
+def translation_dir(course: Course, lang: str) -> Path:
+    return course.root / "translations" / lang
+
+
+def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, list[Fallback]]:
+    """The course in ``lang``: translated text where there is some, the source's elsewhere."""
+    if lang == course.meta.language:
+        return course, []
+    tdir = translation_dir(course, lang)
+    root = course.root
+    fallbacks: list[Fallback] = []
+    merger = BodyMerger(lang, fallbacks)
+    out = copy.deepcopy(course)
+    out.lang = lang
+
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix()
+
+    def missing(rel_path: str, what: str) -> None:
+        fallbacks.append(Fallback(lang, rel_path, what))
+
+    # course.yaml
+    meta_text = CourseText()
+    if (tdir / "course.yaml").is_file():
+        meta_text = _load_text_yaml(tdir / "course.yaml", CourseText, CourseMeta, "course.yaml", diags) or CourseText()
+    else:
+        missing("course.yaml", "whole file")
+    for key in (
+        "title",
+        "short_title",
+        "subtitle",
+        "description",
+        "keywords",
+        "resource_note",
+        "content_warning",
+        "contact",
+        "cover_text",
+    ):
+        value = getattr(meta_text, key)
+        if value is not None:
+            setattr(out.meta, key, value)
+        elif getattr(course.meta, key) and (tdir / "course.yaml").is_file():
+            missing("course.yaml", key)
+    texts = {o.id: o.text for o in meta_text.outcomes}
+    for outcome in out.meta.outcomes:
+        if outcome.id in texts:
+            outcome.text = texts[outcome.id]
+        elif (tdir / "course.yaml").is_file():
+            missing("course.yaml", f"outcome '{outcome.id}'")
+    out.terms = dict(meta_text.terms)
+
+    # Markdown files without front matter
+    for attr, rel_path in (("introduction", "introduction.md"), ("guide", "instructor/guide.md")):
+        src: MarkdownSource | None = getattr(course, attr)
+        if src is None:
+            continue
+        loaded = (
+            _load_text_markdown(tdir / rel_path, None, None, rel_path, diags) if (tdir / rel_path).is_file() else None
+        )
+        body = merger.merge(src.body, loaded[1].body if loaded else None, rel_path)
+        out.translated_bodies[rel_path] = loaded[1].body if loaded else None
+        setattr(out, attr, MarkdownSource(tdir / rel_path if loaded else src.path, body, 1))
+
+    # units and exercises
+    for unit in out.units:
+        src_path = unit.source.path
+        tfile = tdir / rel(src_path)
+        got = _load_text_markdown(tfile, UnitText, UnitMeta, rel(src_path), diags) if tfile.is_file() else None
+        if got and got[0]:
+            ut = got[0]
+            unit.meta.title = ut.title or unit.meta.title
+            if ut.learning_outcomes is not None:
+                unit.meta.learning_outcomes = ut.learning_outcomes
+        out.translated_bodies[rel(src_path)] = got[1].body if got else None
+        unit.source = MarkdownSource(
+            tfile if got else src_path, merger.merge(unit.source.body, got[1].body if got else None, rel(src_path)), 1
+        )
+    for ex in out.exercises.values():
+        src_path = ex.source.path
+        tfile = tdir / rel(src_path)
+        got_ex = (
+            _load_text_markdown(tfile, ExerciseText, ExerciseMeta, rel(src_path), diags) if tfile.is_file() else None
+        )
+        if got_ex and got_ex[0]:
+            et = got_ex[0]
+            ex.meta.title = et.title or ex.meta.title
+            ex.meta.materials = et.materials if et.materials is not None else ex.meta.materials
+            ex.meta.grouping = et.grouping or ex.meta.grouping
+        out.translated_bodies[rel(src_path)] = got_ex[1].body if got_ex else None
+        ex.source = MarkdownSource(
+            tfile if got_ex else src_path,
+            merger.merge(ex.source.body, got_ex[1].body if got_ex else None, rel(src_path)),
+            1,
+        )
+
+    # readings: annotations
+    annotations: dict[str, str] = {}
+    for rfile in sorted((root / "readings").glob("*.yaml")):
+        tfile = tdir / rel(rfile)
+        if tfile.is_file():
+            for entry in _load_text_list(tfile, ReadingText, Reading, rel(rfile), diags):
+                if entry.annotation:
+                    annotations[entry.id] = entry.annotation
+    for rid, reading in out.readings.items():
+        if rid in annotations:
+            reading.annotation = annotations[rid]
+        elif reading.annotation:
+            missing("readings", f"annotation of '{rid}'")
+
+    # class plans
+    plans_file = tdir / "instructor" / "plans.yaml"
+    plan_texts = (
+        {p.id: p for p in _load_text_list(plans_file, PlanText, Plan, "instructor/plans.yaml", diags)}
+        if plans_file.is_file()
+        else {}
+    )
+    for plan in out.plans:
+        pt = plan_texts.get(plan.id)
+        if pt is None:
+            missing("instructor/plans.yaml", f"plan '{plan.id}'")
+            continue
+        plan.title = pt.title or plan.title
+        plan.description = pt.description or plan.description
+        if pt.blocks and len(pt.blocks) != len(plan.blocks):
+            diags.error(
+                plans_file,
+                1,
+                1,
+                f"plan '{plan.id}' has {len(pt.blocks)} blocks but the source has {len(plan.blocks)}: translate each block, in the same order",
+            )
+            continue
+        for block, bt in zip(plan.blocks, pt.blocks, strict=False):
+            block.title = bt.title or block.title
+            block.notes = bt.notes or block.notes
+
+    # assessment
+    afile = tdir / "instructor" / "assessment.yaml"
+    if out.assessment and afile.is_file():
+        at = _load_text_yaml(afile, AssessmentText, Assessment, "instructor/assessment.yaml", diags)
+        if at:
+            _apply_assessment(out.assessment, at)
+    elif out.assessment:
+        missing("instructor/assessment.yaml", "whole file")
+    return out, fallbacks
+
+
+def _apply_assessment(assessment: Assessment, text: AssessmentText) -> None:
+    assessment.intro = text.intro or assessment.intro
+    tasks: dict[str, Task] = {t.id: t for t in assessment.tasks}
+    for tt in text.tasks:
+        task = tasks.get(tt.id)
+        if task is None:
+            continue
+        task.title = tt.title or task.title
+        task.instructions = tt.instructions or task.instructions
+        for q, qt in zip(task.questions, tt.questions, strict=False):
+            _apply_question(q, qt)
+    rubrics: dict[str, Rubric] = {r.id: r for r in assessment.rubrics}
+    for rt in text.rubrics:
+        rubric = rubrics.get(rt.id)
+        if rubric is None:
+            continue
+        rubric.title = rt.title or rubric.title
+        if rt.levels and len(rt.levels) == len(rubric.levels):
+            rubric.levels = rt.levels
+        for crit, ct in zip(rubric.criteria, rt.criteria, strict=False):
+            crit.name = ct.name or crit.name
+            if ct.descriptors and len(ct.descriptors) == len(crit.descriptors):
+                crit.descriptors = ct.descriptors
+
+
+def _apply_question(q: Question, qt: QuestionText) -> None:
+    q.text = qt.text or q.text
+    q.answer = qt.answer or q.answer
+
+
+__all__ = ["Fallback", "PlanBlock", "localize", "sections", "translation_dir"]

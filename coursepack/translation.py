@@ -1,0 +1,215 @@
+"""The translator's workflow: start a language, record what each file was translated from, report status.
+
+``translations/<lang>/translation.yaml`` records the SHA-256 of each source file a translation was made
+from, and ``translations/<lang>/.source/`` keeps that version of the source, so ``status`` can say which
+translations are outdated and show what changed in the source since.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coursepack.errors import BuildError
+from coursepack.localize import Fallback, translation_dir
+from coursepack.model import Course
+from coursepack.validate import source_files
+from coursepack.write import atomic_write
+from coursepack.yamlsource import split_front_matter
+
+RECORD = "translation.yaml"
+FRONT_MATTER_TEXT = {"units": ("title", "learning_outcomes"), "exercises": ("title", "materials", "grouping")}
+COURSE_TEXT = (
+    "title",
+    "short_title",
+    "subtitle",
+    "description",
+    "keywords",
+    "resource_note",
+    "content_warning",
+    "contact",
+    "cover_text",
+)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def text_only(root: Path, rel: str) -> str:
+    """The translatable part of a source file, as a translation file starts out."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    top = rel.split("/")[0]
+    if rel.endswith(".md"):
+        front, body, _ = split_front_matter(text)
+        if front is None or top not in FRONT_MATTER_TEXT:
+            return text
+        data = yaml.safe_load(front) or {}
+        keep = {k: data[k] for k in FRONT_MATTER_TEXT[top] if k in data}
+        return "---\n" + _dump(keep) + "---\n" + body
+    data = yaml.safe_load(text)
+    if rel == "course.yaml":
+        keep = {k: data[k] for k in COURSE_TEXT if k in data}
+        keep["outcomes"] = [{"id": o["id"], "text": o["text"]} for o in data.get("outcomes", [])]
+        return _dump(keep)
+    if top == "readings":
+        return _dump([{"id": r["id"], "annotation": r.get("annotation")} for r in data or []])
+    if rel == "instructor/plans.yaml":
+        return _dump(
+            [
+                {
+                    "id": p["id"],
+                    "title": p["title"],
+                    **({"description": p["description"]} if p.get("description") else {}),
+                    "blocks": [
+                        {"title": b["title"], **({"notes": b["notes"]} if b.get("notes") else {})} for b in p["blocks"]
+                    ],
+                }
+                for p in data or []
+            ]
+        )
+    if rel == "instructor/assessment.yaml":
+        data = data or {}
+        return _dump(
+            {
+                **({"intro": data["intro"]} if data.get("intro") else {}),
+                "tasks": [
+                    {
+                        "id": t["id"],
+                        "title": t["title"],
+                        **({"instructions": t["instructions"]} if t.get("instructions") else {}),
+                        "questions": [
+                            {k: q[k] for k in ("text", "answer") if q.get(k)} for q in t.get("questions", [])
+                        ],
+                    }
+                    for t in data.get("tasks", [])
+                ],
+                "rubrics": [
+                    {
+                        "id": r["id"],
+                        "title": r["title"],
+                        "levels": r["levels"],
+                        "criteria": [{"name": c["name"], "descriptors": c["descriptors"]} for c in r["criteria"]],
+                    }
+                    for r in data.get("rubrics", [])
+                ],
+            }
+        )
+    return text
+
+
+def _read_record(tdir: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load((tdir / RECORD).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    data.setdefault("files", {})
+    return data
+
+
+def _write_record(tdir: Path, record: dict[str, Any]) -> None:
+    header = "# Written by `coursepack translate`: the source each file was translated from. Do not edit.\n"
+    atomic_write(tdir / RECORD, (header + _dump(record)).encode("utf-8"))
+
+
+def _remember(course: Course, tdir: Path, record: dict[str, Any], rel: str) -> None:
+    src = course.root / rel
+    record["files"][rel] = {"source_sha256": digest(src)}
+    atomic_write(tdir / ".source" / rel, src.read_bytes())
+
+
+def start(course: Course, lang: str, update: list[str] | None = None) -> list[str]:
+    """Create or complete ``translations/<lang>/``; with ``update``, mark those files as current."""
+    if lang == course.meta.language:
+        raise BuildError(f"'{lang}' is the source language of {course.meta.id}: nothing to translate")
+    tdir = translation_dir(course, lang)
+    record = _read_record(tdir)
+    record["source_language"] = course.meta.language
+    sources = [p.relative_to(course.root).as_posix() for p in source_files(course.root) if p.is_file()]
+    lines = []
+    if update:
+        for rel in update:
+            if rel not in sources:
+                raise BuildError(f"{rel} is not a source file of {course.meta.id} (use paths like units/intro.md)")
+            _remember(course, tdir, record, rel)
+            lines.append(f"current   {rel}")
+    else:
+        for rel in sources:
+            target = tdir / rel
+            if not target.is_file():
+                atomic_write(target, text_only(course.root, rel).encode("utf-8"))
+                _remember(course, tdir, record, rel)
+                lines.append(f"created   {rel}")
+            elif rel not in record["files"]:
+                _remember(course, tdir, record, rel)
+                lines.append(f"recorded  {rel}")
+    _write_record(tdir, record)
+    if lang not in course.languages:
+        lines.append(f"note: add '{lang}' to 'languages' in course.yaml to build it")
+    return lines
+
+
+@dataclass
+class FileStatus:
+    path: str
+    state: str  # translated | outdated | missing | untracked
+    words: int
+    fallback: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LangStatus:
+    lang: str
+    files: list[FileStatus]
+
+    @property
+    def percent(self) -> float:
+        total = sum(f.words for f in self.files) or 1
+        done = sum(f.words for f in self.files if f.state in ("translated", "untracked") and not f.fallback)
+        partial = sum(f.words // 2 for f in self.files if f.state in ("translated", "untracked") and f.fallback)
+        return 100.0 * (done + partial) / total
+
+
+def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
+    """Per source file: translated, outdated (with the source's diff), missing or not yet recorded."""
+    tdir = translation_dir(course, lang)
+    record = _read_record(tdir)["files"]
+    files = []
+    for src in source_files(course.root):
+        if not src.is_file():
+            continue
+        rel = src.relative_to(course.root).as_posix()
+        words = len(src.read_text(encoding="utf-8").split())
+        parts = [f.what for f in fallbacks if f.path == rel and f.what != "whole file"]
+        if not (tdir / rel).is_file():
+            files.append(FileStatus(rel, "missing", words))
+        elif rel not in record:
+            files.append(FileStatus(rel, "untracked", words, parts))
+        elif record[rel].get("source_sha256") != digest(src):
+            old = tdir / ".source" / rel
+            before = old.read_text(encoding="utf-8").splitlines() if old.is_file() else []
+            diff = list(
+                difflib.unified_diff(
+                    before,
+                    src.read_text(encoding="utf-8").splitlines(),
+                    "source when translated",
+                    "source now",
+                    lineterm="",
+                    n=1,
+                )
+            )
+            files.append(FileStatus(rel, "outdated", words, parts, diff))
+        else:
+            files.append(FileStatus(rel, "translated", words, parts))
+    return LangStatus(lang, files)
