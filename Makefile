@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test check lint format docs clean help
+.PHONY: all build test check lint format docs messages clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -43,3 +43,7 @@ clean:  ## Remove output/ and the virtual environment
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+messages: $(STAMP)  ## Extract interface words into coursepack/locale/messages.pot and merge them into each catalog
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --omit-header --sort-output -o coursepack/locale/messages.pot .
+	for lang in fr es ru ar zh; do $(VENV)/bin/pybabel -q update --no-fuzzy-matching -i coursepack/locale/messages.pot -d coursepack/locale -l $$lang; done

@@ -262,7 +262,7 @@ def status(
             if lang == course.meta.language or (langs and lang not in langs):
                 continue
             st = lang_status(course, lang, checked.fallbacks[(course.meta.id, lang)])
-            states = ("translated", "outdated", "missing", "untracked")
+            states = ("translated", "outdated", "untranslated", "missing", "untracked")
             counts = {s: sum(1 for f in st.files if f.state == s) for s in states}
             summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
             click.echo(f"{course.meta.id} [{lang}]: {st.percent:.0f}% translated ({summary})")

@@ -56,7 +56,8 @@ def faces() -> dict[str, list[Face]]:
 # Body and heading families per language (the first that has a glyph wins), then the default.
 STACKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "default": (("Noto Serif", "Noto Sans"), ("Noto Sans", "Noto Serif")),
-    "ar": (("Amiri", "Noto Serif", "Noto Sans Arabic"), ("Noto Sans Arabic", "Noto Sans", "Amiri")),
+    # Amiri for headings too: its static bold keeps shaped text extractable (copy, search, screen readers)
+    "ar": (("Amiri", "Noto Serif", "Noto Sans Arabic"), ("Amiri", "Noto Sans", "Noto Sans Arabic")),
     "zh": (("Noto Sans", "Noto Sans CJK SC"), ("Noto Sans", "Noto Sans CJK SC")),
 }
 

@@ -95,6 +95,11 @@ def text_direction(lang: str) -> str:
     return "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
+def list_separator(lang: str) -> str:
+    """The comma before a page reference: ', ' in most languages, '، ' in Arabic, '，' in Chinese."""
+    return {"ar": "\u060c ", "fa": "\u060c ", "zh": "\uff0c"}.get(lang.split("-")[0], ", ")
+
+
 def long_date(value: dt.date, lang: str) -> str:
     return format_date(value, format="long", locale=locale(lang))
 

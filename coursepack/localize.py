@@ -182,14 +182,16 @@ class BodyMerger:
         """The translated body, with untranslated sections (or the whole source) marked as fallback."""
         if translated is None:
             return self._wrap(source, rel, "whole file")
-        source_texts = {_norm(text) for _, text in sections(source)}
+        # footnote definitions belong to the whole file: compare and keep them outside the sections
+        notes = "\n".join(m.group(0) for m in FOOTNOTE_DEF.finditer(translated))
+        source_texts = {_norm(text) for _, text in sections(FOOTNOTE_DEF.sub("", source))}
         out = []
-        for title, text in sections(translated):
+        for title, text in sections(FOOTNOTE_DEF.sub("", translated)):
             if _norm(text) in source_texts and _norm(text):
                 out.append(self._wrap(text, rel, f"section '{title}'" if title else "opening text"))
             else:
                 out.append(text)
-        return "".join(out)
+        return "".join(out) + "\n\n" + notes + "\n"
 
 
 # ---------------------------------------------------------------------------

@@ -21,11 +21,13 @@ import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
-from coursepack.i18n import punctuation, smarty_config
+from coursepack.i18n import punctuation, smarty_config, text_direction
+
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 # name -> (audience, default title). "all" shows in every edition.
@@ -185,6 +187,16 @@ class AudienceFilter(Treeprocessor):
 class Numbering(Treeprocessor):
     """Figures from lone images, table captions, heading labels, cross-references."""
 
+    def _plain(self, text: str) -> str:
+        """Text with Python-Markdown's stashed pieces (smart quotes) put back, as characters."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+
+        def put_back(m: re.Match[str]) -> str:
+            i = int(m.group(1))
+            return html_module.unescape(str(stash[i])) if i < len(stash) else ""
+
+        return re.sub("\x02wzxhzdk:(\\d+)\x03", put_back, text)
+
     def run(self, root: etree.Element) -> None:
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
         _ = state.gettext
@@ -238,7 +250,7 @@ class Numbering(Treeprocessor):
                             state.labels[tab_id] = _("Table %(num)s") % {"num": state.tables}
                         parent.remove(nxt)
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
-                    state.labels[child.get("id", "")] = _text(child)
+                    state.labels[child.get("id", "")] = self._plain(_text(child))
         for parent in list(root.iter()):
             for a in list(parent):
                 href = a.get("href", "") if a.tag == "a" else ""
@@ -388,8 +400,15 @@ class MarkdownRenderer:
         return self._cleaner.clean(html)
 
     def smart(self, text: str | None) -> Markup:
-        """Plain text (a title) with the language's quotes, dashes and spacing."""
-        return smart(text, self.state.lang)
+        """Plain text (a title) with the language's quotes, dashes and spacing.
+
+        In a right-to-left document, text with no right-to-left letters (an untranslated title)
+        is set left to right, so its punctuation stays where it belongs.
+        """
+        html = smart(text, self.state.lang)
+        if text and text_direction(self.state.lang) == "rtl" and not RTL_LETTER.search(text):
+            return Markup(f'<span dir="ltr">{html}</span>')
+        return html
 
     def render_inline(self, text: str) -> str:
         """Render a short Markdown string without a wrapping paragraph."""
@@ -417,7 +436,8 @@ def smart(text: str | None, lang: str = "en") -> Markup:
     html = _smarty(lang).reset().convert(escaped)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
-    return Markup(punctuation(html, lang))
+    # back to plain text (no tags can be in it), space the punctuation, escape once
+    return Markup(escape(punctuation(html_module.unescape(html), lang)))
 
 
 def extract_audience(html: str, audience: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
-from coursepack.i18n import catalog, duration, long_date, text_direction
+from coursepack.i18n import catalog, duration, list_separator, long_date, text_direction
 from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, smart
 from coursepack.model import Course, Reading
 
@@ -226,7 +226,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         return {
             "id": r.id,
             "html": format_reading(r, _("and"), years[r.id]),
-            "annotation": smart(r.annotation),
+            "annotation": inline(r.annotation),
             "units": used_by.get(r.id, []),
             "sort": (r.authors[0].lower(), r.year, r.title.lower()),
         }
@@ -369,14 +369,15 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     """
     _ = resolved.gettext
     own_ids = set(ID_ATTR_RE.findall(html))
-    p_label = _("p.")
-    list_label = _("reading list, p.")
+    sep = list_separator(resolved.context["lang"])
+    before, _page, after = _("p. %(page)s").partition("%(page)s")
+    list_before = _("reading list, p.") + "\u00a0"
 
     def pageref(m: re.Match[str]) -> str:
         target = m.group(1)
         if target in own_ids:
-            label = list_label if resolved.kinds.get(target) == "reading" else p_label
-            return f'<a class="pageref" href="#{target}" data-label="{escape(label)}"></a>'
+            head = list_before if resolved.kinds.get(target) == "reading" else before.replace(" ", "\u00a0")
+            return f'<a class="pageref" href="#{target}" data-before="{escape(sep + head)}" data-after="{escape(after)}"></a>'
         if student_pages and target in student_pages:
             text = _("Student pack, p. %(page)s") % {"page": student_pages[target]}
             return f'<span class="pageref external"> ({escape(text)})</span>'
@@ -422,7 +423,8 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
         for i in range(max(len(left), len(right))):
             rows.append(
                 {
-                    "source": Markup(src_md.render(left[i][1])) if i < len(left) else None,
+                    # the translation column owns the ids (one anchor per id in a PDF)
+                    "source": Markup(ID_ATTR_RE.sub("", src_md.render(left[i][1]))) if i < len(left) else None,
                     "translation": Markup(tr_md.render(right[i][1])) if i < len(right) else None,
                 }
             )

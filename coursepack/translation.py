@@ -162,7 +162,7 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
 @dataclass
 class FileStatus:
     path: str
-    state: str  # translated | outdated | missing | untracked
+    state: str  # translated | outdated | untranslated | missing | untracked
     words: int
     fallback: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
@@ -194,6 +194,8 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
         parts = [f.what for f in fallbacks if f.path == rel and f.what != "whole file"]
         if not (tdir / rel).is_file():
             files.append(FileStatus(rel, "missing", words))
+        elif (tdir / rel).read_text(encoding="utf-8") == text_only(course.root, rel):
+            files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts))
         elif record[rel].get("source_sha256") != digest(src):

@@ -1,0 +1,246 @@
+"""Translations: localized packs, fallback, review copies, the translator's commands, every script."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pytest
+import yaml
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+
+from coursepack.build import Options, Report, build
+from coursepack.cli import main
+
+from conftest import EPOCH, FIXTURES, ROOT
+from pdfutil import all_text, catalog_lang, letters, metadata, page_texts
+
+LANGS = ["fr", "es", "ru", "ar", "zh"]
+
+
+@pytest.fixture(scope="session")
+def bilingual_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
+    out = tmp_path_factory.mktemp("bilingual-release")
+    report = build([FIXTURES / "bilingual"], Options(out, editions=["student"], jobs=2, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    return out / "bilingual", report
+
+
+@pytest.fixture(scope="session")
+def bilingual_review(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bilingual-review")
+    report = build([FIXTURES / "bilingual"], Options(out, jobs=2, strict=True, epoch=EPOCH, review=True))
+    assert not report.failures, report.failures
+    return out / "bilingual"
+
+
+def test_french_pack_is_in_french(bilingual_release: tuple[Path, Report]) -> None:
+    out, _ = bilingual_release
+    text = all_text(out / "fr" / "student.pdf")
+    for words in [
+        "Un cours minimal sur les tests",
+        "Table des matières",
+        "La première unité",
+        "Acquis d’apprentissage",
+    ]:
+        assert letters(words) in letters(text), words
+    assert "Lectures conseillées" in text  # the course overrides the catalog's "Bibliographie"
+    assert "15 janvier 2026" in text  # dates in the locale's format
+    assert "citer\u202f?" in " ".join(page_texts(out / "fr" / "student.pdf"))  # espace fine before ?
+    assert "Exercice 1, p." in text and "Tableau 1" in text
+    assert catalog_lang(out / "fr" / "student.pdf") == "fr"
+    assert metadata(out / "fr" / "student.pdf")["Title"].startswith("Un cours minimal sur les tests")
+
+
+def test_untranslated_text_falls_back_and_is_named(bilingual_release: tuple[Path, Report]) -> None:
+    out, report = bilingual_release
+    text = all_text(out / "fr" / "student.pdf")
+    assert "The second unit" in text  # no French file: the English unit
+    assert "Not yet translated" not in text and "Pas encore traduit" not in text  # release: no marks
+    fr = [f for f in report.fallbacks if f.startswith("bilingual/fr:")]
+    assert "bilingual/fr: units/second-unit.md: whole file in the source language (en)" in fr
+    assert "bilingual/fr: units/first-unit.md: section 'Summary' in the source language (en)" in fr
+    assert not any("first-unit.md: section 'Pourquoi" in f or "first-unit.md: whole file" in f for f in fr)
+    assert not any(f.startswith("bilingual/en:") for f in report.fallbacks)
+
+
+def test_review_copy_marks_and_lists_fallback(bilingual_review: Path) -> None:
+    pdf = bilingual_review / "fr" / "student-review.pdf"
+    pages = page_texts(pdf)
+    appendix = next(p for p in pages if p.lstrip().startswith("Pas encore traduit"))
+    rows = [
+        line
+        for line in appendix.splitlines()
+        if line.startswith(("units/", "introduction", "exercises/", "readings", "course", "instructor/"))
+    ]
+    listed = " ".join(rows)
+    assert "units/second-unit.md whole file" in listed
+    assert "units/first-unit.md section 'Summary'" in listed
+    assert "Pourquoi" not in listed and "Why fixtures" not in listed  # translated sections are not fallback
+    # the margin mark: a small "en" label beside fallback text
+    with pdfplumber.open(str(pdf)) as doc:
+        summary_page = next(i for i, p in enumerate(pages) if "Small fixtures, fast tests." in p)
+        words = doc.pages[summary_page].extract_words()
+        marks = [w for w in words if w["text"].lower() == "en" and w["x0"] < 60]
+        assert marks, "no margin mark beside the English fallback"
+
+
+def test_bilingual_proof_sets_source_and_translation_side_by_side(bilingual_review: Path) -> None:
+    pdf = bilingual_review / "fr" / "bilingual.pdf"
+    with pdfplumber.open(str(pdf)) as doc:
+        page = next(p for p in doc.pages if "Pourquoi les cas" in (p.extract_text() or ""))
+        words = page.extract_words()
+        english = next(w for w in words if w["text"] == "Why")
+        french = next(w for w in words if w["text"] == "Pourquoi")
+        assert abs(english["top"] - french["top"]) < 3  # the same row
+        assert english["x0"] < page.width / 2 < french["x0"]  # source left, translation right
+    assert not (bilingual_review / "en" / "bilingual.pdf").exists()
+
+
+def _furniture(pdf: Path, title_word: str) -> tuple[float, float, float]:
+    """On the first page with a running head: x of the page number, x of the course title, page width."""
+    with pdfplumber.open(str(pdf)) as doc:
+        for number, page in enumerate(doc.pages, start=1):
+            words = page.extract_words()
+            # pdfplumber gives Arabic words in visual order: match the word or its mirror
+            head = [w for w in words if w["top"] < page.height * 0.08 and title_word in (w["text"], w["text"][::-1])]
+            foot = [w for w in words if w["top"] > page.height * 0.9 and w["text"] == str(number)]
+            if head and foot:
+                return foot[0]["x0"], head[0]["x0"], page.width
+    raise AssertionError(f"no page with a running head in {pdf}")
+
+
+def test_arabic_pages_are_mirrored(bilingual_release: tuple[Path, Report]) -> None:
+    out, _ = bilingual_release
+    en_num, en_head, width = _furniture(out / "en" / "student.pdf", "Minimal")
+    ar_num, ar_head, _ = _furniture(out / "ar" / "student.pdf", "دورة")
+    assert en_num > width / 2 > ar_num  # page number: outer right in English, outer left in Arabic
+    assert en_head < width / 2 < ar_head  # course title: top left in English, top right in Arabic
+    assert catalog_lang(out / "ar" / "student.pdf") == "ar"
+    text = all_text(out / "ar" / "student.pdf")
+    assert "دورة مصغرة عن الاختبارات" in text and "الوحدة الأولى" in text  # shaped, joined, extractable
+    assert "المحتويات" in text  # "Contents" from the Arabic catalog
+    assert "UNTOC" in text  # Latin inside Arabic keeps its letters and order
+
+
+def _po(path: Path):  # type: ignore[no-untyped-def]
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def test_every_catalog_translates_every_message() -> None:
+    pot = _po(ROOT / "coursepack/locale/messages.pot")
+    ids = {m.id for m in pot if m.id}
+    assert len(ids) > 80
+    for lang in LANGS:
+        catalog = _po(ROOT / f"coursepack/locale/{lang}/LC_MESSAGES/messages.po")
+        missing = sorted(i for i in ids if not (catalog.get(i) and catalog.get(i).string))
+        assert not missing, f"{lang}: untranslated interface words {missing}"
+
+
+def test_messages_template_is_current(tmp_path: Path) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    out = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            "-o",
+            str(out),
+            str(ROOT),
+        ]
+    )
+    fresh = {m.id for m in _po(out) if m.id}
+    committed = {m.id for m in _po(ROOT / "coursepack/locale/messages.pot") if m.id}
+    assert fresh == committed, "run `make messages` and translate the new words"
+
+
+@pytest.fixture
+def bilingual_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "bilingual"
+    shutil.copytree(FIXTURES / "bilingual", dest)
+    return dest
+
+
+def test_translate_starts_a_language_with_text_only_files(bilingual_copy: Path) -> None:
+    result = CliRunner().invoke(main, ["translate", str(bilingual_copy), "de"])
+    assert result.exit_code == 0, result.output
+    assert "created   units/first-unit.md" in result.output
+    assert "note: add 'de' to 'languages' in course.yaml to build it" in result.output
+    tdir = bilingual_copy / "translations" / "de"
+    front = yaml.safe_load((tdir / "units/first-unit.md").read_text().split("---")[1])
+    assert set(front) == {"title", "learning_outcomes"}
+    ex_front = yaml.safe_load((tdir / "exercises/ex-alpha.md").read_text().split("---")[1])
+    assert set(ex_front) == {"title", "materials"}
+    readings = yaml.safe_load((tdir / "readings/list.yaml").read_text())
+    assert [set(r) for r in readings] == [{"id", "annotation"}, {"id", "annotation"}]
+    record = yaml.safe_load((tdir / "translation.yaml").read_text())
+    assert len(record["files"]["units/first-unit.md"]["source_sha256"]) == 64
+    again = CliRunner().invoke(main, ["translate", str(bilingual_copy), "de"])
+    assert "created" not in again.output  # never overwrites a translation
+
+
+def test_status_reports_outdated_files_with_the_source_diff(bilingual_copy: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["translate", str(bilingual_copy), "fr"])
+    unit = bilingual_copy / "units" / "first-unit.md"
+    unit.write_text(unit.read_text().replace("Small fixtures, fast tests.", "Small fixtures make fast tests."))
+    result = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  outdated   units/first-unit.md", result.output, re.M)
+    assert "-Small fixtures, fast tests." in result.output and "+Small fixtures make fast tests." in result.output
+    assert re.search(r"^  untranslated units/second-unit.md", result.output, re.M)  # a copy not yet translated
+    (bilingual_copy / "translations/fr/exercises/ex-beta.md").unlink()
+    missing = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--no-diff"])
+    assert re.search(r"^  missing    exercises/ex-beta.md", missing.output, re.M)
+    failing = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--fail-under", "95"])
+    assert failing.exit_code == 1
+    assert "error: bilingual [fr] is" in failing.output
+    done = runner.invoke(main, ["translate", str(bilingual_copy), "fr", "--update", "units/first-unit.md"])
+    assert "current   units/first-unit.md" in done.output
+    assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
+
+
+def test_language_neutral_data_cannot_be_changed_by_a_translation(bilingual_copy: Path) -> None:
+    path = bilingual_copy / "translations/fr/units/first-unit.md"
+    path.write_text(path.read_text().replace("title: La première unité", "title: La première unité\nduration: 10"))
+    result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}:3:1: 'duration' is language-neutral: set it once in the source (units/first-unit.md), not in a translation"
+        in result.output
+    )
+
+
+def test_characters_no_font_covers_fail_before_rendering(bilingual_copy: Path) -> None:
+    path = bilingual_copy / "translations/fr/units/first-unit.md"
+    path.write_text(path.read_text().replace("Les cas d'essai gardent", "ሰላም Les cas d'essai gardent"))
+    result = CliRunner().invoke(main, ["build", str(bilingual_copy), "--lang", "fr", "-o", str(bilingual_copy / "out")])
+    assert result.exit_code == 1
+    assert (
+        f"{path}:9:1: characters not covered by the fonts for 'fr' (Noto Serif, Noto Sans): "
+        "'ሰ' U+1230 ETHIOPIC SYLLABLE SA, 'ላ' U+120B ETHIOPIC SYLLABLE LAA, 'ም' U+121D ETHIOPIC SYLLABLE ME; "
+        "remove them or replace them (a PDF must never show empty boxes)"
+    ) in result.output
+    assert not (bilingual_copy / "out").exists()
+
+
+def test_chinese_and_russian_need_no_system_fonts() -> None:
+    from coursepack import fonts
+
+    assert not fonts.uncovered("贩运人口和偷运移民：第3条。", "zh")
+    assert not fonts.uncovered("Торговля людьми и незаконный ввоз мигрантов", "ru")
+    assert not fonts.uncovered("الاتجار بالأشخاص وتهريب المهاجرين", "ar")
+    assert fonts.uncovered("贩运人口", "fr") == list("贩运人口")
