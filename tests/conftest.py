@@ -25,13 +25,19 @@ def minimal_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full sample course, built once per run, strict."""
+def sample_all(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full sample matrix (every language, both editions), built once per run, strict."""
     out = tmp_path_factory.mktemp("sample-out")
     report = build([SAMPLE], Options(out, jobs=2, strict=True, epoch=EPOCH))
     assert not report.failures, report.failures
     assert not report.warnings, report.warnings
-    return out / "cybercrime-tip-som" / "en"
+    return out / "cybercrime-tip-som"
+
+
+@pytest.fixture(scope="session")
+def sample_out(sample_all: Path) -> Path:
+    """The English sample packs."""
+    return sample_all / "en"
 
 
 @pytest.fixture

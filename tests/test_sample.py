@@ -23,10 +23,10 @@ def _front(path: Path) -> dict:  # type: ignore[type-arg]
     return yaml.safe_load(path.read_text().split("---")[1])
 
 
-def _instructor_passages() -> list[tuple[Path, str]]:
-    """Distinctive sentences from every instructor-only block of the sample's Markdown."""
+def _instructor_passages(root: Path = SAMPLE) -> list[tuple[Path, str]]:
+    """Distinctive sentences from every instructor-only block of the sample's Markdown (or a translation's)."""
     out = []
-    for md in [*SAMPLE.glob("units/*.md"), *SAMPLE.glob("exercises/*.md")]:
+    for md in [*root.glob("units/*.md"), *root.glob("exercises/*.md")]:
         lines = md.read_text().splitlines()
         for i, line in enumerate(lines):
             m = re.match(r"^/// ([a-z-]+)", line)
@@ -39,15 +39,14 @@ def _instructor_passages() -> list[tuple[Path, str]]:
                 prose = [
                     ln
                     for ln in body
-                    if len(ln.split()) > 8
+                    if len(ln) > 60
                     and "](" not in ln
                     and "[^" not in ln
-                    and not ln.lstrip().startswith(("|", "#", "/"))
+                    and not ln.lstrip().startswith(("|", "#", "/", "Table:"))
                 ]
                 if prose:
-                    sentence = re.sub(r"^\s*(?:\d+\.|[-*+])\s+", "", prose[0])
-                    words = re.sub(r"[*_`\[\]()]", "", sentence).split()[:8]
-                    out.append((md, " ".join(words)))
+                    sentence = re.sub(r"^\s*(?:\d+\.|[-*+])\s+", "", max(prose, key=len))
+                    out.append((md, re.sub(r"[*_`\[\]()]", "", sentence)[:70]))
     return out
 
 
@@ -101,3 +100,40 @@ def test_every_footnote_printed_once_on_its_page_or_the_next(sample_out: Path) -
             assert available[note] > 0, f"p. {number}: footnote {note} has no call on this page or the one before"
             available[note] -= 1
         pending = Counter(calls) - Counter(notes)
+
+
+TITLES = {
+    "fr": ("translations/fr/course.yaml", "Table des matières"),
+    "es": ("translations/es/course.yaml", "Índice"),
+    "ru": ("translations/ru/course.yaml", "Содержание"),
+    "ar": ("translations/ar/course.yaml", "المحتويات"),
+    "zh": ("translations/zh/course.yaml", "目录"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TITLES))
+def test_each_language_pack_is_in_its_language(sample_all: Path, lang: str) -> None:
+    course_file, contents = TITLES[lang]
+    title = yaml.safe_load((SAMPLE / course_file).read_text())["title"]
+    for edition in ("student", "instructor"):
+        text = all_text(sample_all / lang / f"{edition}.pdf")
+        assert letters(title) in letters(text), f"{lang} {edition}: translated title missing"
+        assert contents in text, f"{lang} {edition}: '{contents}' missing"
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ar", "ru", "zh"])
+def test_no_translated_instructor_text_in_student_packs(sample_all: Path, lang: str) -> None:
+    passages = _instructor_passages(SAMPLE / "translations" / lang)
+    assert len(passages) >= 3
+    student = letters(all_text(sample_all / lang / "student.pdf"))
+    instructor = letters(all_text(sample_all / lang / "instructor.pdf"))
+    for path, passage in passages:
+        assert letters(passage) not in student, f"{lang} {path.name}: {passage}"
+        assert letters(passage) in instructor, f"{lang} {path.name}: {passage}"
+
+
+def test_partial_translations_fall_back_to_english(sample_all: Path) -> None:
+    ru = all_text(sample_all / "ru" / "student.pdf")
+    assert "Technology in the smuggling of migrants" in ru  # unit 3 is not translated into Russian
+    fr = all_text(sample_all / "fr" / "student.pdf")
+    assert "Technology in the smuggling of migrants" not in fr  # French is complete
