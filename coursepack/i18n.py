@@ -55,8 +55,12 @@ def smarty_config(lang: str) -> dict[str, dict[str, str]]:
     return {"substitutions": {"left-double-quote": left, "right-double-quote": right}}
 
 
+_RANGE = re.compile(r"(?<![\d\-/.:])(\d{1,4})-(\d{1,4})(?![\d\-/])")
+
+
 def punctuation(text: str, lang: str) -> str:
-    """French spacing: a narrow no-break space before ; ! ? and a no-break space before a colon."""
+    """Number ranges with an en dash (12–16); French spacing before ; ! ? and a colon."""
+    text = _RANGE.sub("\\1\u2013\\2", text)
     if lang.split("-")[0] != "fr":
         return text
     text = _FR_TIGHT.sub(NNBSP + r"\1", text)

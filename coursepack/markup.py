@@ -114,6 +114,7 @@ class RenderState:
     figures: int = 0
     tables: int = 0
     labels: dict[str, str] = field(default_factory=dict)
+    series: str = ""  # a prefix for figure and table numbers ("G" in the guide)
     kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
@@ -133,7 +134,7 @@ class Callout(Block):
             attrs["data-audience"] = audience
         el = etree.SubElement(parent, "div", attrs)
         title = etree.SubElement(el, "p", {"class": "callout-title"})
-        title.text = self.argument or state.gettext(default_title)
+        title.text = self.argument or str(smart(state.gettext(default_title), state.lang)).replace("&rsquo;", "\u2019")
         return el
 
 
@@ -166,6 +167,11 @@ class CoursepackBlocks(BlocksExtension):
             cls = type(f"Block_{name.replace('-', '_')}", (Callout,), {"NAME": name, "OPTIONS": {}})
             block_mgr.register(cls, {})
         block_mgr.register(FallbackBlock, {})
+
+
+def nbsp(label: str) -> str:
+    """'Table 3' with a no-break space: a label never breaks across lines."""
+    return label.replace(" ", "\u00a0")
 
 
 def _text(el: etree.Element) -> str:
@@ -217,11 +223,11 @@ class Numbering(Treeprocessor):
                     fig_id = img.attrib.pop("id", None)
                     if fig_id:
                         child.set("id", fig_id)
-                        state.labels[fig_id] = _("Figure %(num)s") % {"num": state.figures}
+                        state.labels[fig_id] = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
                     caption = img.attrib.pop("title", "")
                     cap = etree.SubElement(child, "figcaption")
                     label = etree.SubElement(cap, "span", {"class": "caption-label"})
-                    label.text = _("Figure %(num)s") % {"num": state.figures}
+                    label.text = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
                     label.tail = " " + caption if caption else ""
                 elif child.tag == "table":
                     nxt = children[i + 1] if i + 1 < len(children) else None
@@ -229,7 +235,7 @@ class Numbering(Treeprocessor):
                         state.tables += 1
                         cap = etree.Element("caption")
                         label = etree.SubElement(cap, "span", {"class": "caption-label"})
-                        label.text = _("Table %(num)s") % {"num": state.tables}
+                        label.text = nbsp(_("Table %(num)s") % {"num": f"{state.series}{state.tables}"})
                         caption_text = (nxt.text or "")[len("Table:") :].lstrip()
                         tab_id = nxt.get("id")
                         m = CAPTION_ID_RE.search(caption_text) if len(nxt) == 0 else None
@@ -247,7 +253,7 @@ class Numbering(Treeprocessor):
                         child.insert(0, cap)
                         if tab_id:
                             child.set("id", tab_id)
-                            state.labels[tab_id] = _("Table %(num)s") % {"num": state.tables}
+                            state.labels[tab_id] = nbsp(_("Table %(num)s") % {"num": f"{state.series}{state.tables}"})
                         parent.remove(nxt)
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
                     state.labels[child.get("id", "")] = self._plain(_text(child))
@@ -331,20 +337,17 @@ def _fill_note(span: etree.Element, li: etree.Element) -> None:
 
 
 class LanguageTypography(Treeprocessor):
-    """Punctuation spacing of the document's language (French: espaces fines)."""
+    """Number ranges with en dashes, and the language's punctuation spacing (French: espaces fines)."""
 
     SKIP = frozenset({"code", "pre"})
 
     def run(self, root: etree.Element) -> None:
-        lang = self.md.coursepack_state.lang  # type: ignore[attr-defined]
-        if not lang.startswith("fr"):
-            return
-        self._walk(root, lang)
+        self._walk(root, self.md.coursepack_state.lang)  # type: ignore[attr-defined]
 
     def _walk(self, el: etree.Element, lang: str) -> None:
         from coursepack.i18n import punctuation
 
-        if el.tag in self.SKIP:
+        if el.tag in self.SKIP or (el.tag == "a" and el.get("href", "").startswith(("http", "mailto"))):
             return
         if el.text and el.get("class") != "url":
             el.text = punctuation(el.text, lang)

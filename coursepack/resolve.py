@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
 from coursepack.i18n import catalog, duration, list_separator, long_date, text_direction
-from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, smart
+from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, nbsp, smart
 from coursepack.model import Course, Reading
 
 ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
@@ -139,9 +139,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     ex_order = course.exercise_order
     ex_num = {eid: i + 1 for i, eid in enumerate(ex_order)}
     for uid, n in unit_num.items():
-        labels[uid] = _("Unit %(num)s") % {"num": n}
+        labels[uid] = nbsp(_("Unit %(num)s") % {"num": n})
     for eid, n in ex_num.items():
-        labels[eid] = _("Exercise %(num)s") % {"num": n}
+        labels[eid] = nbsp(_("Exercise %(num)s") % {"num": n})
     years = reading_years(course.readings)
     for rid, r in course.readings.items():
         labels[rid] = reading_label(r, years[rid], _("and"))
@@ -260,7 +260,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                     "questions": [
                         {"text": inline(q.text), "answer": block(q.answer) if instructor else None} for q in t.questions
                     ],
-                    "rubric": rubrics.get(t.rubric) if (instructor and t.rubric) else None,
+                    "rubric": rubrics.get(t.rubric) if t.rubric else None,  # students see how they are marked
                 }
                 for t in course.assessment.tasks
             ],
@@ -270,7 +270,10 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     guide = None
     matrix = None
     if instructor:
+        state.series, saved = "G", (state.figures, state.tables)
+        state.figures = state.tables = 0
         guide = block(course.guide.body) if course.guide else None
+        state.series, (state.figures, state.tables) = "", saved
         for plan in course.plans:
             days: list[dict[str, Any]] = []
             start = plan.start or "00:00"
@@ -325,7 +328,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     context = {
         "lang": lang,
         "dir": text_direction(lang),
-        "edition": {"name": edition.name, "title": _(edition.title)},
+        "edition": {"name": edition.name, "title": smart(_(edition.title))},
         "course": {
             "id": meta.id,
             "title": smart(meta.title),
