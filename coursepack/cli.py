@@ -253,6 +253,7 @@ def status(
       coursepack status content/cybercrime-tip-som --lang fr --fail-under 90
     """
     from coursepack.build import load_and_check
+    from coursepack.i18n import missing_words
     from coursepack.translation import status as lang_status
 
     checked = _run(debug, load_and_check, _course_dirs(course_dirs), False)
@@ -266,6 +267,13 @@ def status(
             counts = {s: sum(1 for f in st.files if f.state == s) for s in states}
             summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
             click.echo(f"{course.meta.id} [{lang}]: {st.percent:.0f}% translated ({summary})")
+            total, missing = missing_words(lang)
+            if missing:
+                click.echo(
+                    f"  interface words: {len(missing)} of {total} missing from the catalog: {', '.join(missing)}"
+                )
+            else:
+                click.echo(f"  interface words: all {total} translated")
             for f in st.files:
                 note = ""
                 if f.fallback:

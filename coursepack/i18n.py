@@ -88,6 +88,18 @@ def catalog(lang: str, terms: dict[str, str] | None = None) -> gettext_module.Nu
     return Terms(base, terms) if terms else base
 
 
+def missing_words(lang: str) -> tuple[int, list[str]]:
+    """(number of interface words, those the catalog for ``lang`` does not translate)."""
+    with (LOCALE_DIR / "messages.pot").open("rb") as f:
+        ids = [m.id for m in read_po(f) if m.id]
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not po.is_file():
+        return len(ids), [str(i) for i in ids]
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    return len(ids), [str(i) for i in ids if not (catalog.get(i) and catalog.get(i).string)]
+
+
 def locale(lang: str) -> Locale:
     try:
         return Locale.parse(lang.replace("-", "_"))

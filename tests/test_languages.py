@@ -244,3 +244,12 @@ def test_chinese_and_russian_need_no_system_fonts() -> None:
     assert not fonts.uncovered("Торговля людьми и незаконный ввоз мигрантов", "ru")
     assert not fonts.uncovered("الاتجار بالأشخاص وتهريب المهاجرين", "ar")
     assert fonts.uncovered("贩运人口", "fr") == list("贩运人口")
+
+
+def test_status_reports_missing_interface_words(bilingual_copy: Path) -> None:
+    course = bilingual_copy / "course.yaml"
+    course.write_text(course.read_text().replace("languages: [en, fr, ar]", "languages: [en, fr, ar, de]"))
+    result = CliRunner().invoke(main, ["status", str(bilingual_copy), "--no-diff"])
+    assert "bilingual [fr]: " in result.output
+    assert re.search(r"^  interface words: all \d+ translated$", result.output, re.M)
+    assert re.search(r"^  interface words: \d+ of \d+ missing from the catalog: .*Contents", result.output, re.M)  # de
