@@ -133,7 +133,8 @@ def typeset(
         for number, page in enumerate(document.pages, start=1):
             for name in page.anchors:
                 anchors.setdefault(name, number)
-        pdf = document.write_pdf()
+        # PDF/UA-1: tagged structure, document language and title, alt text (accessible by default)
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     finally:
         logger.removeHandler(handler)
     assert pdf is not None
