@@ -58,7 +58,8 @@ STACKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "default": (("Noto Serif", "Noto Sans"), ("Noto Sans", "Noto Serif")),
     # Amiri for headings too: its static bold keeps shaped text extractable (copy, search, screen readers)
     "ar": (("Amiri", "Noto Serif", "Noto Sans Arabic"), ("Amiri", "Noto Sans", "Noto Sans Arabic")),
-    "zh": (("Noto Sans", "Noto Sans CJK SC"), ("Noto Sans", "Noto Sans CJK SC")),
+    # the CJK font first: its full-width quotes and punctuation, with its own Latin for mixed text
+    "zh": (("Noto Sans CJK SC", "Noto Sans"), ("Noto Sans CJK SC", "Noto Sans")),
 }
 
 

@@ -55,13 +55,17 @@ def smarty_config(lang: str) -> dict[str, dict[str, str]]:
     return {"substitutions": {"left-double-quote": left, "right-double-quote": right}}
 
 
+_RU_GLUE = re.compile(r"(?<![\w])((?:ст|с|г|гг|п|ч|т)\.|[аивксоуяАИВКСОУЯ]) (?=\S)")
 _RANGE = re.compile(r"(?<![\d\-/.:])(\d{1,4})-(\d{1,4})(?![\d\-/])")
 
 
 def punctuation(text: str, lang: str) -> str:
     """Number ranges with an en dash (12–16); French spacing before ; ! ? and a colon."""
     text = _RANGE.sub("\\1\u2013\\2", text)
-    if lang.split("-")[0] != "fr":
+    base = lang.split("-")[0]
+    if base == "ru":  # no line break after an abbreviation (ст. 3) or a one-letter word (и, в, с)
+        return _RU_GLUE.sub("\\1" + NBSP, text)
+    if base != "fr":
         return text
     text = _FR_TIGHT.sub(NNBSP + r"\1", text)
     return _FR_COLON.sub(NBSP + ":", text)
@@ -97,7 +101,12 @@ def missing_words(lang: str) -> tuple[int, list[str]]:
         return len(ids), [str(i) for i in ids]
     with po.open("rb") as f:
         catalog = read_po(f, locale=lang)
-    return len(ids), [str(i) for i in ids if not (catalog.get(i) and catalog.get(i).string)]
+    missing = []
+    for i in ids:
+        message = catalog.get(i)
+        if message is None or not message.string:
+            missing.append(str(i))
+    return len(ids), missing
 
 
 def locale(lang: str) -> Locale:

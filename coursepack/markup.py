@@ -115,6 +115,8 @@ class RenderState:
     tables: int = 0
     labels: dict[str, str] = field(default_factory=dict)
     series: str = ""  # a prefix for figure and table numbers ("G" in the guide)
+    notes: int = 0  # the last footnote number given
+    restart_notes: bool = True  # number each document's footnotes from 1
     kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
@@ -293,9 +295,10 @@ class PageFootnotes(Treeprocessor):
                 for item in div.iter("li"):
                     notes["#" + item.get("id", "")] = item
                 parents[div].remove(div)
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
         if not notes:
             return
-        number = 0
+        number = 0 if state.restart_notes else state.notes
         for parent in list(root.iter()):
             sup: etree.Element
             for sup in list(parent):
@@ -315,6 +318,7 @@ class PageFootnotes(Treeprocessor):
                     if ancestor.tag in ("div", "tr", "figure", "li", "table") and "has-footnote" not in classes:
                         ancestor.set("class", " ".join([*classes, "has-footnote"]))
                     ancestor = parents.get(ancestor)
+        state.notes = number
 
 
 def _fill_note(span: etree.Element, li: etree.Element) -> None:

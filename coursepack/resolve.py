@@ -12,13 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
-from coursepack.i18n import catalog, duration, list_separator, long_date, text_direction
-from coursepack.markup import PAGEREF_RE, XREF_RE, MarkdownRenderer, RenderState, extract_audience, nbsp, smart
+from coursepack.i18n import catalog, duration, list_separator, locale, long_date, text_direction
+from coursepack.markup import (
+    PAGEREF_RE,
+    RTL_LETTER,
+    XREF_RE,
+    MarkdownRenderer,
+    RenderState,
+    extract_audience,
+    nbsp,
+    smart,
+)
 from coursepack.model import Course, Reading
 
+COLONS = {"fr": "\u00a0: ", "zh": "\uff1a"}
 ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
 XREF_LINK_RE = re.compile(r'<a class="xref" href="#([a-z0-9-]+)">(.*?)</a>', re.S)
 
@@ -129,11 +140,19 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     meta = course.meta
     labels = state.labels
 
+    rtl = text_direction(lang) == "rtl"
+
+    def isolate(html: str, text: str, tag: str) -> Markup:
+        """In a right-to-left pack, text with no right-to-left letters (untranslated) runs left to right."""
+        if rtl and not RTL_LETTER.search(text):
+            return Markup(f'<{tag} dir="ltr" lang="{course.meta.language}">{html}</{tag}>')
+        return Markup(html)
+
     def block(text: str | None) -> Markup | None:
-        return Markup(md.render(text)) if text else None
+        return isolate(md.render(text), text, "div") if text else None
 
     def inline(text: str | None) -> Markup | None:
-        return Markup(md.render_inline(text)) if text else None
+        return isolate(md.render_inline(text), text, "span") if text else None
 
     unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
     ex_order = course.exercise_order
@@ -169,7 +188,11 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 "readings": [
                     {
                         "id": rid,
-                        "html": format_reading(course.readings[rid], _("and"), years[rid]),
+                        "html": isolate(
+                            format_reading(course.readings[rid], _("and"), years[rid]),
+                            course.readings[rid].title,
+                            "span",
+                        ),
                         "level": course.readings[rid].level,
                     }
                     for rid in unit.meta.readings
@@ -198,8 +221,11 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "reflection": _("Reflection"),
     }
     exercises = []
+    state.restart_notes = True  # footnotes run on through the Exercises part
     for eid in ex_order:
         ex = course.exercises[eid]
+        html = Markup(md.render(ex.source.body))
+        state.restart_notes = False
         exercises.append(
             {
                 "num": ex_num[eid],
@@ -213,10 +239,11 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
                 "materials": [smart(m) for m in ex.meta.materials],
                 "unit": ex_unit.get(eid),
-                "html": Markup(md.render(ex.source.body)),
+                "html": html,
             }
         )
 
+    state.restart_notes = True
     used_by: dict[str, list[int]] = {}
     for unit in course.units:
         for rid in unit.meta.readings:
@@ -225,7 +252,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     def reading_entry(r: Reading) -> dict[str, Any]:
         return {
             "id": r.id,
-            "html": format_reading(r, _("and"), years[r.id]),
+            "html": isolate(format_reading(r, _("and"), years[r.id]), r.title, "span"),
             "annotation": inline(r.annotation),
             "units": used_by.get(r.id, []),
             "sort": (r.authors[0].lower(), r.year, r.title.lower()),
@@ -255,7 +282,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                     "id": t.id,
                     "title": smart(t.title),
                     "kind": kinds[t.kind],
-                    "weight": t.weight,
+                    "weight": format_percent(t.weight / 100, locale=locale(lang)) if t.weight is not None else None,
                     "instructions": block(t.instructions),
                     "questions": [
                         {"text": inline(q.text), "answer": block(q.answer) if instructor else None} for q in t.questions
@@ -359,6 +386,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "guide": guide,
         "matrix": matrix,
         "labels": labels,
+        "colon": COLONS.get(lang.split("-")[0], ": "),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
     return Resolved(context, labels, state.kinds, _)
@@ -374,7 +402,7 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     own_ids = set(ID_ATTR_RE.findall(html))
     sep = list_separator(resolved.context["lang"])
     before, _page, after = _("p. %(page)s").partition("%(page)s")
-    list_before = _("reading list, p.") + "\u00a0"
+    list_before = _("reading list, p.") + ("" if resolved.context["lang"].startswith(("zh", "ja")) else "\u00a0")
 
     def pageref(m: re.Match[str]) -> str:
         target = m.group(1)
