@@ -19,6 +19,24 @@ ID_RE = re.compile(r"\{:?[^}\n]*?#([A-Za-z0-9_:.-]+)[^}\n]*\}")
 LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)?)>?(?:\s+\"[^\"]*\")?\s*\)")
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"([^\"]*)\")?\s*\)")
 HTML_RE = re.compile(r"<(?!https?://|mailto:)(/?[A-Za-z][A-Za-z0-9-]*|!--)")
+HEADING_RE = re.compile(r"^(#{1,6})\s+\S")
+TABLE_HEAD_RE = re.compile(r"^\s*\|.*\|\s*$")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}")
+LINK_TEXT_RE = re.compile(r"(?<!!)\[([^\]]+)\]\((https?://[^)\s]+)\)")
+VAGUE_LINK_TEXT = {
+    "click here",
+    "here",
+    "this link",
+    "link",
+    "read more",
+    "more",
+    "ici",
+    "cliquez ici",
+    "aquí",
+    "здесь",
+    "هنا",
+    "这里",
+}
 CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
@@ -56,7 +74,9 @@ def _scan(
     """
     stack: list[tuple[str, int, bool]] = []  # (name, line, instructor)
     in_fence: str | None = None
-    for n, raw in enumerate(src.body.splitlines()):
+    last_level = 1  # the document's title is the level-1 heading
+    lines = src.body.splitlines()
+    for n, raw in enumerate(lines):
         line_no = src.first_line + n
         fence = FENCE_RE.match(raw)
         if fence:
@@ -83,11 +103,50 @@ def _scan(
             continue
         instructor = instructor_file or bool(stack and stack[-1][2])
         text = CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), raw)
+        heading = HEADING_RE.match(text)
+        if heading:
+            level = len(heading.group(1))
+            if level == 1:
+                diags.error(src.path, line_no, 1, "a '#' heading: the title is set by the pack; start sections at '##'")
+            elif level > last_level + 1:
+                diags.warning(
+                    src.path,
+                    line_no,
+                    1,
+                    f"heading level skips from {'#' * last_level} to {'#' * level}: use {'#' * (last_level + 1)} (screen readers navigate by levels)",
+                )
+            last_level = max(level, 2)
+        if TABLE_HEAD_RE.match(text) and n + 1 < len(lines) and TABLE_RULE_RE.match(lines[n + 1]):
+            cells = [c.strip() for c in text.strip().strip("|").split("|")]
+            if not any(cells):
+                diags.warning(src.path, line_no, 1, "table has an empty header row: name each column")
+        for m in LINK_TEXT_RE.finditer(text):
+            label, url = m.group(1).strip(), m.group(2)
+            if label.lower().strip(" .!") in VAGUE_LINK_TEXT:
+                diags.warning(
+                    src.path,
+                    line_no,
+                    m.start() + 1,
+                    f"link text '{label}' says nothing out of context: say where the link leads",
+                )
+            elif label == url or label.rstrip("/") == url.rstrip("/"):
+                diags.warning(
+                    src.path,
+                    line_no,
+                    m.start() + 1,
+                    "link text is the bare address: say where the link leads (the address is printed with it)",
+                )
         for m in IMAGE_RE.finditer(text):
             alt, url = m.group(1).strip(), m.group(2)
             col = m.start() + 1
-            if not alt:
-                diags.error(src.path, line_no, col, f"image '{url}' has no alt text: describe it inside ![...]")
+            decorative = re.match(r"\s*\{[^}]*\.decorative\b", text[m.end() :])
+            if not alt and not decorative:
+                diags.error(
+                    src.path,
+                    line_no,
+                    col,
+                    f"image '{url}' has no alt text: describe it inside ![...] (or mark it {{.decorative}})",
+                )
             if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
                 diags.error(
                     src.path,

@@ -21,7 +21,7 @@ tests/fixtures/broken/readings/list.yaml:5:3: YAML: duplicate key 'title': keep 
 tests/fixtures/broken/units/unit-a.md:5:12: reading 'no-such-reading' not found: define it in readings/*.yaml
 tests/fixtures/broken/units/unit-a.md:9:5: cross-reference to '#nowhere': no unit, exercise, reading, figure, table or heading has that id
 tests/fixtures/broken/units/unit-a.md:9:22: student-visible link to instructor-only '#secret-answer' (ex-a.md:13): move the link into an instructor block or link to something students can see
-tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no alt text: describe it inside ![...]
+tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no alt text: describe it inside ![...] (or mark it {.decorative})
 tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' not found (paths are relative to the course folder, e.g. figures/name.svg)
 tests/fixtures/broken/units/unit-a.md:13:1: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
 tests/fixtures/broken/units/unit-a.md:13:17: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
@@ -166,3 +166,52 @@ def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore
     )
     strict = CliRunner().invoke(main, ["check", "--strict", str(course)])
     assert strict.exit_code == 1
+
+
+LINT = [
+    (
+        "## A longer section",
+        "#### A longer section",
+        "units/first-unit.md:31:1: warning: heading level skips from ## to ####: use ### (screen readers navigate by levels)",
+    ),
+    (
+        "## Summary",
+        "# Summary",
+        "units/first-unit.md:47:1: a '#' heading: the title is set by the pack; start sections at '##'",
+    ),
+    (
+        "Small fixtures, fast tests.",
+        "Small fixtures, fast tests: [click here](https://example.org/fixtures).",
+        "units/first-unit.md:49:29: warning: link text 'click here' says nothing out of context: say where the link leads",
+    ),
+    (
+        "Small fixtures, fast tests.",
+        "See [https://example.org](https://example.org).",
+        "units/first-unit.md:49:5: warning: link text is the bare address: say where the link leads (the address is printed with it)",
+    ),
+    (
+        "| Fixture | Units | Pages |",
+        "|  |  |  |",
+        "units/first-unit.md:16:1: warning: table has an empty header row: name each column",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), LINT, ids=[c[2].split(": ", 1)[1][:40] for c in LINT])
+def test_accessibility_lint(course_copy, old: str, new: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    unit = course / "units" / "first-unit.md"
+    assert old in unit.read_text()
+    unit.write_text(unit.read_text().replace(old, new, 1))
+    result = CliRunner().invoke(main, ["check", "--strict", str(course)])
+    assert result.exit_code == 1
+    lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()]
+    assert lines[:-1] == [expected]
+
+
+def test_decorative_images_need_no_alt_text(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text() + "\n![](figures/boxes.svg){.decorative}\n")
+    result = CliRunner().invoke(main, ["check", "--strict", str(course)])
+    assert result.exit_code == 0, result.output
