@@ -18,12 +18,12 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from coursepack import cache, fonts
+from coursepack import cache, fonts, impose
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
 from coursepack.localize import Fallback, localize
-from coursepack.matrix import PAPER_SIZES, Target, plan_targets
+from coursepack.matrix import PAPERS, Target, Variant, plan_targets
 from coursepack.model import Course
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
@@ -42,6 +42,7 @@ class Options:
     use_cache: bool = True
     epoch: int | None = None  # SOURCE_DATE_EPOCH; default: each course's date
     review: bool = False  # mark fallback text, list it, and add bilingual proofs
+    variants: list[Variant] | None = None  # None: the plain packs and the course's print_variants
 
 
 @dataclass
@@ -115,8 +116,15 @@ def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
     return sheets
 
 
-def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
-    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+def _typeset_job(
+    html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str, booklet: bool, n_up: int | None
+) -> TypesetResult:
+    result = typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+    if booklet:
+        result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
+    elif n_up:
+        result.pdf, result.pages = impose.n_up(result.pdf, n_up), -(-result.pages // n_up)
+    return result
 
 
 def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], None] | None = None) -> Report:
@@ -125,7 +133,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
     checked = load_and_check(course_dirs, opts.strict)
     courses = checked.courses
     report = Report(warnings=[str(d) for d in checked.diags.warnings])
-    targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review)
+    targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
     for (cid, lang), items in sorted(checked.fallbacks.items()):
         if opts.langs and lang not in opts.langs:
             continue
@@ -134,8 +142,8 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
         )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()
     course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
-    anchors: dict[tuple[str, str, str], dict[str, int]] = {}
-    failed: set[tuple[str, str, str]] = set()
+    anchors: dict[tuple[str, str, str, Variant], dict[str, int]] = {}
+    failed: set[tuple[str, str, str, Variant]] = set()
     pool: ProcessPoolExecutor | None = None
     try:
         for level in ([t for t in targets if not t.edition.needs], [t for t in targets if t.edition.needs]):
@@ -144,13 +152,15 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 cid = t.course.meta.id
                 student_pages = None
                 if t.edition.needs:
-                    if (cid, t.lang, t.edition.needs) in failed:
+                    if (cid, t.lang, t.edition.needs, t.variant) in failed:
                         report.failures.append(f"{t.key}: not built because {cid}/{t.lang}/{t.edition.needs} failed")
                         continue
-                    student_pages = anchors.get((cid, t.lang, t.edition.needs))
+                    student_pages = anchors.get((cid, t.lang, t.edition.needs, t.variant))
                 epoch = course_epoch(t.course, opts.epoch)
                 extra = {
-                    "paper_size": PAPER_SIZES[t.paper],
+                    "page": PAPERS[t.paper],
+                    "paper_size": PAPERS[t.paper].css,
+                    "variant": t.variant,
                     "created": epoch_to_iso(epoch),
                     "review": t.review,
                     "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
@@ -169,14 +179,23 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 )
                 record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
                 if record:
-                    anchors[(cid, t.lang, t.edition.name)] = record.anchors
+                    anchors[(cid, t.lang, t.edition.name, t.variant)] = record.anchors
                     built = Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True)
                     report.built.append(built)
                     if progress:
                         progress(built)
                     continue
                 roots = [t.course.root, *search_path(t.course.root)]
-                args = (html, str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
+                args = (
+                    html,
+                    str(t.course.root),
+                    [str(s) for s in sheets],
+                    [str(r) for r in roots],
+                    epoch,
+                    t.lang,
+                    t.variant.booklet,
+                    t.variant.n_up,
+                )
                 if opts.jobs > 1 and len(level) > 1:
                     if pool is None:
                         pool = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
@@ -187,7 +206,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 try:
                     result = run()
                 except Exception as exc:  # a crash inside the engine: report, keep the old PDF
-                    failed.add((t.course.meta.id, t.lang, t.edition.name))
+                    failed.add((t.course.meta.id, t.lang, t.edition.name, t.variant))
                     report.failures.append(
                         f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept"
                     )
@@ -195,7 +214,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in result.warnings]
                 report.warnings.extend(warnings)
                 if opts.strict and warnings:
-                    failed.add((t.course.meta.id, t.lang, t.edition.name))
+                    failed.add((t.course.meta.id, t.lang, t.edition.name, t.variant))
                     report.failures.append(
                         f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept"
                     )
@@ -203,7 +222,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 atomic_write(t.output, result.pdf)
                 digest = sha256(result.pdf)
                 cache.store(opts.output, t.key, cache.Record(key, digest, result.pages, result.anchors))
-                anchors[(t.course.meta.id, t.lang, t.edition.name)] = result.anchors
+                anchors[(t.course.meta.id, t.lang, t.edition.name, t.variant)] = result.anchors
                 built = Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings)
                 report.built.append(built)
                 if progress:
@@ -219,6 +238,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                 "language": b.target.lang,
                 "edition": b.target.edition.name,
                 "paper": b.target.paper,
+                "variant": b.target.variant.suffix(b.target.course.meta.paper).lstrip("-") or "plain",
                 "pages": b.pages,
                 "bytes": b.size,
                 "sha256": b.digest,

@@ -109,6 +109,11 @@ debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for err
     help="Parallel typesetting processes [default: number of cores].",
 )
 @click.option("--no-cache", is_flag=True, help="Typeset everything, even targets whose inputs are unchanged.")
+@click.option("--paper", type=click.Choice(["a4", "letter", "a5"]), help="Paper size [default: the course's].")
+@click.option("--duplex", is_flag=True, help="Two-sided: mirrored margins, units start on a right-hand page.")
+@click.option("--print-shop", is_flag=True, help="3 mm bleed and crop marks on every page, cover colour to the edge.")
+@click.option("--booklet", is_flag=True, help="A5 saddle-stitch booklet imposed two pages per A4 sheet.")
+@click.option("--n-up", type=click.Choice(["2", "4"]), help="Two or four pages per sheet (handouts).")
 @click.option(
     "--review",
     is_flag=True,
@@ -124,6 +129,11 @@ def build(
     editions: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
+    paper: str | None,
+    duplex: bool,
+    print_shop: bool,
+    booklet: bool,
+    n_up: str | None,
     review: bool,
     strict: bool,
     debug: bool,
@@ -136,11 +146,16 @@ def build(
     \b
     Example:
       coursepack build content/cybercrime-tip-som --edition student --jobs 2
+      coursepack build content/cybercrime-tip-som --edition student --paper letter --duplex
+      coursepack build content/cybercrime-tip-som --booklet --print-shop
     """
     from coursepack.build import Built, Options, default_jobs
     from coursepack.build import build as run_build
+    from coursepack.matrix import Variant
 
     dirs = _course_dirs(course_dirs)
+    flags = (paper, duplex, print_shop, booklet, n_up)
+    variants = [Variant(paper, duplex, print_shop, booklet, int(n_up) if n_up else None)] if any(flags) else None
     opts = Options(
         output,
         list(langs) or None,
@@ -150,6 +165,7 @@ def build(
         not no_cache,
         _epoch(),
         review,
+        variants,
     )
 
     def progress(b: Built) -> None:

@@ -9,7 +9,56 @@ from coursepack.editions import EDITIONS, Edition
 from coursepack.errors import BuildError
 from coursepack.model import Course
 
-PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+@dataclass(frozen=True)
+class Paper:
+    """A page size and the geometry the theme uses on it."""
+
+    css: str
+    width_mm: float
+    height_mm: float
+    margin: str  # top right bottom left
+    font_size: str
+    inner: str = ""  # duplex: the binding side
+    outer: str = ""
+
+    @property
+    def content_height_mm(self) -> float:
+        """The height inside the top and bottom margins."""
+        top, _, bottom, _ = (float(m.removesuffix("mm")) for m in self.margin.split())
+        return self.height_mm - top - bottom
+
+
+PAPERS = {
+    "a4": Paper("A4", 210, 297, "24mm 20mm 26mm 22mm", "10pt", "25mm", "17mm"),
+    "letter": Paper("letter", 215.9, 279.4, "22mm 22mm 24mm 24mm", "10pt", "27mm", "19mm"),
+    "a5": Paper("A5", 148, 210, "16mm 14mm 18mm 16mm", "9pt", "18mm", "12mm"),
+}
+PAPER_SIZES = {name: p.css for name, p in PAPERS.items()}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a pack is printed: paper, sides, print-shop marks, imposition."""
+
+    paper: str | None = None  # None: the course's paper
+    duplex: bool = False
+    print_shop: bool = False
+    booklet: bool = False  # A5 pages imposed 2-up on A4 sheets
+    n_up: int | None = None
+
+    def suffix(self, default_paper: str) -> str:
+        """'' for the plain PDF, else '-letter-duplex', '-a5-booklet', ..."""
+        parts = []
+        paper = "a5" if self.booklet else (self.paper or default_paper)
+        if paper != default_paper:
+            parts.append(paper)
+        parts += [
+            name for name, on in (("duplex", self.duplex), ("print", self.print_shop), ("booklet", self.booklet)) if on
+        ]
+        if self.n_up:
+            parts.append(f"{self.n_up}up")
+        return "".join(f"-{p}" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -22,10 +71,11 @@ class Target:
     paper: str
     output: Path
     review: bool = False
+    variant: Variant = Variant()
 
     @property
     def key(self) -> str:
-        return f"{self.course.meta.id}/{self.lang}/{self.edition.name}" + ("-review" if self.review else "")
+        return self.output.relative_to(self.output.parent.parent.parent).as_posix().removesuffix(".pdf")
 
 
 def plan_targets(
@@ -34,6 +84,7 @@ def plan_targets(
     langs: list[str] | None,
     editions: list[str] | None,
     review: bool = False,
+    variants: list[Variant] | None = None,
 ) -> list[Target]:
     """Every target the options ask for, dependencies first; two may never write one file.
 
@@ -50,23 +101,31 @@ def plan_targets(
     for (_, lang), course in localized.items():
         if langs and lang not in langs:
             continue
-        for name in order:
-            edition = EDITIONS[name]
-            if edition.review_only and (not review or lang == course.meta.language):
-                continue
-            stem = edition.filename.removesuffix(".pdf")
-            filename = f"{stem}-review.pdf" if review and not edition.review_only else edition.filename
-            path = output / course.meta.id / lang / filename
-            target = Target(course, lang, edition, course.meta.paper, path, review)
-            if path in seen:
-                raise BuildError(
-                    f"{target.key} and {seen[path]} would both write {path}: give the courses different ids"
-                )
-            seen[path] = target.key
-            targets.append(target)
+        course_variants = variants if variants is not None else [Variant(), *course_print_variants(course)]
+        for variant in course_variants:
+            for name in order:
+                edition = EDITIONS[name]
+                if edition.review_only and (not review or lang == course.meta.language or variant != Variant()):
+                    continue
+                stem = edition.filename.removesuffix(".pdf") + variant.suffix(course.meta.paper)
+                filename = f"{stem}-review.pdf" if review and not edition.review_only else f"{stem}.pdf"
+                path = output / course.meta.id / lang / filename
+                paper = "a5" if variant.booklet else (variant.paper or course.meta.paper)
+                target = Target(course, lang, edition, paper, path, review, variant)
+                if path in seen:
+                    raise BuildError(
+                        f"{target.key} and {seen[path]} would both write {path}: give the courses different ids"
+                    )
+                seen[path] = target.key
+                targets.append(target)
     if not targets:
         available = sorted({lang for (_, lang) in localized})
         raise BuildError(
             f"no pack to build: --lang {', '.join(langs or [])} matches none of the courses' languages ({', '.join(available)})"
         )
     return targets
+
+
+def course_print_variants(course: Course) -> list[Variant]:
+    """The print variants a course asks `make` to build by default."""
+    return [Variant(v.paper, v.duplex, v.print_shop, v.booklet) for v in course.meta.print_variants]

@@ -35,6 +35,15 @@ class Outcome(Strict):
     text: Text = Field(description="The outcome, starting with a verb.")
 
 
+class PrintVariant(Strict):
+    """One print variant of every pack: paper, binding and print-shop options."""
+
+    paper: Literal["a4", "letter", "a5"] | None = None
+    duplex: bool = False
+    print_shop: bool = False
+    booklet: bool = False
+
+
 class CourseMeta(Strict):
     """course.yaml: the course's metadata and the order of its parts."""
 
@@ -51,7 +60,10 @@ class CourseMeta(Strict):
     licence: Text | None = None
     language: LangCode = Field(default="en", description="The source language.")
     languages: list[LangCode] | None = Field(default=None, description="Languages to build (default: the source).")
-    paper: Literal["a4", "letter"] = Field(default="a4", description="Default paper size.")
+    paper: Literal["a4", "letter", "a5"] = Field(default="a4", description="Default paper size.")
+    print_variants: list[PrintVariant] = Field(
+        default_factory=list, description="Print variants `make` builds besides the plain PDFs (e.g. an A5 booklet)."
+    )
     description: Text | None = Field(default=None, description="One sentence: the PDF subject.")
     keywords: list[Text] = Field(default_factory=list)
     resource_note: Text | None = Field(default=None, description="A line for the imprint page.")

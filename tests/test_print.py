@@ -1,0 +1,119 @@
+"""Print production: paper sizes, two-sided layout, print-shop bleed and marks, booklets and n-up."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+from weasyprint import HTML
+
+from coursepack import impose
+from coursepack.build import Options, build
+from coursepack.matrix import Variant
+
+from conftest import EPOCH, FIXTURES
+from pdfutil import destinations, page_texts
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="session")
+def print_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("print")
+    variants = [Variant("letter", duplex=True, print_shop=True), Variant("a5"), Variant(booklet=True), Variant(n_up=2)]
+    report = build(
+        [FIXTURES / "minimal"], Options(out, editions=["student"], jobs=2, strict=True, epoch=EPOCH, variants=variants)
+    )
+    assert not report.failures, report.failures
+    return out / "minimal" / "en"
+
+
+def _box(pdf: Path, name: str = "mediabox", page: int = 0) -> tuple[float, float]:
+    box = getattr(pypdf.PdfReader(str(pdf)).pages[page], name)
+    return round(float(box.width), 1), round(float(box.height), 1)
+
+
+def test_paper_sizes(print_variants: Path) -> None:
+    assert _box(print_variants / "student-a5.pdf") == (round(148 * MM, 1), round(210 * MM, 1))
+    trim = _box(print_variants / "student-letter-duplex-print.pdf", "trimbox")
+    assert trim == (612.0, 792.0)
+
+
+def test_nothing_overflows_the_page_on_any_paper(print_variants: Path) -> None:
+    for name in ("student-a5.pdf", "student-letter-duplex-print.pdf"):
+        with pdfplumber.open(str(print_variants / name)) as pdf:
+            for page in pdf.pages:
+                x0, top, x1, bottom = page.trimbox if hasattr(page, "trimbox") and page.trimbox else page.bbox
+                for char in page.chars:
+                    assert x0 - 0.5 <= char["x0"] and char["x1"] <= x1 + 0.5, (name, page.page_number, char["text"])
+
+
+def test_duplex_starts_every_unit_on_a_right_hand_page(print_variants: Path) -> None:
+    pdf = print_variants / "student-letter-duplex-print.pdf"
+    dests = destinations(pdf)
+    for unit in ("introduction", "first-unit", "second-unit", "exercises", "reading-list"):
+        assert dests[unit] % 2 == 1, f"{unit} starts on p. {dests[unit]}"
+    texts = page_texts(pdf)
+    blanks = [n for n, t in enumerate(texts, 1) if not t.split()]
+    assert blanks, "no blank left-hand pages were inserted"
+    # page numbers on the outer side: left on even pages, right on odd pages
+    with pdfplumber.open(str(pdf)) as doc:
+        for number in (dests["first-unit"], dests["first-unit"] + 1):
+            page = doc.pages[number - 1]
+            foot = [w for w in page.extract_words() if w["text"] == str(number) and w["top"] > page.height * 0.88]
+            assert foot, f"no page number on p. {number}"
+            assert (foot[0]["x0"] > page.width / 2) == (number % 2 == 1)
+
+
+def test_print_shop_bleed_and_crop_marks(print_variants: Path) -> None:
+    pdf = print_variants / "student-letter-duplex-print.pdf"
+    trim = _box(pdf, "trimbox")
+    bleed = _box(pdf, "bleedbox")
+    assert bleed == (round(trim[0] + 6 * MM, 1), round(trim[1] + 6 * MM, 1))  # 3 mm on every side
+    with pdfplumber.open(str(pdf)) as doc:  # crop marks: lines in the bleed, outside the trimmed page
+        page = doc.pages[4]
+        outside = [line for line in page.lines if line["x0"] < 0 or line["x1"] > page.trimbox[2]]
+        assert len(outside) >= 4
+
+
+def _numbered_pdf(pages: int) -> bytes:
+    body = "".join(f'<p style="break-after: page; font-size: 40pt">PAGE{n}</p>' for n in range(1, pages + 1))
+    return HTML(string=f"<html><style>@page {{ size: A5; margin: 10mm }}</style><body>{body}</body></html>").write_pdf()
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        (8, [(8, 1), (2, 7), (6, 3), (4, 5)]),
+        (12, [(12, 1), (2, 11), (10, 3), (4, 9), (8, 5), (6, 7)]),
+    ],
+)
+def test_booklet_page_order(pages: int, expected: list[tuple[int, int]]) -> None:
+    assert impose.booklet_order(pages) == expected
+    sheets = pypdf.PdfReader(io.BytesIO(impose.booklet(_numbered_pdf(pages))))
+    assert len(sheets.pages) == pages // 2
+    with pdfplumber.open(io.BytesIO(impose.booklet(_numbered_pdf(pages)))) as pdf:
+        for side, (left, right) in zip(pdf.pages, expected, strict=True):
+            words = side.extract_words()
+            lefts = [w["text"] for w in words if w["x0"] < side.width / 2]
+            rights = [w["text"] for w in words if w["x0"] >= side.width / 2]
+            assert lefts == [f"PAGE{left}"] and rights == [f"PAGE{right}"]
+            assert round(side.width) == round(2 * 148 * MM) and round(side.height) == round(210 * MM)  # A4 landscape
+
+
+def test_booklet_pads_to_a_multiple_of_four(print_variants: Path) -> None:
+    plain = len(pypdf.PdfReader(str(print_variants / "student-a5.pdf")).pages)
+    sheets = len(pypdf.PdfReader(str(print_variants / "student-a5-booklet.pdf")).pages)
+    assert sheets == -(-plain // 4) * 2
+
+
+def test_two_up(print_variants: Path) -> None:
+    reader = pypdf.PdfReader(str(print_variants / "student-2up.pdf"))
+    width, height = _box(print_variants / "student-2up.pdf")
+    assert width > height  # landscape sheets
+    texts = page_texts(print_variants / "student-2up.pdf")
+    assert "Contents" in texts[1] and "Introduction" in texts[1]  # pages 3 and 4 share a sheet
+    assert len(reader.pages) == 5
