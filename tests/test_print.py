@@ -48,7 +48,8 @@ def test_nothing_overflows_the_page_on_any_paper(print_variants: Path) -> None:
             for page in pdf.pages:
                 x0, top, x1, bottom = page.trimbox if hasattr(page, "trimbox") and page.trimbox else page.bbox
                 for char in page.chars:
-                    assert x0 - 0.5 <= char["x0"] and char["x1"] <= x1 + 0.5, (name, page.page_number, char["text"])
+                    inside = x0 - 0.5 <= char["x0"] and char["x1"] <= x1 + 0.5 and top - 0.5 <= char["top"] <= bottom
+                    assert inside, (name, page.page_number, char["text"])
 
 
 def test_duplex_starts_every_unit_on_a_right_hand_page(print_variants: Path) -> None:
