@@ -165,6 +165,7 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                     "review": t.review,
                     "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
                     "source_lang": t.course.meta.language,
+                    "item": t.item,
                 }
                 source = checked.localized[(cid, t.course.meta.language)]
                 html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)

@@ -16,6 +16,7 @@ class Edition:
     audiences: frozenset[str]
     needs: str | None = None  # an edition whose page numbers this one cites
     review_only: bool = False  # built only by review builds, for translated languages
+    per_exercise: bool = False  # one file per exercise, in a folder named after the edition
 
 
 EDITIONS: dict[str, Edition] = {
@@ -25,15 +26,31 @@ EDITIONS: dict[str, Edition] = {
         N_("Instructor's guide"),
         "instructor.html",
         "instructor.pdf",
-        frozenset({"student", "instructor"}),
+        frozenset({"student", "instructor", "answer"}),
         needs="student",
+    ),
+    "handouts": Edition(
+        "handouts", N_("Handout"), "handout.html", "handouts", frozenset({"student", "handout"}), per_exercise=True
+    ),
+    "exercise-booklet": Edition(
+        "exercise-booklet",
+        N_("Exercise booklet"),
+        "handout.html",
+        "exercise-booklet.pdf",
+        frozenset({"student", "handout"}),
+    ),
+    "answer-key": Edition(
+        "answer-key", N_("Answer key"), "handout.html", "answer-key.pdf", frozenset({"student", "answer"})
+    ),
+    "reading-list": Edition(
+        "reading-list", N_("Reading list"), "reading-list.html", "reading-list.pdf", frozenset({"student"})
     ),
     "bilingual": Edition(
         "bilingual",
         N_("Bilingual review"),
         "bilingual.html",
         "bilingual.pdf",
-        frozenset({"student", "instructor"}),
+        frozenset({"student", "instructor", "answer"}),
         review_only=True,
     ),
 }

@@ -44,9 +44,12 @@ BLOCKS: dict[str, tuple[str, str]] = {
     "note": ("all", N_("Note")),
     "instructor": ("instructor", N_("Instructor's note")),
     "guidelines": ("instructor", N_("Lecturer guidelines")),
-    "model-answer": ("instructor", N_("Model answer")),
+    "model-answer": ("answer", N_("Model answer")),
     "debrief": ("instructor", N_("Debrief")),
+    "answer-space": ("handout", N_("Your answer")),
 }
+ANSWER_SPACE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lines?|cm)(?:\s+(lines|box|grid))?\s*$")
+MAX_ANSWER_ROWS = 60
 
 XREF = "\u2063xref:{}\u2063"  # placeholder text for an automatic cross-reference label
 XREF_RE = re.compile("\u2063xref:([a-z0-9-]+)\u2063")
@@ -140,6 +143,34 @@ class Callout(Block):
         return el
 
 
+def answer_rows(argument: str | None) -> tuple[str, int]:
+    """'6 lines' → ('lines', 6); '4 cm box' → ('box', 4); '5 cm grid' → ('grid', 10): rows of the space."""
+    m = ANSWER_SPACE_RE.match(argument or "6 lines")
+    if not m:
+        return "lines", 6
+    size, unit, style = float(m.group(1)), m.group(2), m.group(3)
+    if unit.startswith("line"):
+        return "lines", min(MAX_ANSWER_ROWS, max(1, round(size)))
+    style = style or "box"
+    per_cm = 2 if style == "grid" else 1  # grid rows are 5 mm, box rows 10 mm, lines 9 mm
+    return style, min(MAX_ANSWER_ROWS, max(1, round(size * per_cm)))
+
+
+class AnswerSpace(Block):
+    """``/// answer-space | 6 lines`` (or ``4 cm box``, ``5 cm grid``): room to write, in handouts only."""
+
+    NAME = "answer-space"
+    ARGUMENT = None
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        style, rows = answer_rows(self.argument)
+        el = etree.SubElement(parent, "div", {"class": f"answer-space {style}", "data-audience": "handout"})
+        for _ in range(rows):
+            etree.SubElement(el, "div", {"class": "row"})
+        return el
+
+
 class FallbackBlock(Block):
     """Text shown in the source language because its translation is missing (made by localize)."""
 
@@ -166,9 +197,12 @@ class FallbackBlock(Block):
 class CoursepackBlocks(BlocksExtension):
     def extendMarkdownBlocks(self, md: markdown.Markdown, block_mgr: Any) -> None:
         for name in BLOCKS:
+            if name == "answer-space":
+                continue
             cls = type(f"Block_{name.replace('-', '_')}", (Callout,), {"NAME": name, "OPTIONS": {}})
             block_mgr.register(cls, {})
         block_mgr.register(FallbackBlock, {})
+        block_mgr.register(AnswerSpace, {})
 
 
 def nbsp(label: str) -> str:

@@ -72,10 +72,13 @@ class Target:
     output: Path
     review: bool = False
     variant: Variant = Variant()
+    item: str | None = None  # the exercise of a per-exercise edition (a handout)
 
     @property
     def key(self) -> str:
-        return self.output.relative_to(self.output.parent.parent.parent).as_posix().removesuffix(".pdf")
+        """course/lang/file-stem, e.g. 'cybercrime-tip-som/fr/handouts/ex-debate'."""
+        lang_dir = self.output.parent.parent if self.item else self.output.parent
+        return f"{self.course.meta.id}/{self.lang}/" + self.output.relative_to(lang_dir).as_posix().removesuffix(".pdf")
 
 
 def plan_targets(
@@ -107,17 +110,20 @@ def plan_targets(
                 edition = EDITIONS[name]
                 if edition.review_only and (not review or lang == course.meta.language or variant != Variant()):
                     continue
-                stem = edition.filename.removesuffix(".pdf") + variant.suffix(course.meta.paper)
-                filename = f"{stem}-review.pdf" if review and not edition.review_only else f"{stem}.pdf"
-                path = output / course.meta.id / lang / filename
                 paper = "a5" if variant.booklet else (variant.paper or course.meta.paper)
-                target = Target(course, lang, edition, paper, path, review, variant)
-                if path in seen:
-                    raise BuildError(
-                        f"{target.key} and {seen[path]} would both write {path}: give the courses different ids"
-                    )
-                seen[path] = target.key
-                targets.append(target)
+                items: list[str | None] = list(course.exercise_order) if edition.per_exercise else [None]
+                for item in items:
+                    base = f"{edition.filename}/{item}" if item else edition.filename.removesuffix(".pdf")
+                    stem = base + variant.suffix(course.meta.paper)
+                    filename = f"{stem}-review.pdf" if review and not edition.review_only else f"{stem}.pdf"
+                    path = output / course.meta.id / lang / filename
+                    target = Target(course, lang, edition, paper, path, review, variant, item)
+                    if path in seen:
+                        raise BuildError(
+                            f"{target.key} and {seen[path]} would both write {path}: give the courses different ids"
+                        )
+                    seen[path] = target.key
+                    targets.append(target)
     if not targets:
         available = sorted({lang for (_, lang) in localized})
         raise BuildError(

@@ -25,6 +25,9 @@ def render_html(
     """The complete HTML document of one target; ``extra`` adds build facts (paper, date)."""
     resolved = resolve(course, lang, edition, student_pages)
     resolved.context.update(extra or {})
+    item = resolved.context.get("item")
+    if item:  # a per-exercise edition: this exercise only
+        resolved.context["exercises"] = [e for e in resolved.context["exercises"] if e["id"] == item]
     if source is not None and edition.review_only:
         resolved.context["pairs"] = bilingual_pairs(source, course, edition.audiences)
     env = environment(course.root, lang, course.terms)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import segno
 from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
@@ -250,7 +251,12 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             used_by.setdefault(rid, []).append(unit_num[unit.meta.id])
 
     def reading_entry(r: Reading) -> dict[str, Any]:
+        qr = None
+        if r.url and edition.name == "reading-list":  # a printed QR code takes the reader of paper to the source
+            qr = segno.make(r.url, error="m").svg_data_uri(scale=4, border=2, dark="#1b1b1b")
         return {
+            "url": r.url,
+            "qr": qr,
             "id": r.id,
             "html": isolate(format_reading(r, _("and"), years[r.id]), r.title, "span"),
             "annotation": inline(r.annotation),
@@ -285,7 +291,8 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                     "weight": format_percent(t.weight / 100, locale=locale(lang)) if t.weight is not None else None,
                     "instructions": block(t.instructions),
                     "questions": [
-                        {"text": inline(q.text), "answer": block(q.answer) if instructor else None} for q in t.questions
+                        {"text": inline(q.text), "answer": block(q.answer) if "answer" in edition.audiences else None}
+                        for q in t.questions
                     ],
                     "rubric": rubrics.get(t.rubric) if t.rubric else None,  # students see how they are marked
                 }

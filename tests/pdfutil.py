@@ -20,7 +20,7 @@ def page_texts(path: Path) -> list[str]:
 
 def squash(text: str) -> str:
     """Text with line breaks and hyphenation at line ends undone, spaces collapsed."""
-    text = text.replace("\x02\r\n", "").replace("\u00ad\r\n", "").replace("\xad", "")
+    text = text.replace("\x02\r\n", "").replace("\u00ad\r\n", "").replace("\xad", "").replace("\u2010\r\n", "")
     return " ".join(text.split())
 
 

@@ -25,14 +25,15 @@ def test_manifest_lists_every_artefact(minimal_out: Path) -> None:
     output = minimal_out.parent.parent
     manifest = json.loads((output / "manifest.json").read_text())
     by_path = {a["path"]: a for a in manifest["artefacts"]}
-    assert set(by_path) == {"minimal/en/student.pdf", "minimal/en/instructor.pdf"}
+    assert {"minimal/en/student.pdf", "minimal/en/instructor.pdf", "minimal/en/answer-key.pdf"} <= set(by_path)
+    assert {"minimal/en/handouts/ex-alpha.pdf", "minimal/en/reading-list.pdf"} <= set(by_path)
     for rel, entry in by_path.items():
         pdf = output / rel
         assert entry["course"] == "minimal" and entry["language"] == "en"
-        assert entry["edition"] == rel.rsplit("/", 1)[1].removesuffix(".pdf")
+        assert entry["edition"] in rel
         assert entry["bytes"] == pdf.stat().st_size
         assert entry["sha256"] == _sha(pdf)
-        assert entry["pages"] > 3
+        assert entry["pages"] >= 1
 
 
 def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> None:
@@ -49,7 +50,7 @@ def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkey
 
     monkeypatch.setattr(build_module, "_typeset_job", boom)
     report = build([FIXTURES / "minimal"], Options(minimal_out.parent.parent, jobs=2, strict=True, epoch=EPOCH))
-    assert [b.cached for b in report.built] == [True, True]
+    assert report.built and all(b.cached for b in report.built)
 
 
 def test_broken_content_writes_nothing(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

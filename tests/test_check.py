@@ -25,7 +25,7 @@ tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no a
 tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' not found (paths are relative to the course folder, e.g. figures/name.svg)
 tests/fixtures/broken/units/unit-a.md:13:1: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
 tests/fixtures/broken/units/unit-a.md:13:17: raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')
-tests/fixtures/broken/units/unit-a.md:15:1: unknown block '/// sidebar': use one of case, content-warning, debrief, guidelines, instructor, key-concept, legal-text, model-answer, note
+tests/fixtures/broken/units/unit-a.md:15:1: unknown block '/// sidebar': use one of answer-space, case, content-warning, debrief, guidelines, instructor, key-concept, legal-text, model-answer, note
 tests/fixtures/broken/units/unit-b.md:4:11: 'duration': Input should be greater than 0
 15 problem(s) (15 error(s)); nothing was written.
 """

@@ -15,7 +15,7 @@ from coursepack.build import Options, build
 from coursepack.matrix import Variant
 
 from conftest import EPOCH, FIXTURES
-from pdfutil import destinations, page_texts
+from pdfutil import all_text, destinations, page_texts
 
 MM = 72 / 25.4
 
@@ -118,3 +118,75 @@ def test_two_up(print_variants: Path) -> None:
     texts = page_texts(print_variants / "student-2up.pdf")
     assert "Contents" in texts[1] and "Introduction" in texts[1]  # pages 3 and 4 share a sheet
     assert len(reader.pages) == 5
+
+
+@pytest.fixture(scope="session")
+def handouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("handouts")
+    editions = ["handouts", "exercise-booklet", "answer-key", "reading-list"]
+    report = build([FIXTURES / "minimal"], Options(out, editions=editions, jobs=2, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    return out / "minimal" / "en"
+
+
+def test_handouts_have_answer_space_and_no_model_answer(handouts: Path) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        pdf = handouts / "handouts" / f"ex-{name}.pdf"
+        text = all_text(pdf)
+        assert f"Exercise named {name}" in text and "Name" in text and "Date" in text
+        assert "SENTINEL" not in text  # no model answer, no guidelines
+    with pdfplumber.open(str(handouts / "handouts" / "ex-alpha.pdf")) as doc:
+        page = doc.pages[0]
+        # each ruled line is drawn as a 9 mm row with a bottom border
+        rows = {round(r["top"]) for r in page.rects if r["width"] > page.width / 2 and abs(r["height"] - 9 * MM) < 1}
+    with_space = len(rows)
+    key = handouts / "answer-key.pdf"
+    assert with_space >= 6  # six ruled lines
+    key_text = all_text(key)
+    assert "INSTRUCTOR-SENTINEL-alpha model answer" in key_text  # the model answer replaces the space
+    assert "guidelines for the lecturer" not in key_text  # lecturer guidelines stay in the guide
+    assert "Name" not in page_texts(key)[0]
+    booklet = all_text(handouts / "exercise-booklet.pdf")
+    assert all(f"Exercise named {n}" in booklet for n in ("alpha", "beta", "gamma")) and "SENTINEL" not in booklet
+
+
+def test_answer_space_is_not_in_the_student_pack(minimal_out: Path) -> None:
+    student = minimal_out / "student.pdf"
+    page = destinations(student)["ex-alpha"]
+    with pdfplumber.open(str(student)) as doc:
+        words = doc.pages[page - 1].extract_words()
+    task = next(w for w in words if w["text"] == "alpha" and w["top"] > 100)
+    after = [w for w in words if w["top"] > task["bottom"] + 1]
+    assert after and after[0]["top"] - task["bottom"] < 30  # the next exercise follows: no six ruled lines (54 mm)
+
+
+def test_reading_list_qr_codes_decode_to_the_urls(handouts: Path) -> None:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    pdf = pdfium.PdfDocument(str(handouts / "reading-list.pdf"))
+    image = pdf[0].render(scale=4).to_pil()
+    decoded = {r.text for r in zxingcpp.read_barcodes(image)}
+    assert decoded == {"https://example.org/report"}  # the one reading with a URL
+
+
+def test_answer_key_has_no_answer_space(handouts: Path) -> None:
+    with pdfplumber.open(str(handouts / "answer-key.pdf")) as doc:
+        page = doc.pages[0]
+        rows = [r for r in page.rects if r["width"] > page.width / 2 and abs(r["height"] - 9 * MM) < 1]
+    assert not rows
+
+
+def test_a_course_lists_the_print_variants_make_builds(tmp_path: Path) -> None:
+    import shutil
+
+    course = tmp_path / "minimal"
+    shutil.copytree(FIXTURES / "minimal", course)
+    meta = course / "course.yaml"
+    meta.write_text(meta.read_text() + "print_variants:\n  - {paper: a5, booklet: true}\n")
+    from coursepack.build import load_and_check
+    from coursepack.matrix import plan_targets
+
+    checked = load_and_check([course])
+    names = {t.output.name for t in plan_targets(checked.localized, tmp_path / "out", None, ["student"])}
+    assert names == {"student.pdf", "student-a5-booklet.pdf"}
