@@ -190,3 +190,15 @@ def test_a_course_lists_the_print_variants_make_builds(tmp_path: Path) -> None:
     checked = load_and_check([course])
     names = {t.output.name for t in plan_targets(checked.localized, tmp_path / "out", None, ["student"])}
     assert names == {"student.pdf", "student-a5-booklet.pdf"}
+
+
+def test_four_up_puts_four_pages_on_each_sheet() -> None:
+    sheets = impose.n_up(_numbered_pdf(6), 4)
+    with pdfplumber.open(io.BytesIO(sheets)) as pdf:
+        assert len(pdf.pages) == 2
+        first = pdf.pages[0]
+        words = {w["text"]: w for w in first.extract_words()}
+        assert set(words) == {"PAGE1", "PAGE2", "PAGE3", "PAGE4"}
+        assert words["PAGE1"]["x0"] < first.width / 2 < words["PAGE2"]["x0"]  # reading order: left to right,
+        assert words["PAGE1"]["top"] < first.height / 2 < words["PAGE3"]["top"]  # then top to bottom
+        assert {w["text"] for w in pdf.pages[1].extract_words()} == {"PAGE5", "PAGE6"}
