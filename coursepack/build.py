@@ -9,6 +9,7 @@ each PDF atomically and updates the manifest.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Callable
@@ -167,16 +168,19 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                     "source_lang": t.course.meta.language,
                     "item": t.item,
                 }
-                source = checked.localized[(cid, t.course.meta.language)]
-                html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
                 sheets = _stylesheets(t.course, t.lang)
+                # the key covers every input, so an unchanged target is skipped without rendering anything:
+                # the course's files (translations included), the theme and the tool, the options, and the
+                # page numbers this edition cites
                 key = cache.cache_key(
-                    html,
+                    t.key,
                     theme_digest,
                     course_digest[cid],
                     str(epoch),
                     str(opts.strict),
-                    *(s.read_text(encoding="utf-8") for s in sheets),
+                    repr((t.edition.name, t.paper, t.variant, t.review, t.item)),
+                    json.dumps(student_pages, sort_keys=True),
+                    *(str(s) for s in sheets),
                 )
                 record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
                 if record:
@@ -186,6 +190,8 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
                     if progress:
                         progress(built)
                     continue
+                source = checked.localized[(cid, t.course.meta.language)]
+                html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
                 roots = [t.course.root, *search_path(t.course.root)]
                 args = (
                     html,

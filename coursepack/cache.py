@@ -1,8 +1,8 @@
 """Incremental builds: a target whose inputs have not changed is not typeset again.
 
-The key covers the finished HTML (so content, templates, labels and page references),
-the stylesheets, every file of the course folder and the theme, the options, the tool and
-WeasyPrint versions. The record keeps the page of every anchor, which the instructor's guide
+The key covers every input of a target: every file of the course folder (translations
+included), the theme and the tool's own code, the fonts, the options and variant, the page
+numbers the target cites, and the WeasyPrint version, so a no-op build renders nothing. The record keeps the page of every anchor, which the instructor's guide
 cites when the student pack is not rebuilt.
 """
 
@@ -33,9 +33,9 @@ def tree_digest(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
-def cache_key(html: str, *parts: str) -> str:
+def cache_key(*parts: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__, version("weasyprint"), html, *parts):
+    for part in (__version__, version("weasyprint"), *parts):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()

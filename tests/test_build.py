@@ -49,6 +49,7 @@ def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkey
         raise AssertionError("typeset called for an unchanged target")
 
     monkeypatch.setattr(build_module, "_typeset_job", boom)
+    monkeypatch.setattr(build_module, "render_html", boom)  # not even the HTML is made again
     report = build([FIXTURES / "minimal"], Options(minimal_out.parent.parent, jobs=2, strict=True, epoch=EPOCH))
     assert report.built and all(b.cached for b in report.built)
 
