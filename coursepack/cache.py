@@ -35,7 +35,8 @@ def tree_digest(folders: list[Path]) -> str:
 
 def cache_key(*parts: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__, version("weasyprint"), *parts):
+    engines = [version(name) for name in ("weasyprint", "markdown", "pymdown-extensions", "jinja2", "nh3", "babel")]
+    for part in (__version__, *engines, *parts):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
