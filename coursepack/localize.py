@@ -43,6 +43,20 @@ FENCE = "////////"  # longer than any author's block fence, so sections with blo
 # What a translation file may hold: text only.
 
 
+# the text keys of course.yaml (outcomes and terms aside)
+COURSE_TEXT = (
+    "title",
+    "short_title",
+    "subtitle",
+    "description",
+    "keywords",
+    "resource_note",
+    "content_warning",
+    "contact",
+    "cover_text",
+)
+
+
 class OutcomeText(Strict):
     id: str
     text: Text
@@ -308,17 +322,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         meta_text = _load_text_yaml(tdir / "course.yaml", CourseText, CourseMeta, "course.yaml", diags) or CourseText()
     else:
         missing("course.yaml", "whole file")
-    for key in (
-        "title",
-        "short_title",
-        "subtitle",
-        "description",
-        "keywords",
-        "resource_note",
-        "content_warning",
-        "contact",
-        "cover_text",
-    ):
+    for key in COURSE_TEXT:
         value = getattr(meta_text, key)
         if value is not None:
             setattr(out.meta, key, value)

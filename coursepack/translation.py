@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from coursepack.errors import BuildError
-from coursepack.localize import Fallback, translation_dir
+from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
 from coursepack.model import Course
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
@@ -24,17 +24,6 @@ from coursepack.yamlsource import split_front_matter
 
 RECORD = "translation.yaml"
 FRONT_MATTER_TEXT = {"units": ("title", "learning_outcomes"), "exercises": ("title", "materials", "grouping")}
-COURSE_TEXT = (
-    "title",
-    "short_title",
-    "subtitle",
-    "description",
-    "keywords",
-    "resource_note",
-    "content_warning",
-    "contact",
-    "cover_text",
-)
 
 
 def digest(path: Path) -> str:
