@@ -1,9 +1,10 @@
 """The orchestrator: gather and validate everything, then typeset and write each target.
 
 Phase 1 loads and validates every course (nothing is written if anything is wrong).
-Phase 2 renders HTML, skips targets whose inputs are unchanged, typesets the rest in
-parallel worker processes (an edition that cites another's pages waits for it), writes
-each PDF atomically and updates the manifest.
+Phase 2 renders HTML, skips targets whose inputs are unchanged, and typesets the rest in
+one pool of worker processes: long packs as parts (``assemble``), the others whole, the
+largest jobs first, jobs typeset by an earlier build reused. An edition that cites
+another's pages waits for it. Each PDF is written atomically, then the manifest.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import resource
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
 from coursepack import cache, fonts, impose
+from coursepack.assemble import Job, Pack, hint_from
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
 from coursepack.localize import Fallback, localize
 from coursepack.matrix import PAPERS, Target, Variant, plan_targets
 from coursepack.model import Course
+from coursepack.parts import split
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, typeset
@@ -44,6 +47,8 @@ class Options:
     epoch: int | None = None  # SOURCE_DATE_EPOCH; default: each course's date
     review: bool = False  # mark fallback text, list it, and add bilingual proofs
     variants: list[Variant] | None = None  # None: the plain packs and the course's print_variants
+    single: bool = False  # typeset each pack as one document instead of parts
+    shard: tuple[int, int] | None = None  # (k, n): build only the k-th of n shares of the targets
 
 
 @dataclass
@@ -57,6 +62,20 @@ class Built:
     seconds: float
     cached: bool
     warnings: list[str] = field(default_factory=list)
+    parts: int = 1  # documents typeset separately and stitched
+    retypeset: int = 0  # parts typeset again because the page plan moved
+
+
+@dataclass
+class Progress:
+    """Counts for a progress display."""
+
+    targets: int = 0
+    targets_done: int = 0
+    parts_total: int = 0
+    parts_done: int = 0
+    parts_cached: int = 0
+    pages_done: int = 0
 
 
 @dataclass
@@ -67,6 +86,10 @@ class Report:
     fallbacks: list[str] = field(default_factory=list)
     manifest: Path | None = None
     seconds: float = 0.0
+    timings: Timings = field(default_factory=lambda: Timings())
+    overhead: float = 0.0  # seconds the main process spent on its own work, not waiting for typesetting
+    documents: int = 0  # documents typeset (parts, probes, furniture, whole packs)
+    peak_mb: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,23 +141,97 @@ def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
 
 
 def _typeset_job(
-    html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str, booklet: bool, n_up: int | None
+    html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str, write: bool = True
 ) -> TypesetResult:
-    result = typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
-    if booklet:
-        result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
-    elif n_up:
-        result.pdf, result.pages = impose.n_up(result.pdf, n_up), -(-result.pages // n_up)
-    return result
+    """Run in a worker process: one HTML document to PDF bytes (or only its layout)."""
+    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang, write)
 
 
-def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], None] | None = None) -> Report:
+class _Inline:
+    """An executor that runs each job when it is submitted (``--jobs 1``)."""
+
+    def submit(self, fn: Callable[..., TypesetResult], *args: object) -> Future[TypesetResult]:
+        future: Future[TypesetResult] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        pass
+
+
+@dataclass
+class _Work:
+    """A target being typeset: as one document, or as a pack of parts."""
+
+    target: Target
+    key: str
+    html: str
+    args: tuple[str, list[str], list[str], int, str]  # base, sheets, roots, epoch, lang
+    job_key: str  # what every job of this target shares: theme, assets, fonts, options
+    pack: Pack | None
+    result: TypesetResult | None = None
+    failed: str | None = None
+    inflight: int = 0
+    jobs_done: int = 0
+    jobs_cached: int = 0
+    retypeset: int = 0
+
+    def next_jobs(self) -> list[Job]:
+        if self.failed:
+            return []
+        if self.pack is None:
+            return [Job("single", 0, self.html)] if self.result is None and not self.inflight else []
+        jobs = self.pack.next_jobs()
+        if self.pack.unstable:  # the page plan does not settle: typeset the whole pack as one document
+            self.pack = None
+            return self.next_jobs() if not self.inflight else []
+        return jobs
+
+    def accept(self, job: Job, result: TypesetResult) -> None:
+        if self.pack is not None and job.kind != "single":
+            if job.kind == "part" and self.pack.results[job.index] is not None:
+                self.retypeset += 1
+            self.pack.accept(job, result)
+        elif job.kind == "single":
+            self.result = result
+
+    @property
+    def complete(self) -> bool:
+        if self.failed:
+            return True
+        if self.pack is None:
+            return self.result is not None
+        return self.pack.complete
+
+
+@dataclass
+class Timings:
+    """Seconds per stage; the typesetting stages add up the worker processes' time."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+def build(
+    course_dirs: list[Path],
+    opts: Options,
+    progress: Callable[[Built], None] | None = None,
+    on_job: Callable[[Progress], None] | None = None,
+) -> Report:
     """Build every target of the given courses. Raises ContentError before writing anything."""
     start = time.perf_counter()
     checked = load_and_check(course_dirs, opts.strict)
     courses = checked.courses
     report = Report(warnings=[str(d) for d in checked.diags.warnings])
+    report.timings.add("load and check", time.perf_counter() - start)
     targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
+    if opts.shard:
+        targets = shard(targets, *opts.shard)
     for (cid, lang), items in sorted(checked.fallbacks.items()):
         if opts.langs and lang not in opts.langs:
             continue
@@ -143,100 +240,202 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
         )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()
     course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
+    asset_digest = {c.meta.id: cache.asset_digest(c.root) for c in courses}
     anchors: dict[tuple[str, str, str, Variant], dict[str, int]] = {}
     failed: set[tuple[str, str, str, Variant]] = set()
-    pool: ProcessPoolExecutor | None = None
-    try:
-        for level in ([t for t in targets if not t.edition.needs], [t for t in targets if t.edition.needs]):
-            pending: list[tuple[Target, str, Callable[[], TypesetResult]]] = []
-            for t in level:
-                cid = t.course.meta.id
-                student_pages = None
-                if t.edition.needs:
-                    if (cid, t.lang, t.edition.needs, t.variant) in failed:
-                        report.failures.append(f"{t.key}: not built because {cid}/{t.lang}/{t.edition.needs} failed")
-                        continue
-                    student_pages = anchors.get((cid, t.lang, t.edition.needs, t.variant))
-                epoch = course_epoch(t.course, opts.epoch)
-                extra = {
-                    "page": PAPERS[t.paper],
-                    "paper_size": PAPERS[t.paper].css,
-                    "variant": t.variant,
-                    "created": epoch_to_iso(epoch),
-                    "review": t.review,
-                    "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
-                    "source_lang": t.course.meta.language,
-                    "item": t.item,
-                }
-                sheets = _stylesheets(t.course, t.lang)
-                # the key covers every input, so an unchanged target is skipped without rendering anything:
-                # the course's files (translations included), the theme and the tool, the options, and the
-                # page numbers this edition cites
-                key = cache.cache_key(
-                    t.key,
-                    theme_digest,
-                    course_digest[cid],
-                    str(epoch),
-                    str(opts.strict),
-                    repr((t.edition.name, t.paper, t.variant, t.review, t.item)),
-                    json.dumps(student_pages, sort_keys=True),
-                    *(str(s) for s in sheets),
-                )
-                record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
-                if record:
-                    anchors[(cid, t.lang, t.edition.name, t.variant)] = record.anchors
-                    built = Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True)
-                    report.built.append(built)
-                    if progress:
-                        progress(built)
-                    continue
-                source = checked.localized[(cid, t.course.meta.language)]
-                html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
-                roots = [t.course.root, *search_path(t.course.root)]
-                args = (
-                    html,
-                    str(t.course.root),
-                    [str(s) for s in sheets],
-                    [str(r) for r in roots],
-                    epoch,
-                    t.lang,
-                    t.variant.booklet,
-                    t.variant.n_up,
-                )
-                if opts.jobs > 1 and len(level) > 1:
-                    if pool is None:
-                        pool = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
-                    pending.append((t, key, pool.submit(_typeset_job, *args).result))
+    state = Progress(targets=len(targets))
+    executor: ProcessPoolExecutor | _Inline = _Inline()
+    if opts.jobs > 1:
+        executor = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context("spawn"))
+    queue: list[tuple[_Work, Job]] = []
+    inflight: dict[Future[TypesetResult], tuple[_Work, Job, str]] = {}
+    works: list[_Work] = []
+    waiting = list(targets)
+    waited = 0.0
+
+    def family(t: Target, edition: str) -> tuple[str, str, str, Variant]:
+        return (t.course.meta.id, t.lang, edition, t.variant)
+
+    def done(built: Built) -> None:
+        report.built.append(built)
+        state.targets_done += 1
+        if progress:
+            progress(built)
+
+    def begin(t: Target) -> None:
+        """Skip an unchanged target, or render its HTML and queue its typesetting."""
+        cid = t.course.meta.id
+        student_pages = anchors.get(family(t, t.edition.needs)) if t.edition.needs else None
+        epoch = course_epoch(t.course, opts.epoch)
+        sheets = _stylesheets(t.course, t.lang)
+        options = repr((t.edition.name, t.paper, t.variant, t.review, t.item, opts.single))
+        # the key covers every input, so an unchanged target is skipped without rendering anything:
+        # the course's files (translations included), the theme and the tool, the options, and the
+        # page numbers this edition cites
+        key = cache.cache_key(
+            t.key,
+            theme_digest,
+            course_digest[cid],
+            str(epoch),
+            str(opts.strict),
+            options,
+            json.dumps(student_pages, sort_keys=True),
+            *(str(s) for s in sheets),
+        )
+        record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
+        if record:
+            anchors[family(t, t.edition.name)] = record.anchors
+            done(Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True))
+            return
+        tick = time.perf_counter()
+        extra = {
+            "page": PAPERS[t.paper],
+            "paper_size": PAPERS[t.paper].css,
+            "variant": t.variant,
+            "created": epoch_to_iso(epoch),
+            "review": t.review,
+            "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
+            "source_lang": t.course.meta.language,
+            "item": t.item,
+        }
+        source = checked.localized[(cid, t.course.meta.language)]
+        html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
+        report.timings.add("render HTML", time.perf_counter() - tick)
+        roots = [t.course.root, *search_path(t.course.root)]
+        job_key = cache.cache_key(theme_digest, asset_digest[cid], str(epoch), t.lang, *(str(s) for s in sheets))
+        pieces = None if opts.single else split(html)
+        pack = None
+        if pieces is not None and len(pieces.segments) > 1:
+            hint = cache.previous_parts(opts.output, t.key) if opts.use_cache else None
+            pack = Pack(pieces, t.variant.duplex, hint_from(hint))
+        args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
+        works.append(_Work(t, key, html, args, job_key, pack))
+        poll(works[-1])
+
+    def poll(work: _Work) -> None:
+        """Queue the jobs a target can start now; jobs already typeset in an earlier build are reused."""
+        while True:
+            jobs = work.next_jobs()
+            fresh = []
+            for job in jobs:
+                hit = cache.part_lookup(opts.output, _job_key(work, job)) if opts.use_cache else None
+                if work.pack is not None:
+                    work.pack.started(job)
+                if hit is not None:
+                    work.accept(job, hit)
+                    work.jobs_cached += 1
+                    state.parts_cached += 1
                 else:
-                    pending.append((t, key, partial(_typeset_job, *args)))
-            for t, key, run in pending:
+                    fresh.append(job)
+            for job in fresh:
+                queue.append((work, job))
+                work.inflight += 1
+                state.parts_total += 1
+            if fresh or not jobs:
+                return
+
+    def finish(work: _Work) -> None:
+        t = work.target
+        fam = family(t, t.edition.name)
+        works.remove(work)
+        if work.failed:
+            failed.add(fam)
+            report.failures.append(work.failed)
+            return
+        tick = time.perf_counter()
+        if work.pack is not None:
+            result = work.pack.result()
+            report.timings.add("stitch parts", time.perf_counter() - tick)
+        else:
+            assert work.result is not None
+            result = work.result
+        tick = time.perf_counter()
+        if t.variant.booklet:
+            result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
+        elif t.variant.n_up:
+            result.pdf, result.pages = impose.n_up(result.pdf, t.variant.n_up), -(-result.pages // t.variant.n_up)
+        report.timings.add("impose", time.perf_counter() - tick)
+        warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in dict.fromkeys(result.warnings)]
+        report.warnings.extend(warnings)
+        if opts.strict and warnings:
+            failed.add(fam)
+            report.failures.append(f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept")
+            return
+        tick = time.perf_counter()
+        atomic_write(t.output, result.pdf)
+        digest = sha256(result.pdf)
+        parts_hint = work.pack.hint() if work.pack is not None else None
+        cache.store(opts.output, t.key, cache.Record(work.key, digest, result.pages, result.anchors, parts_hint))
+        report.timings.add("write", time.perf_counter() - tick)
+        anchors[fam] = result.anchors
+        parts = len(work.pack.split.segments) if work.pack is not None else 1
+        done(Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings, parts, work.retypeset))
+
+    def start_ready() -> None:
+        for t in list(waiting):
+            dep = family(t, t.edition.needs) if t.edition.needs else None
+            if dep is not None and dep in failed:
+                waiting.remove(t)
+                failed.add(family(t, t.edition.name))
+                report.failures.append(f"{t.key}: not built because {'/'.join(dep[:3])} failed")
+            elif dep is None or dep in anchors or not any(family(o, o.edition.name) == dep for o in targets):
+                waiting.remove(t)
+                begin(t)
+
+    try:
+        start_ready()
+        while works or waiting:
+            for work in [w for w in works if w.complete and not w.inflight]:
+                finish(work)
+            start_ready()
+            for work in works:
+                if not work.inflight:
+                    poll(work)
+            queue.sort(key=lambda wj: -wj[1].size)  # largest first, across every target
+            while queue and len(inflight) < opts.jobs:
+                work, job = queue.pop(0)
+                if work.failed:
+                    work.inflight -= 1
+                    continue
+                tick = time.perf_counter()
+                future = executor.submit(_typeset_job, job.html, *work.args, job.kind != "probe")
+                waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
+                inflight[future] = (work, job, _job_key(work, job))
+            if not inflight:
+                if any(w.complete for w in works) or not waiting:
+                    continue
+                break  # nothing can move: a dependency was never planned
+            tick = time.perf_counter()
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            waited += time.perf_counter() - tick
+            for future in finished:
+                work, job, job_key = inflight.pop(future)
+                work.inflight -= 1
                 try:
-                    result = run()
+                    result = future.result()
                 except Exception as exc:  # a crash inside the engine: report, keep the old PDF
-                    failed.add((t.course.meta.id, t.lang, t.edition.name, t.variant))
-                    report.failures.append(
-                        f"{t.key}: typesetting failed ({type(exc).__name__}: {exc}); the previous PDF was kept"
+                    work.failed = (
+                        f"{work.target.key}: typesetting failed ({type(exc).__name__}: {exc}); "
+                        "the previous PDF was kept"
                     )
                     continue
-                warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in result.warnings]
-                report.warnings.extend(warnings)
-                if opts.strict and warnings:
-                    failed.add((t.course.meta.id, t.lang, t.edition.name, t.variant))
-                    report.failures.append(
-                        f"{t.key}: {len(warnings)} warning(s) under --strict; the previous PDF was kept"
-                    )
-                    continue
-                atomic_write(t.output, result.pdf)
-                digest = sha256(result.pdf)
-                cache.store(opts.output, t.key, cache.Record(key, digest, result.pages, result.anchors))
-                anchors[(t.course.meta.id, t.lang, t.edition.name, t.variant)] = result.anchors
-                built = Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings)
-                report.built.append(built)
-                if progress:
-                    progress(built)
+                report.timings.add("typeset: layout", result.layout_seconds)
+                report.timings.add("typeset: write PDF", result.seconds - result.layout_seconds)
+                cache.part_store(opts.output, job_key, result)
+                work.accept(job, result)
+                state.parts_done += 1
+                state.pages_done += result.pages
+                if on_job:
+                    on_job(state)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        tick = time.perf_counter()
+        executor.shutdown(cancel_futures=True)
+        waited += time.perf_counter() - tick
+    report.documents = state.parts_done
+    report.peak_mb = {
+        "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "largest worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
     if report.built:
         entries = [
             {
@@ -253,8 +452,27 @@ def build(course_dirs: list[Path], opts: Options, progress: Callable[[Built], No
             for b in report.built
         ]
         report.manifest = write_manifest(opts.output, entries)
+    if any(not b.cached for b in report.built):
+        cache.prune_parts(opts.output)
     report.seconds = time.perf_counter() - start
+    report.overhead = report.seconds - waited
+    report.timings.add("total (wall clock)", report.seconds)
     return report
+
+
+def _job_key(work: _Work, job: Job) -> str:
+    return cache.cache_key(work.job_key, job.kind, job.html)
+
+
+def shard(targets: list[Target], k: int, n: int) -> list[Target]:
+    """The k-th of n deterministic shares of the targets (1-based).
+
+    A target and the edition whose pages it cites stay in one shard: shares are made of
+    (course, language, variant) families, dealt out in a fixed order.
+    """
+    families = sorted({(t.course.meta.id, t.lang, repr(t.variant)) for t in targets})
+    mine = {f for i, f in enumerate(families) if i % n == k - 1}
+    return [t for t in targets if (t.course.meta.id, t.lang, repr(t.variant)) in mine]
 
 
 def source_of(courses: list[Course], cid: str) -> str:

@@ -1,21 +1,29 @@
-"""Incremental builds: a target whose inputs have not changed is not typeset again.
+"""Incremental builds: what has not changed is not typeset again.
 
-The key covers every input of a target: every file of the course folder (translations
-included), the theme and the tool's own code, the fonts, the options and variant, the page
-numbers the target cites, and the WeasyPrint version, so a no-op build renders nothing. The record keeps the page of every anchor, which the instructor's guide
-cites when the student pack is not rebuilt.
+Two levels. A *target* record is keyed by every input of the target: every file of the
+course folder (translations included), the theme and the tool's own code, the fonts, the
+options and variant, the page numbers it cites and the engine versions, so a no-op build
+renders nothing. The record keeps the page of every anchor (which the instructor's guide
+cites when the student pack is not rebuilt) and the layout of each part.
+
+A *job* (one part of a pack, or a part's page furniture) is keyed by its own HTML plus the
+theme, the course's non-text files (images, extra.css), the fonts and the engine versions:
+after an edit to one unit, only that unit's part is typeset again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from coursepack import __version__
+from coursepack.typeset import TypesetResult
 from coursepack.write import atomic_write, file_sha256
 
 
@@ -42,12 +50,26 @@ def cache_key(*parts: str) -> str:
     return h.hexdigest()
 
 
+TEXT_SUFFIXES = {".md", ".yaml", ".yml"}  # read into the HTML; every other course file is an asset
+
+
+def asset_digest(root: Path) -> str:
+    """A digest of the course files that reach the PDF other than through the HTML text."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not _ignored(p.relative_to(root))):
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            h.update(str(path.relative_to(root)).encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 @dataclass
 class Record:
     key: str
     sha256: str
     pages: int
     anchors: dict[str, int]
+    parts: list[dict[str, Any]] | None = None  # each part's layout, the next build's first guess
 
 
 def _record_path(output: Path, target_key: str) -> Path:
@@ -68,4 +90,64 @@ def lookup(output: Path, target_key: str, key: str, pdf: Path) -> Record | None:
 
 def store(output: Path, target_key: str, record: Record) -> None:
     data = {"key": record.key, "sha256": record.sha256, "pages": record.pages, "anchors": record.anchors}
+    if record.parts is not None:
+        data["parts"] = record.parts
     atomic_write(_record_path(output, target_key), json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
+def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:
+    """The part layouts the last build of this target found, whatever its inputs were."""
+    try:
+        parts = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("parts")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return parts if isinstance(parts, list) else None
+
+
+def _job_paths(output: Path, key: str) -> tuple[Path, Path]:
+    folder = output / ".cache" / "jobs"
+    return folder / f"{key}.pdf", folder / f"{key}.json"
+
+
+def part_lookup(output: Path, key: str) -> TypesetResult | None:
+    """A job typeset by an earlier build, or None."""
+    pdf_path, meta_path = _job_paths(output, key)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        pdf = pdf_path.read_bytes()
+        if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+            return None
+        result = TypesetResult(pdf, int(meta["pages"]), dict(meta["anchors"]), list(meta["warnings"]))
+        result.page_names = list(meta["page_names"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    os.utime(meta_path)  # recently used: kept by prune_parts
+    return result
+
+
+def part_store(output: Path, key: str, result: TypesetResult) -> None:
+    pdf_path, meta_path = _job_paths(output, key)
+    meta = {
+        "sha256": hashlib.sha256(result.pdf).hexdigest(),
+        "pages": result.pages,
+        "anchors": result.anchors,
+        "warnings": result.warnings,
+        "page_names": result.page_names,
+    }
+    atomic_write(pdf_path, result.pdf)
+    atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
+
+
+def prune_parts(output: Path, keep_seconds: float = 7 * 24 * 3600) -> None:
+    """Forget jobs no build has used for a week (the cache would otherwise grow with every edit)."""
+    folder = output / ".cache" / "jobs"
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for meta in folder.glob("*.json"):
+        try:
+            if now - meta.stat().st_mtime > keep_seconds:
+                meta.unlink()
+                meta.with_suffix(".pdf").unlink(missing_ok=True)
+        except OSError:
+            continue

@@ -120,6 +120,18 @@ debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for err
     help="Review copies (*-review.pdf): untranslated text marked in the margin and listed at the end, "
     "plus bilingual proofs (bilingual.pdf) for each translation.",
 )
+@click.option(
+    "--single",
+    is_flag=True,
+    help="Typeset each pack as one document, not as parts in parallel (slower; the reference).",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Build only the K-th of N deterministic shares of the targets (for a CI matrix); "
+    "join the manifests with 'coursepack manifest merge'.",
+)
+@click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
 @strict_opt
 @debug_opt
 def build(
@@ -135,6 +147,9 @@ def build(
     booklet: bool,
     n_up: str | None,
     review: bool,
+    single: bool,
+    shard: str | None,
+    timings: bool,
     strict: bool,
     debug: bool,
 ) -> None:
@@ -149,7 +164,7 @@ def build(
       coursepack build content/cybercrime-tip-som --edition student --paper letter --duplex
       coursepack build content/cybercrime-tip-som --booklet --print-shop
     """
-    from coursepack.build import Built, Options, default_jobs
+    from coursepack.build import Built, Options, Progress, default_jobs
     from coursepack.build import build as run_build
     from coursepack.matrix import Variant
 
@@ -166,14 +181,39 @@ def build(
         _epoch(),
         review,
         variants,
+        single,
+        _shard(shard),
     )
+    live = sys.stderr.isatty()
 
     def progress(b: Built) -> None:
+        if live:
+            click.echo("\r\033[K", nl=False, err=True)
         what = "unchanged" if b.cached else f"{b.seconds:5.1f} s"
-        click.echo(f"  {display_path(b.target.output):<50} {b.pages:4d} pages  {what}")
+        parts = f"  {b.parts} parts" + (f", {b.retypeset} typeset again" if b.retypeset else "") if b.parts > 1 else ""
+        click.echo(f"  {display_path(b.target.output):<50} {b.pages:4d} pages  {what}{parts}")
+
+    def on_job(p: Progress) -> None:
+        if live:
+            click.echo(
+                f"\r\033[K  [{p.targets_done}/{p.targets} PDFs · {p.parts_done}/{p.parts_total} documents typeset"
+                f" · {p.pages_done} pages]",
+                nl=False,
+                err=True,
+            )
 
     click.echo(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
-    report = _run(debug, run_build, dirs, opts, progress)
+    report = _run(debug, run_build, dirs, opts, progress, on_job)
+    if live:
+        click.echo("\r\033[K", nl=False, err=True)
+    if timings:
+        click.echo("Timings (typesetting adds up the worker processes):")
+        for stage, seconds in report.timings.stages.items():
+            click.echo(f"  {stage:<22} {seconds:7.2f} s")
+        click.echo(f"  {'our overhead':<22} {report.overhead:7.2f} s (main process, not waiting for typesetting)")
+        click.echo(f"  {report.documents} document(s) typeset")
+        for who, mb in report.peak_mb.items():
+            click.echo(f"  peak memory, {who}: {mb:.0f} MB")
     for w in report.warnings:
         click.echo(w, err=True)
     for f in report.fallbacks:
@@ -186,6 +226,46 @@ def build(
         f"Built {len(made)} PDF(s), {len(report.built) - len(made)} unchanged, {pages} pages in all, "
         f"in {report.seconds:.1f} s. Manifest: {display_path(report.manifest) if report.manifest else '-'}"
     )
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    k, _, n = value.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise click.BadParameter(f"{value!r}: write K/N with 1 <= K <= N, e.g. 2/4", param_hint="--shard")
+    return int(k), int(n)
+
+
+@main.group()
+def manifest() -> None:
+    """Work with manifest.json files."""
+
+
+@manifest.command("merge")
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("output/manifest.json"),
+    show_default=True,
+    help="The joined manifest.",
+)
+def manifest_merge(manifests: tuple[Path, ...], output: Path) -> None:
+    """Join the manifests of sharded builds (--shard K/N) into one.
+
+    \b
+    Example:
+      coursepack manifest merge shard-*/manifest.json -o output/manifest.json
+    """
+    from coursepack.write import merge_manifests
+
+    try:
+        count = merge_manifests(list(manifests), output)
+    except ValueError as exc:
+        _fail([f"error: {exc}"])
+    click.echo(f"{display_path(output)}: {count} artefact(s) from {len(manifests)} manifest(s)")
 
 
 @main.command()

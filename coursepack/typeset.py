@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from coursepack import fonts
+from coursepack import engine_fixes, fonts
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
@@ -35,6 +35,8 @@ class TypesetResult:
     anchors: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    page_names: list[str] = field(default_factory=list)  # each page's named page; "cp-blank" for blank pages
+    layout_seconds: float = 0.0  # of ``seconds``: WeasyPrint's layout (the rest is writing the PDF)
 
 
 def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
@@ -61,57 +63,6 @@ def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": ctype})
 
     return AssetFetcher(timeout=5, allowed_protocols={"file", "data"}, allow_redirects=False)
-
-
-def fix_footnote_repagination() -> None:
-    """Work around a WeasyPrint 70 bug that prints a footnote on two pages.
-
-    During repagination (a ``target-counter`` changed), a page that pushes a footnote on to
-    the next page leaves it pending; if the next page is then reused as "up to date", it
-    never takes the footnote, and the page after it prints it a second time. We lay out
-    the next page again whenever a page leaves footnotes pending.
-    """
-    from weasyprint.layout import page as wp_page
-
-    original = getattr(wp_page, "remake_page", None)
-    if original is None or getattr(original, "coursepack_fix", False):
-        return
-
-    def remake_page(index, context, root_box, html):  # type: ignore[no-untyped-def]
-        page, resume_at = original(index, context, root_box, html)
-        if context.reported_footnotes and index + 1 < len(context.page_maker):
-            context.page_maker[index + 1][-1]["content_changed"] = True
-        return page, resume_at
-
-    remake_page.coursepack_fix = True  # type: ignore[attr-defined]
-    wp_page.remake_page = remake_page
-
-
-def fix_font_subsetting() -> None:
-    """Make fontTools skip the layout tables WeasyPrint asks it to drop.
-
-    WeasyPrint subsets fonts with ``drop_tables`` including GSUB and GPOS (a PDF needs no
-    shaping rules), but fontTools 4.6x decompiles those tables before dropping them: about
-    0.6 s per font face and document with the Noto fonts, most of a small document's time.
-    Deleting them (and GDEF, which only serves them) first gives the same glyphs, five times
-    faster.
-    """
-    from fontTools import subset
-
-    original = subset.Subsetter.subset
-    if getattr(original, "coursepack_fix", False):
-        return
-
-    def fast_subset(self, font):  # type: ignore[no-untyped-def]
-        drop = set(self.options.drop_tables)
-        if {"GSUB", "GPOS"} <= drop:
-            drop.add("GDEF")
-        for tag in [t for t in ("GSUB", "GPOS", "GDEF", "SVG ") if t.strip() in drop and t in font]:
-            del font[tag]
-        return original(self, font)
-
-    fast_subset.coursepack_fix = True  # type: ignore[attr-defined]
-    subset.Subsetter.subset = fast_subset
 
 
 class _Collect(logging.Handler):
@@ -155,17 +106,22 @@ def epoch_to_iso(epoch: int) -> str:
 
 
 def typeset(
-    html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], epoch: int, lang: str = "en"
+    html: str,
+    base_dir: Path,
+    stylesheets: list[Path],
+    roots: list[Path],
+    epoch: int,
+    lang: str = "en",
+    write: bool = True,
 ) -> TypesetResult:
-    """Lay out ``html`` and write PDF bytes; never touches the output folder."""
+    """Lay out ``html`` and write PDF bytes (with ``write=False``, only lay out); never touches the output folder."""
     # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
     os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     from weasyprint import HTML
 
-    fix_footnote_repagination()
-    fix_font_subsetting()
+    engine_fixes.apply()
 
     start = time.perf_counter()
     handler = _Collect()
@@ -176,13 +132,19 @@ def typeset(
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=font_config
         )
+        layout_seconds = time.perf_counter() - start
         anchors: dict[str, int] = {}
+        names = []
         for number, page in enumerate(document.pages, start=1):
             for name in page.anchors:
                 anchors.setdefault(name, number)
+            page_type = page._page_box.page_type
+            names.append("cp-blank" if page_type.blank else page_type.name)
         # PDF/UA-1: tagged structure, document language and title, alt text (accessible by default)
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if write else b""
     finally:
         logger.removeHandler(handler)
     assert pdf is not None
-    return TypesetResult(pdf, len(document.pages), anchors, handler.messages, time.perf_counter() - start)
+    return TypesetResult(
+        pdf, len(document.pages), anchors, handler.messages, time.perf_counter() - start, names, layout_seconds
+    )

@@ -54,3 +54,21 @@ def write_manifest(output: Path, entries: list[dict[str, Any]]) -> Path:
     data = json.dumps({"generator": "coursepack", "artefacts": artefacts}, indent=2, ensure_ascii=False) + "\n"
     atomic_write(path, data.encode("utf-8"))
     return path
+
+
+def merge_manifests(paths: list[Path], output: Path) -> int:
+    """Join manifests into ``output``; raise ValueError naming the file when one is unreadable or they disagree."""
+    joined: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        try:
+            artefacts = json.loads(path.read_text(encoding="utf-8"))["artefacts"]
+            items = {str(a["path"]): dict(a) for a in artefacts}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a coursepack manifest ({exc}); rebuild it with coursepack build") from None
+        for name, item in items.items():
+            if name in joined and joined[name].get("sha256") != item.get("sha256"):
+                raise ValueError(f"{path}: {name} differs from the same file in an earlier manifest; build it once")
+            joined[name] = item
+    data = {"generator": "coursepack", "artefacts": [joined[k] for k in sorted(joined)]}
+    atomic_write(output, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return len(joined)

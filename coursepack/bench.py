@@ -1,0 +1,193 @@
+"""The benchmark: our build against WeasyPrint alone, on synthetic courses of 20, 100 and 500 pages.
+
+    python -m coursepack.bench [--sizes 20,100,500] [--jobs N] [--keep DIR]
+
+For each size it generates a course (``benchgen``), writes the HTML of its student pack, and
+times, each in a fresh process:
+
+- engine alone: stock WeasyPrint turning that HTML into a PDF/UA-1 file, one document;
+- single: ``coursepack build --single`` (our pipeline, the pack as one document);
+- cold: ``coursepack build --no-cache`` (parts in parallel, nothing reused);
+- no-op: the same build again, nothing changed;
+- edit: one word of one paragraph of the middle unit changed (its page count stays);
+- grow: about two pages added to that unit (every later page moves).
+
+It prints the times, the ratios to the engine alone, peak memory per process and our own
+overhead (the main process's work: loading, HTML, stitching, writing). Figures go into
+docs/performance.md; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENGINE = r"""
+import os, resource, sys, time
+from pathlib import Path
+from coursepack import fonts
+os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
+os.environ["SOURCE_DATE_EPOCH"] = "0"
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+html_path, base, lang, *sheets = sys.argv[1:]
+start = time.perf_counter()
+config = FontConfiguration()
+css = [CSS(string=fonts.font_css() + fonts.stylesheet(lang), font_config=config)]
+css += [CSS(filename=s, font_config=config) for s in sheets]
+doc = HTML(filename=html_path, base_url=base).render(stylesheets=css, font_config=config)
+pdf = doc.write_pdf(pdf_variant="pdf/ua-1")
+print(len(doc.pages), time.perf_counter() - start,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    pages: int = 0
+    peak_mb: float = 0.0  # the largest process
+    overhead: float = 0.0  # seconds of the main process's own work
+    typeset: int = 0  # documents typeset
+
+
+@dataclass
+class Row:
+    pages: int
+    runs: dict[str, Run] = field(default_factory=dict)
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _engine(html: Path, base: Path, lang: str, sheets: list[Path]) -> Run:
+    out = subprocess.run(
+        [_python(), "-c", ENGINE, str(html), base.as_uri() + "/", lang, *map(str, sheets)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pages, seconds, peak = out.stdout.split()
+    return Run(float(seconds), int(pages), float(peak))
+
+
+def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
+    cmd = [_python(), "-m", "coursepack", "build", str(course), "--edition", "student", "--lang", "en"]
+    cmd += ["-o", str(out), "--jobs", str(jobs), "--timings", *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr}")
+    text = proc.stdout
+    pages = re.search(r"(\d+) pages in all", text)
+    peak = [float(m) for m in re.findall(r"peak memory[^\d]*([\d.]+) MB", text)]
+    overhead = re.search(r"our overhead\s+([\d.]+) s", text)
+    typeset = re.search(r"(\d+) document\(s\) typeset", text)
+    return Run(
+        wall,
+        int(pages.group(1)) if pages else 0,
+        max(peak, default=0.0),
+        float(overhead.group(1)) if overhead else 0.0,
+        int(typeset.group(1)) if typeset else 0,
+    )
+
+
+def measure(size: int, work: Path, jobs: int) -> Row:
+    from coursepack import benchgen
+    from coursepack.build import _stylesheets, course_epoch, load_and_check
+    from coursepack.editions import EDITIONS
+    from coursepack.matrix import PAPERS, Variant
+    from coursepack.render import render_html
+    from coursepack.typeset import epoch_to_iso
+
+    course = benchgen.generate(work / f"course-{size}", size)
+    checked = load_and_check([course])
+    c = checked.courses[0]
+    localized = checked.localized[(c.meta.id, "en")]
+    extra = {
+        "page": PAPERS[c.meta.paper],
+        "paper_size": PAPERS[c.meta.paper].css,
+        "variant": Variant(),
+        "created": epoch_to_iso(course_epoch(c, None)),
+        "review": False,
+        "fallbacks": [],
+        "source_lang": "en",
+        "item": None,
+    }
+    html = work / f"student-{size}.html"
+    html.write_text(render_html(localized, "en", EDITIONS["student"], None, extra, localized), encoding="utf-8")
+    row = Row(size)
+    row.runs["engine alone"] = _engine(html, c.root, "en", _stylesheets(c, "en"))
+    out = work / f"out-{size}"
+    row.runs["single"] = _build(course, work / f"single-{size}", jobs, "--single", "--no-cache")
+    row.runs["cold"] = _build(course, out, jobs, "--no-cache")
+    row.runs["no-op"] = _build(course, out, jobs)
+    benchgen.edit_unit(course, grow=False)
+    row.runs["edit"] = _build(course, out, jobs)
+    benchgen.edit_unit(course, grow=True)
+    row.runs["grow"] = _build(course, out, jobs)
+    return row
+
+
+def report(rows: list[Row], jobs: int) -> str:
+    cpus = os.cpu_count()
+    lines = [
+        f"coursepack benchmark · {platform.machine()} · {cpus} CPU(s) · {jobs} job(s) · "
+        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d')}",
+        "",
+        "| size | pages | engine alone | single | cold | no-op | edit (same pages) | grow (+pages) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        e = row.runs["engine alone"].seconds
+
+        def cell(name: str, row: Row = row, e: float = e) -> str:
+            run = row.runs[name]
+            return f"{run.seconds:.2f} s ({run.seconds / e:.2f}×)"
+
+        lines.append(
+            f"| {row.pages} | {row.runs['cold'].pages} | {e:.2f} s | {cell('single')} | {cell('cold')} | "
+            f"{cell('no-op')} | {cell('edit')} | {cell('grow')} |"
+        )
+    lines += ["", "| size | peak MB: engine alone | single | cold (largest process) | our overhead, cold |"]
+    lines += ["|---|---|---|---|---|"]
+    for row in rows:
+        cold = row.runs["cold"]
+        lines.append(
+            f"| {row.pages} | {row.runs['engine alone'].peak_mb:.0f} | {row.runs['single'].peak_mb:.0f} | "
+            f"{cold.peak_mb:.0f} | {cold.overhead:.2f} s ({100 * cold.overhead / cold.seconds:.1f} %) |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from coursepack.build import default_jobs
+
+    parser = argparse.ArgumentParser(prog="python -m coursepack.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="20,100,500", help="page counts to generate [20,100,500]")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes [cores]")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="coursepack-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for size in sizes:
+            print(f"… {size} pages", file=sys.stderr, flush=True)
+            rows.append(measure(size, work, args.jobs))
+    print(report(rows, args.jobs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Stage 5a — parts: a pack cut into documents that typeset independently, and their page plan.
+
+Templates mark where a part begins with ``<!--coursepack:part-->`` between top-level
+sections (each unit, the exercises, the reading list...); everything before the first mark
+is the front matter. Each part is a complete HTML document (the same head, one slice of the
+body) and is typeset on its own, in parallel with the others. What a part cannot know by
+itself comes from the *plan*, the page counts of all the parts:
+
+- the page number printed in the margin: drawn by a separate *furniture* document per part
+  (the bottom margin boxes only, started at the right number), so a part's own bytes do not
+  depend on where it lands in the pack;
+- page references to anchors in other parts (``a.pageref``, the contents): written into the
+  link as ``data-page`` for the theme to print instead of ``target-counter()``; the link's
+  target becomes a placeholder URL that ``stitch`` turns back into an internal link;
+- page references to its own anchors: ``target-counter()`` as usual, with the part's page
+  counter started at its first page number.
+
+A part whose inputs turn out wrong once every page count is known is typeset again, until
+the plan is stable. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MARK = "<!--coursepack:part-->"
+LINK_PREFIX = "https://coursepack.invalid/part#"
+CHARS_PER_PAGE = 5000  # first guess of a part's length when no earlier build says better
+MIN_PART_CHARS = 4 * CHARS_PER_PAGE  # a shorter section joins the part before it (each document costs ~0.5 s)
+FURNITURE_PAGES = 200  # pages per furniture document
+
+_ID_RE = re.compile(r'<[^>]*?\sid="([^"]+)"')
+_LINK_RE = re.compile(r'<a\b([^>]*?)\shref="#([^"]+)"')
+_TOC_RE = re.compile(r'<nav class="toc"[\s\S]*?</nav>')
+_BODY_RE = re.compile(r"<body\b[^>]*>")
+
+# Part mode: no page numbers (the furniture draws them) and no printer's marks (idem).
+_BOTTOM = ("bottom-left-corner", "bottom-left", "bottom-center", "bottom-right", "bottom-right-corner")
+_OTHER = (
+    "top-left-corner",
+    "top-left",
+    "top-center",
+    "top-right",
+    "top-right-corner",
+    "left-top",
+    "left-middle",
+    "left-bottom",
+    "right-top",
+    "right-middle",
+    "right-bottom",
+)
+
+
+def _none(boxes: tuple[str, ...]) -> str:
+    return " ".join(f"@{b} {{ content: none !important; }}" for b in boxes)
+
+
+PART_CSS = "@page { marks: none !important; " + _none(_BOTTOM) + " }"
+FURNITURE_CSS = (
+    "@page { background: transparent !important; "
+    + _none(_OTHER)
+    + " } @page cp-blank { "
+    + _none(_BOTTOM)
+    + " } html, body { background: transparent !important; }"
+    " .cp-page { break-before: page; } .cp-page:first-child { break-before: auto; }"
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part's slice of the body."""
+
+    html: str
+    ids: frozenset[str]
+    numbered: frozenset[str]  # anchors in other parts whose page number this part prints
+    self_numbered: bool  # prints page numbers of its own anchors (depends on its first page)
+
+    @property
+    def name(self) -> str:
+        """A stable name: the first anchor in the part."""
+        m = _ID_RE.search(self.html)
+        return m.group(1) if m else ""
+
+
+@dataclass
+class Split:
+    head: str  # from the doctype to the <body> tag
+    tail: str  # from </body> on
+    segments: list[Segment]
+
+
+@dataclass
+class Layout:
+    """What typesetting a part found out: its length and where its anchors fell."""
+
+    pages: int
+    anchors: dict[str, int]  # 1-based page within the part
+    page_names: list[str] = field(default_factory=list)  # named page of each page; "cp-blank" for blank ones
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where each part lands in the pack."""
+
+    starts: list[int]  # page number of each part's first page
+    pads: list[bool]  # a blank page goes before the part (two-sided: parts begin on a recto)
+    pages: dict[str, int]  # page number of every anchor
+    total: int
+
+
+def _number_links(html: str) -> set[str]:
+    """Targets of the links that print a page number: a.pageref and the contents' entries."""
+    found = {m.group(2) for m in _LINK_RE.finditer(html) if 'class="pageref' in m.group(1)}
+    for toc in _TOC_RE.findall(html):
+        found.update(m.group(2) for m in _LINK_RE.finditer(toc))
+    return found
+
+
+def split(html: str) -> Split | None:
+    """Cut a document at its part marks; None when it has no marks."""
+    if MARK not in html:
+        return None
+    body = _BODY_RE.search(html)
+    end = html.rfind("</body>")
+    if body is None or end < body.end():
+        return None
+    head, tail = html[: body.end()], html[end:]
+    slices: list[str] = []
+    for text in (s for s in html[body.end() : end].split(MARK) if s.strip()):
+        if len(slices) > 1 and len(text) < MIN_PART_CHARS and len(slices[-1]) < MIN_PART_CHARS * 2:
+            slices[-1] += text  # never into the front matter, which is typeset again whenever a page moves
+        else:
+            slices.append(text)
+    all_ids = [set(_ID_RE.findall(s)) for s in slices]
+    segments = []
+    for text, ids in zip(slices, all_ids, strict=True):
+        numbered = _number_links(text)
+        segments.append(Segment(text, frozenset(ids), frozenset(numbered - ids), bool(numbered & ids)))
+    return Split(head, tail, segments)
+
+
+def plan(layouts: list[Layout], recto: bool) -> Plan:
+    """Page numbers from the parts' lengths; with ``recto`` each part begins on a right-hand page."""
+    starts: list[int] = []
+    pads: list[bool] = []
+    pages: dict[str, int] = {}
+    page = 1
+    for k, layout in enumerate(layouts):
+        pad = recto and k > 0 and page % 2 == 0
+        page += pad
+        starts.append(page)
+        pads.append(pad)
+        for anchor, rel in layout.anchors.items():
+            pages.setdefault(anchor, page + rel - 1)
+        page += layout.pages
+    return Plan(starts, pads, pages, page - 1)
+
+
+def guess(segment: Segment) -> Layout:
+    """A first guess of a part's layout, when no earlier build says better."""
+    return Layout(max(1, round(len(segment.html) / CHARS_PER_PAGE)), dict.fromkeys(segment.ids, 1))
+
+
+def inputs(segment: Segment, k: int, plan: Plan) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """What of the plan a part's bytes depend on: its first page (if it cites itself), the pages it cites."""
+    start = plan.starts[k] if segment.self_numbered else 0
+    return start, tuple(sorted((a, plan.pages[a]) for a in segment.numbered if a in plan.pages))
+
+
+def _inject(head: str, css: str) -> str:
+    i = head.find("</head>")
+    return head[:i] + f"<style>{css}</style>\n" + head[i:]
+
+
+def part_html(split: Split, k: int, start: int, cited: dict[str, int]) -> str:
+    """Part ``k`` as a document: links to other parts made external, their page numbers written in."""
+    segment = split.segments[k]
+
+    def link(m: re.Match[str]) -> str:
+        attrs, target = m.group(1), m.group(2)
+        if target in segment.ids or target.startswith(("fn", "fnref")):
+            return m.group(0)
+        page = f' data-page="{cited[target]}"' if target in cited else ""
+        return f'<a{attrs} href="{LINK_PREFIX}{target}"{page}'
+
+    css = PART_CSS + (f" @page :first {{ counter-reset: page {start}; }}" if start else "")
+    return _inject(split.head, css) + _LINK_RE.sub(link, segment.html) + split.tail
+
+
+def furniture_pages(plan: Plan, layouts: list[Layout]) -> list[str]:
+    """The named page of every page of the pack, blank versos included."""
+    names: list[str] = []
+    for pad, layout in zip(plan.pads, layouts, strict=True):
+        names += ["cp-blank"] * pad + layout.page_names
+    return names
+
+
+def furniture_chunks(names: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """The furniture documents of a pack: (first page number, named pages), a few hundred pages each."""
+    return [(i + 1, tuple(names[i : i + FURNITURE_PAGES])) for i in range(0, len(names), FURNITURE_PAGES)]
+
+
+def furniture_html(split: Split, start: int, page_names: tuple[str, ...]) -> str:
+    """A document of empty pages carrying only the page numbers (and printer's marks) of a run of pages."""
+    css = FURNITURE_CSS + f" @page :first {{ counter-reset: page {start}; }}"
+    pages = "".join('<div class="cp-page" style="page: %s"></div>' % (name or "auto") for name in page_names)
+    return _inject(split.head, css) + pages + split.tail

@@ -1,0 +1,194 @@
+"""Stage 5b — stitch: the typeset parts of a pack joined into one PDF (with pikepdf/qpdf).
+
+Pages are copied in order with their page furniture laid over them (as a pagination
+artifact, so the tagged structure is untouched), links between parts become internal links
+again, and the parts' structure trees, outlines and named destinations are joined into one
+of each. The catalog and document information (title, language, XMP metadata, PDF/UA marks)
+come from the first part: every part has the same head.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator, Sequence
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf, String
+
+from coursepack.parts import LINK_PREFIX
+
+_FURNITURE = Name("/CPFurniture")
+_WRAP_BEFORE = b"q\n"
+_WRAP_AFTER = b"\nQ\n/Artifact <</Type /Pagination>> BDC q /CPFurniture Do Q EMC\n"
+
+
+def _overlay(out: Pdf, page: pikepdf.Page, furniture: pikepdf.Page) -> None:
+    """Draw ``furniture`` (a page of another PDF) over ``page`` as a pagination artifact."""
+    form = out.copy_foreign(furniture.as_form_xobject())
+    # the pages of a part share one resource dictionary: each gets its own, naming its furniture
+    resources = Dictionary({k: v for k, v in page.obj.get("/Resources", Dictionary()).items()})
+    xobjects = Dictionary({k: v for k, v in resources.get("/XObject", Dictionary()).items()})
+    xobjects[_FURNITURE] = form
+    resources[Name.XObject] = xobjects
+    page.obj[Name.Resources] = resources
+    page.contents_add(pikepdf.Stream(out, _WRAP_BEFORE), prepend=True)
+    page.contents_add(pikepdf.Stream(out, _WRAP_AFTER), prepend=False)
+
+
+def _relink(page: pikepdf.Page, offset: int) -> None:
+    """Shift the page's structure keys; turn placeholder links to other parts into internal links."""
+    obj = page.obj
+    if "/StructParents" in obj:
+        obj[Name.StructParents] = int(obj[Name.StructParents]) + offset
+    for annot in obj.get("/Annots", Array()):
+        if "/StructParent" in annot:
+            annot[Name.StructParent] = int(annot[Name.StructParent]) + offset
+        action = annot.get("/A")
+        uri = str(action.get("/URI", "")) if action is not None else ""
+        if uri.startswith(LINK_PREFIX):
+            name = String(uri[len(LINK_PREFIX) :])
+            del annot[Name.A]
+            annot[Name.Dest] = name
+            annot[Name.Contents] = name
+
+
+def _copy(out: Pdf, obj: pikepdf.Object) -> pikepdf.Object:
+    """Copy an object of another PDF into ``out``; direct containers are copied item by item."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return out.copy_foreign(obj)
+    if isinstance(obj, Array):
+        return Array([_copy(out, item) for item in obj])
+    if isinstance(obj, Dictionary):
+        return Dictionary({k: _copy(out, v) for k, v in obj.items()})
+    return obj
+
+
+def _kids(node: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, Array) else [kids]
+
+
+def _chain(first: pikepdf.Object | None) -> Iterator[pikepdf.Object]:
+    while first is not None:
+        yield first
+        first = first.get("/Next")
+
+
+def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bool]) -> bytes:
+    """Join the parts into one PDF: a blank page before a part where ``pads`` says, furniture on every page."""
+    out = Pdf.new()
+    sources = [Pdf.open(io.BytesIO(data)) for data in parts]
+    furniture_pdfs = [Pdf.open(io.BytesIO(data)) for data in furniture]
+    overlays = (page for pdf in furniture_pdfs for page in pdf.pages)
+    first = sources[0]
+
+    struct_kids: list[pikepdf.Object] = []
+    nums: list[int | pikepdf.Object] = []
+    dests: list[tuple[str, pikepdf.Object]] = []
+    outline: list[pikepdf.Object] = []
+    outline_count = 0
+    offset = 0
+    for source, pad in zip(sources, pads, strict=True):
+        if pad:
+            box = source.pages[0].obj
+            blank = Dictionary(Type=Name.Page)
+            for key in ("/MediaBox", "/TrimBox", "/BleedBox", "/Tabs"):
+                if key in box:
+                    blank[key] = _copy(out, box[key])
+            out.pages.append(pikepdf.Page(blank))
+            out.pages[-1].contents_add(pikepdf.Stream(out, b""))
+            _overlay(out, out.pages[-1], next(overlays))
+        root = source.Root
+        # cut the links up to the part's own roots first, so copying does not drag them along
+        tree = root.get("/StructTreeRoot")
+        kids = _kids(tree["/K"][0] if isinstance(tree["/K"], Array) else tree["/K"]) if tree is not None else []
+        for kid in kids:
+            del kid[Name.P]
+        items = list(_chain(root.Outlines.get("/First"))) if "/Outlines" in root else []
+        for item in items:
+            del item[Name.Parent]
+        start = len(out.pages)
+        with warnings.catch_warnings():  # named destinations are joined below
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            out.pages.extend(source.pages)
+        for page in out.pages[start:]:
+            _relink(page, offset)
+            _overlay(out, page, next(overlays))
+        if tree is not None:
+            struct_kids += [_copy(out, kid) for kid in kids]
+            part_nums = list(tree.ParentTree.Nums)
+            top = -1
+            for number, value in zip(part_nums[::2], part_nums[1::2], strict=True):
+                nums += [int(number) + offset, _copy(out, value)]
+                top = max(top, int(number))
+            offset += top + 1
+        if "/Names" in root and "/Dests" in root.Names:
+            flat = list(root.Names.Dests.get("/Names", Array()))
+            dests += [(str(n), _copy(out, v)) for n, v in zip(flat[::2], flat[1::2], strict=True)]
+        if items:
+            outline.append(_copy(out, items[0]))
+            outline_count += int(root.Outlines.get("/Count", len(items)))
+
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/PageMode"):
+        if key in first.Root:
+            out.Root[key] = _copy(out, first.Root[key])
+    if "/Metadata" in first.Root:
+        out.Root.Metadata = _copy(out, first.Root.Metadata)
+    if struct_kids:
+        _join_structure(out, first, struct_kids, nums, offset)
+    if dests:
+        flat_dests: list[pikepdf.Object] = []
+        for name, value in sorted(dests, key=lambda d: d[0]):
+            flat_dests += [String(name), value]
+        out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(flat_dests)))
+    if outline:
+        _join_outlines(out, outline, outline_count)
+    if "/Info" in first.trailer:
+        out.trailer.Info = _copy(out, first.trailer.Info)
+    buffer = io.BytesIO()
+    out.save(
+        buffer,
+        min_version=first.pdf_version,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
+    return buffer.getvalue()
+
+
+def _join_structure(
+    out: Pdf, first: Pdf, kids: list[pikepdf.Object], nums: list[int | pikepdf.Object], key: int
+) -> None:
+    old_tree = first.Root.StructTreeRoot
+    old_doc = old_tree.K[0] if isinstance(old_tree.K, Array) else old_tree.K
+    tree = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = Dictionary({k: v for k, v in old_doc.items() if k not in ("/K", "/P")})  # /S /Document...
+    document[Name.P] = tree
+    document[Name.K] = Array(kids)
+    document = out.make_indirect(document)
+    for kid in kids:
+        kid[Name.P] = document
+    tree[Name.K] = Array([document])
+    tree[Name.ParentTree] = out.make_indirect(Dictionary(Nums=Array(nums)))
+    tree[Name.ParentTreeNextKey] = key
+    for name in ("/RoleMap", "/ClassMap"):
+        if name in old_tree:
+            tree[name] = _copy(out, old_tree[name])
+    out.Root.StructTreeRoot = tree
+
+
+def _join_outlines(out: Pdf, firsts: list[pikepdf.Object], count: int) -> None:
+    """Chain the parts' top-level outline items under one root."""
+    root = out.make_indirect(Dictionary(Type=Name.Outlines))
+    chain = [item for first in firsts for item in _chain(first)]
+    for prev, item in zip([None, *chain], chain, strict=False):
+        item[Name.Parent] = root
+        if prev is not None:
+            prev[Name.Next] = item
+            item[Name.Prev] = prev
+    root[Name.First] = chain[0]
+    root[Name.Last] = chain[-1]
+    root[Name.Count] = count
+    out.Root.Outlines = root
