@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test check lint format docs messages clean help
+.PHONY: all build test check lint format docs messages bench clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -37,6 +37,9 @@ format: $(STAMP)  ## Apply ruff formatting
 docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(VENV)/bin/coursepack schema --output docs/schema
 	$(PY) -m coursepack.clidoc > docs/cli.md
+
+bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
+	$(PY) -m coursepack.bench
 
 clean:  ## Remove output/ and the virtual environment
 	rm -rf output $(VENV)

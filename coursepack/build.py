@@ -147,6 +147,13 @@ def _typeset_job(
     return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang, write)
 
 
+def _warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
+    """Run in each worker while the main process renders HTML: import the engine, parse the stylesheets."""
+    from coursepack.typeset import warm_up
+
+    warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
+
+
 class _Inline:
     """An executor that runs each job when it is submitted (``--jobs 1``)."""
 
@@ -252,6 +259,7 @@ def build(
     works: list[_Work] = []
     waiting = list(targets)
     waited = 0.0
+    warm: list[Future[None]] | None = None
 
     def family(t: Target, edition: str) -> tuple[str, str, str, Variant]:
         return (t.course.meta.id, t.lang, edition, t.variant)
@@ -264,6 +272,7 @@ def build(
 
     def begin(t: Target) -> None:
         """Skip an unchanged target, or render its HTML and queue its typesetting."""
+        nonlocal warm
         cid = t.course.meta.id
         student_pages = anchors.get(family(t, t.edition.needs)) if t.edition.needs else None
         epoch = course_epoch(t.course, opts.epoch)
@@ -287,6 +296,12 @@ def build(
             anchors[family(t, t.edition.name)] = record.anchors
             done(Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True))
             return
+        roots = [t.course.root, *search_path(t.course.root)]
+        if warm is None and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
+            warm = [
+                executor.submit(_warm_job, [str(s) for s in sheets], [str(r) for r in roots], t.lang)
+                for _ in range(opts.jobs)
+            ]
         tick = time.perf_counter()
         extra = {
             "page": PAPERS[t.paper],
@@ -301,7 +316,6 @@ def build(
         source = checked.localized[(cid, t.course.meta.language)]
         html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
         report.timings.add("render HTML", time.perf_counter() - tick)
-        roots = [t.course.root, *search_path(t.course.root)]
         job_key = cache.cache_key(theme_digest, asset_digest[cid], str(epoch), t.lang, *(str(s) for s in sheets))
         pieces = None if opts.single else split(html)
         pack = None

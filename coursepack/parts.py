@@ -179,7 +179,7 @@ def part_html(split: Split, k: int, start: int, cited: dict[str, int]) -> str:
 
     def link(m: re.Match[str]) -> str:
         attrs, target = m.group(1), m.group(2)
-        if target in segment.ids or target.startswith(("fn", "fnref")):
+        if target in segment.ids:
             return m.group(0)
         page = f' data-page="{cited[target]}"' if target in cited else ""
         return f'<a{attrs} href="{LINK_PREFIX}{target}"{page}'

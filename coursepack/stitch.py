@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
+from coursepack.fontjoin import join_fonts
 from coursepack.parts import LINK_PREFIX
 
 _FURNITURE = Name("/CPFurniture")
@@ -53,14 +54,12 @@ def _relink(page: pikepdf.Page, offset: int) -> None:
             annot[Name.Contents] = name
 
 
-def _copy(out: Pdf, obj: pikepdf.Object) -> pikepdf.Object:
-    """Copy an object of another PDF into ``out``; direct containers are copied item by item."""
+def _copy(out: Pdf, obj: pikepdf.Object, source: Pdf) -> pikepdf.Object:
+    """Copy an object of ``source`` into ``out`` (qpdf copies whatever it refers to, once)."""
+    if isinstance(obj, (Array, Dictionary)):
+        return out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
     if isinstance(obj, pikepdf.Object) and obj.is_indirect:
         return out.copy_foreign(obj)
-    if isinstance(obj, Array):
-        return Array([_copy(out, item) for item in obj])
-    if isinstance(obj, Dictionary):
-        return Dictionary({k: _copy(out, v) for k, v in obj.items()})
     return obj
 
 
@@ -97,7 +96,7 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
             blank = Dictionary(Type=Name.Page)
             for key in ("/MediaBox", "/TrimBox", "/BleedBox", "/Tabs"):
                 if key in box:
-                    blank[key] = _copy(out, box[key])
+                    blank[key] = _copy(out, box[key], source)
             out.pages.append(pikepdf.Page(blank))
             out.pages[-1].contents_add(pikepdf.Stream(out, b""))
             _overlay(out, out.pages[-1], next(overlays))
@@ -118,25 +117,25 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
             _relink(page, offset)
             _overlay(out, page, next(overlays))
         if tree is not None:
-            struct_kids += [_copy(out, kid) for kid in kids]
+            struct_kids += [_copy(out, kid, source) for kid in kids]
             part_nums = list(tree.ParentTree.Nums)
             top = -1
             for number, value in zip(part_nums[::2], part_nums[1::2], strict=True):
-                nums += [int(number) + offset, _copy(out, value)]
+                nums += [int(number) + offset, _copy(out, value, source)]
                 top = max(top, int(number))
             offset += top + 1
         if "/Names" in root and "/Dests" in root.Names:
             flat = list(root.Names.Dests.get("/Names", Array()))
-            dests += [(str(n), _copy(out, v)) for n, v in zip(flat[::2], flat[1::2], strict=True)]
+            dests += [(str(n), _copy(out, v, source)) for n, v in zip(flat[::2], flat[1::2], strict=True)]
         if items:
-            outline.append(_copy(out, items[0]))
+            outline.append(_copy(out, items[0], source))
             outline_count += int(root.Outlines.get("/Count", len(items)))
 
     for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/PageMode"):
         if key in first.Root:
-            out.Root[key] = _copy(out, first.Root[key])
+            out.Root[key] = _copy(out, first.Root[key], first)
     if "/Metadata" in first.Root:
-        out.Root.Metadata = _copy(out, first.Root.Metadata)
+        out.Root.Metadata = _copy(out, first.Root.Metadata, first)
     if struct_kids:
         _join_structure(out, first, struct_kids, nums, offset)
     if dests:
@@ -147,12 +146,14 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
     if outline:
         _join_outlines(out, outline, outline_count)
     if "/Info" in first.trailer:
-        out.trailer.Info = _copy(out, first.trailer.Info)
+        out.trailer.Info = _copy(out, first.trailer.Info, first)
+    join_fonts(out)
     buffer = io.BytesIO()
     out.save(
         buffer,
         min_version=first.pdf_version,
         deterministic_id=True,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
     return buffer.getvalue()
@@ -175,7 +176,7 @@ def _join_structure(
     tree[Name.ParentTreeNextKey] = key
     for name in ("/RoleMap", "/ClassMap"):
         if name in old_tree:
-            tree[name] = _copy(out, old_tree[name])
+            tree[name] = _copy(out, old_tree[name], first)
     out.Root.StructTreeRoot = tree
 
 

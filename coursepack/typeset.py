@@ -101,6 +101,15 @@ def _styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], lang: str) -
     return _STYLES[key]
 
 
+def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> None:
+    """Import WeasyPrint, apply the engine fixes and parse the stylesheets, ahead of the first document."""
+    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
+    import weasyprint  # noqa: F401
+
+    engine_fixes.apply()
+    _styles(tuple(stylesheets), tuple(roots), lang)
+
+
 def epoch_to_iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
