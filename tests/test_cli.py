@@ -87,6 +87,18 @@ def test_build_reports_each_target_and_a_summary(minimal_out: Path) -> None:
     assert re.search(r"Built 0 PDF\(s\), \d+ unchanged", result.output)
 
 
+def test_timings_report_stages_overhead_and_memory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["build", str(FIXTURES / "minimal"), "--edition", "student", "-o", str(tmp_path), "--timings", "--jobs", "1"],
+        env={"SOURCE_DATE_EPOCH": "1700000000"},
+    )
+    assert result.exit_code == 0, result.output
+    for line in ("render HTML", "typeset: layout", "typeset: write PDF", "our overhead", "peak memory"):
+        assert line in result.output
+    assert re.search(r"[1-9]\d* document\(s\) typeset", result.output)
+
+
 def test_cli_reference_in_docs_is_current() -> None:
     from coursepack.clidoc import render
 

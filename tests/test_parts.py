@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 from pdfua import Confidence, Severity, validate
@@ -127,13 +128,30 @@ def test_edits_retypeset_only_what_they_change(course: Path, tmp_path: Path) -> 
     assert edited.is_file()
 
 
-def test_two_sided_parts_start_on_a_right_hand_page(course: Path, tmp_path: Path) -> None:
-    duplex = [Variant(duplex=True)]
-    _build(course, tmp_path / "parts", variants=duplex)
-    _build(course, tmp_path / "single", variants=duplex, single=True)
-    name = f"{STUDENT}-duplex.pdf"
-    _same_reading(tmp_path / "parts" / name, tmp_path / "single" / name)
-    assert bookmarks(tmp_path / "parts" / name) == bookmarks(tmp_path / "single" / name)
+def _pixels(path: Path) -> list[bytes]:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [bytes(page.render(scale=0.5).to_pil().convert("L").tobytes()) for page in pdf]
+    finally:
+        pdf.close()
+
+
+def test_print_shop_two_sided_parts_look_the_same(course: Path, tmp_path: Path) -> None:
+    """Blank versos before parts, bleed, crop marks and mirrored page numbers, as in a single render."""
+    variant = [Variant(duplex=True, print_shop=True)]
+    _build(course, tmp_path / "parts", variants=variant)
+    _build(course, tmp_path / "single", variants=variant, single=True)
+    name = f"{STUDENT}-duplex-print.pdf"
+    ours, theirs = tmp_path / "parts" / name, tmp_path / "single" / name
+    _same_reading(ours, theirs)
+    assert bookmarks(ours) == bookmarks(theirs)
+    words = _words(ours)
+    assert any(not page for page in words), "two-sided packs have blank versos"
+    same = [a == b for a, b in zip(words, _words(theirs), strict=True)]
+    for number, (a, b) in enumerate(zip(_pixels(ours), _pixels(theirs), strict=True), start=1):
+        if same[number - 1]:
+            differing = sum(x != y for x, y in zip(a, b, strict=True))
+            assert differing <= len(a) // 1000, f"page {number}: {differing} pixels differ"
 
 
 def test_plan_pads_parts_to_a_right_hand_page() -> None:
