@@ -63,26 +63,25 @@ class _Face:
         return self.glyf[self.loca[gid] : self.loca[gid + 1]]
 
     def metric(self, gid: int) -> bytes:
-        """The glyph's 4-byte long metric, or 2-byte left side bearing past numberOfHMetrics."""
+        """The glyph's advance and left side bearing, as a 4-byte long metric."""
         if gid < self.metrics:
             return self.hmtx[4 * gid : 4 * gid + 4]
         at = 4 * self.metrics + 2 * (gid - self.metrics)
-        return self.hmtx[at : at + 2]
+        return self.hmtx[4 * self.metrics - 4 : 4 * self.metrics - 2] + self.hmtx[at : at + 2]
 
 
 def union(subsets: list[bytes]) -> bytes | None:
-    """One TrueType font with every glyph any of the subsets has, or None if they do not match."""
+    """One TrueType font with every glyph any of the subsets has, or None if they are not TrueType."""
     try:
         faces = [_Face(data) for data in subsets]
     except (KeyError, struct.error, ValueError):
         return None  # not TrueType outlines (CFF) or not a font we understand: leave it
-    first = faces[0]
-    n = first.glyphs()
-    if any(f.glyphs() != n or f.metrics != first.metrics for f in faces):
-        return None
-    owner: list[_Face] = [first] * n
+    # the subsets keep glyph ids but stop after the last glyph they use: the longest one is the base
+    base = max(faces, key=_Face.glyphs)
+    n = base.glyphs()
+    owner: list[_Face] = [base] * n
     for face in reversed(faces):  # the first part wins where several have the glyph (they agree)
-        for gid in compress(range(n), map(operator.lt, face.loca, face.loca[1:])):
+        for gid in compress(range(face.glyphs()), map(operator.lt, face.loca, face.loca[1:])):
             owner[gid] = face
     glyf = bytearray()
     offsets = []
@@ -95,25 +94,28 @@ def union(subsets: list[bytes]) -> bytes | None:
     offsets.append(len(glyf))
     new_loca = array("I", offsets)
     new_loca.byteswap()
-    head = bytearray(_table(first.data, first.tables, b"head"))
+    head = bytearray(_table(base.data, base.tables, b"head"))
     struct.pack_into(">I", head, 8, 0)  # checksumAdjustment, set below
     struct.pack_into(">h", head, 50, 1)  # long loca offsets
-    maxp = bytearray(_table(first.data, first.tables, b"maxp"))
+    hhea = bytearray(_table(base.data, base.tables, b"hhea"))
+    struct.pack_into(">H", hhea, 34, n)  # every metric written in full
+    maxp = bytearray(_table(base.data, base.tables, b"maxp"))
     if len(maxp) >= 32:  # version 1.0: the maxima over the union (points, contours, components...)
         for at in range(6, 32, 2):
             value = max(struct.unpack_from(">H", _table(f.data, f.tables, b"maxp"), at)[0] for f in faces)
             struct.pack_into(">H", maxp, at, value)
-    new = {tag: _table(first.data, first.tables, tag) for tag in first.tables}
+    new = {tag: _table(base.data, base.tables, tag) for tag in base.tables}
     new.update(
         {
             b"glyf": bytes(glyf),
             b"loca": new_loca.tobytes(),
             b"hmtx": bytes(hmtx),
             b"head": bytes(head),
+            b"hhea": bytes(hhea),
             b"maxp": bytes(maxp),
         }
     )
-    return _sfnt(new, first.data[:4])
+    return _sfnt(new, base.data[:4])
 
 
 def _sfnt(tables: dict[bytes, bytes], version: bytes) -> bytes:
