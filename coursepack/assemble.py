@@ -104,25 +104,17 @@ class Pack:
     def complete(self) -> bool:
         return not self.inflight and not self.unstable and not self.next_jobs()
 
-    def stitch_inputs(self) -> tuple[list[bytes], list[bytes], list[bool]]:
-        """What ``stitch`` joins (call when ``complete``): the parts, the furniture, the blank versos."""
-        plan = self.plan()
-        chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
-        done = [r[1].pdf for r in self.results if r is not None]
-        return done, [self.furniture[j][1].pdf for j in range(len(chunks))], plan.pads
-
-    def assembled(self, pdf: bytes) -> TypesetResult:
-        """The stitched pack, with the pages, anchors, warnings and times of its documents."""
-        plan = self.plan()
-        documents = [r[1] for r in self.results if r is not None] + [f[1] for f in self.furniture.values()]
-        warnings = [w for r in documents for w in r.warnings]
-        seconds = sum(r.seconds for r in documents)
-        layout = sum(r.layout_seconds for r in documents)
-        return TypesetResult(pdf, plan.total, dict(plan.pages), warnings, seconds, [], layout)
-
     def result(self) -> TypesetResult:
-        """The stitched pack, joined here."""
-        return self.assembled(stitch.stitch(*self.stitch_inputs()))
+        """The stitched pack (call when ``complete``)."""
+        plan = self.plan()
+        done = [r[1] for r in self.results if r is not None]
+        chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
+        furniture = [self.furniture[j][1] for j in range(len(chunks))]
+        pdf = stitch.stitch([r.pdf for r in done], [f.pdf for f in furniture], plan.pads)
+        warnings = [w for r in done + furniture for w in r.warnings]
+        seconds = sum(r.seconds for r in done + furniture)
+        layout = sum(r.layout_seconds for r in done + furniture)
+        return TypesetResult(pdf, plan.total, dict(plan.pages), warnings, seconds, [], layout)
 
     def hint(self) -> list[dict[str, Any]]:
         """The parts' layouts, for the next build's first guess."""

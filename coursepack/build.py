@@ -19,7 +19,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 from coursepack import cache, fonts, impose
 from coursepack.assemble import Job, Pack, hint_from
@@ -31,7 +30,6 @@ from coursepack.matrix import PAPERS, Target, Variant, plan_targets
 from coursepack.model import Course
 from coursepack.parts import split
 from coursepack.render import render_html
-from coursepack.stitch import stitch
 from coursepack.theme import default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, typeset
 from coursepack.validate import check_coverage, validate_course, validate_translation
@@ -149,12 +147,6 @@ def _typeset_job(
     return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang, write)
 
 
-def _stitch_job(parts: list[bytes], furniture: list[bytes], pads: list[bool]) -> tuple[bytes, float]:
-    """Run in the stitching process (its memory grows with the pack, so it is not a typesetting worker)."""
-    start = time.perf_counter()
-    return stitch(parts, furniture, pads), time.perf_counter() - start
-
-
 def _warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
     """Run in each worker while the main process renders HTML: import the engine, parse the stylesheets."""
     from coursepack.typeset import warm_up
@@ -162,14 +154,11 @@ def _warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
     warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
 
 
-_T = TypeVar("_T")
-
-
 class _Inline:
     """An executor that runs each job when it is submitted (``--jobs 1``)."""
 
-    def submit(self, fn: Callable[..., _T], *args: object) -> Future[_T]:
-        future: Future[_T] = Future()
+    def submit(self, fn: Callable[..., TypesetResult], *args: object) -> Future[TypesetResult]:
+        future: Future[TypesetResult] = Future()
         try:
             future.set_result(fn(*args))
         except Exception as exc:
@@ -193,7 +182,6 @@ class _Work:
     result: TypesetResult | None = None
     failed: str | None = None
     inflight: int = 0
-    stitching: bool = False
     jobs_done: int = 0
     jobs_cached: int = 0
     retypeset: int = 0
@@ -272,9 +260,6 @@ def build(
     waiting = list(targets)
     waited = 0.0
     warm: list[Future[None]] | None = None
-    stitcher: ProcessPoolExecutor | None = None
-    stitching: dict[Future[tuple[bytes, float]], _Work] = {}
-    stitch_seconds = 0.0
 
     def family(t: Target, edition: str) -> tuple[str, str, str, Variant]:
         return (t.course.meta.id, t.lang, edition, t.variant)
@@ -363,42 +348,21 @@ def build(
             if fresh or not jobs:
                 return
 
-    def stitch_pack(work: _Work) -> None:
-        """Join a complete pack's parts in the stitching process (inline with --jobs 1)."""
-        nonlocal stitcher
-        assert work.pack is not None
-        work.stitching = True
-        args = work.pack.stitch_inputs()
-        if opts.jobs > 1:
-            if stitcher is None:
-                stitcher = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-            stitching[stitcher.submit(_stitch_job, *args)] = work
-        else:
-            stitched(work, _Inline().submit(_stitch_job, *args))
-
-    def stitched(work: _Work, future: Future[tuple[bytes, float]]) -> None:
-        nonlocal stitch_seconds
-        assert work.pack is not None
-        try:
-            pdf, seconds = future.result()
-        except Exception as exc:  # a part pikepdf cannot read: report, keep the old PDF
-            work.failed = (
-                f"{work.target.key}: stitching failed ({type(exc).__name__}: {exc}); the previous PDF was kept"
-            )
-            finish(work, None)
-            return
-        stitch_seconds += seconds
-        report.timings.add("stitch parts", seconds)
-        finish(work, work.pack.assembled(pdf))
-
-    def finish(work: _Work, result: TypesetResult | None) -> None:
+    def finish(work: _Work) -> None:
         t = work.target
         fam = family(t, t.edition.name)
         works.remove(work)
-        if work.failed or result is None:
+        if work.failed:
             failed.add(fam)
-            report.failures.append(work.failed or f"{t.key}: nothing was typeset")
+            report.failures.append(work.failed)
             return
+        tick = time.perf_counter()
+        if work.pack is not None:
+            result = work.pack.result()
+            report.timings.add("stitch parts", time.perf_counter() - tick)
+        else:
+            assert work.result is not None
+            result = work.result
         tick = time.perf_counter()
         if t.variant.booklet:
             result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
@@ -435,11 +399,8 @@ def build(
     try:
         start_ready()
         while works or waiting:
-            for work in [w for w in works if w.complete and not w.inflight and not w.stitching]:
-                if work.pack is not None and not work.failed:
-                    stitch_pack(work)
-                else:
-                    finish(work, work.result)
+            for work in [w for w in works if w.complete and not w.inflight]:
+                finish(work)
             start_ready()
             for work in works:
                 if not work.inflight:
@@ -454,19 +415,14 @@ def build(
                 future = executor.submit(_typeset_job, job.html, *work.args, job.kind != "probe")
                 waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
                 inflight[future] = (work, job, _job_key(work, job))
-            if not inflight and not stitching:
-                if any(w.complete and not w.stitching for w in works) or not waiting:
+            if not inflight:
+                if any(w.complete for w in works) or not waiting:
                     continue
                 break  # nothing can move: a dependency was never planned
             tick = time.perf_counter()
-            pending: list[Future[Any]] = [*inflight, *stitching]
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             waited += time.perf_counter() - tick
             for future in finished:
-                if future in stitching:
-                    done_stitch = cast("Future[tuple[bytes, float]]", future)
-                    stitched(stitching.pop(done_stitch), done_stitch)
-                    continue
                 work, job, job_key = inflight.pop(future)
                 work.inflight -= 1
                 try:
@@ -488,14 +444,11 @@ def build(
     finally:
         tick = time.perf_counter()
         executor.shutdown(cancel_futures=True)
-        if stitcher is not None:
-            stitcher.shutdown(cancel_futures=True)
         waited += time.perf_counter() - tick
     report.documents = state.parts_done
     report.peak_mb = {
         "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "largest child process (typesetting or stitching)": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        / 1024,
+        "largest worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
     if report.built:
         entries = [
@@ -516,8 +469,7 @@ def build(
     if any(not b.cached for b in report.built):
         cache.prune_parts(opts.output)
     report.seconds = time.perf_counter() - start
-    # our own work: the main process's, and stitching when another process did it
-    report.overhead = report.seconds - waited + (stitch_seconds if opts.jobs > 1 else 0.0)
+    report.overhead = report.seconds - waited
     report.timings.add("total (wall clock)", report.seconds)
     return report
 
