@@ -76,13 +76,37 @@ def _chain(first: pikepdf.Object | None) -> Iterator[pikepdf.Object]:
         first = first.get("/Next")
 
 
+def _own_streams(roots: Sequence[pikepdf.Object], seen: set[tuple[int, int]]) -> None:
+    """Give every stream reachable from ``roots`` its own copy of its (still encoded) data.
+
+    qpdf copies a foreign stream's data only when the output is written, so its source would
+    have to stay open until then; with the data copied now, each part is closed as soon as it
+    is joined, and the stitcher holds one part at a time instead of the whole pack.
+    """
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, (pikepdf.Stream, Dictionary)):
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            if isinstance(obj, pikepdf.Stream):
+                obj.write(
+                    obj.read_raw_bytes(),
+                    filter=obj.get("/Filter"),  # type: ignore[arg-type]
+                    decode_parms=obj.get("/DecodeParms"),  # type: ignore[arg-type]
+                )
+            stack.extend(value for key, value in obj.items() if key not in ("/Parent", "/P"))
+        elif isinstance(obj, Array):
+            stack.extend(obj)
+
+
 def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bool]) -> bytes:
     """Join the parts into one PDF: a blank page before a part where ``pads`` says, furniture on every page."""
     out = Pdf.new()
-    sources = [Pdf.open(io.BytesIO(data)) for data in parts]
     furniture_pdfs = [Pdf.open(io.BytesIO(data)) for data in furniture]
     overlays = (page for pdf in furniture_pdfs for page in pdf.pages)
-    first = sources[0]
 
     struct_kids: list[pikepdf.Object] = []
     nums: list[int | pikepdf.Object] = []
@@ -90,7 +114,12 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
     outline: list[pikepdf.Object] = []
     outline_count = 0
     offset = 0
-    for source, pad in zip(sources, pads, strict=True):
+    owned: set[tuple[int, int]] = set()
+    version = "1.7"
+    document = Dictionary()  # the first part's Document element, without its kids
+    maps: dict[str, pikepdf.Object] = {}  # and its structure tree's /RoleMap and /ClassMap
+    for k, (data, pad) in enumerate(zip(parts, pads, strict=True)):
+        source = Pdf.open(io.BytesIO(data))
         if pad:
             box = source.pages[0].obj
             blank = Dictionary(Type=Name.Page)
@@ -103,7 +132,8 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
         root = source.Root
         # cut the links up to the part's own roots first, so copying does not drag them along
         tree = root.get("/StructTreeRoot")
-        kids = _kids(tree["/K"][0] if isinstance(tree["/K"], Array) else tree["/K"]) if tree is not None else []
+        part_doc = (tree["/K"][0] if isinstance(tree["/K"], Array) else tree["/K"]) if tree is not None else None
+        kids = _kids(part_doc) if part_doc is not None else []
         for kid in kids:
             del kid[Name.P]
         items = list(_chain(root.Outlines.get("/First"))) if "/Outlines" in root else []
@@ -130,14 +160,24 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
         if items:
             outline.append(_copy(out, items[0], source))
             outline_count += int(root.Outlines.get("/Count", len(items)))
+        if k == 0:  # the catalog and document information of the pack are the first part's
+            version = source.pdf_version
+            for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/PageMode", "/Metadata"):
+                if key in root:
+                    out.Root[key] = _copy(out, root[key], source)
+            if "/Info" in source.trailer:
+                out.trailer.Info = _copy(out, source.trailer.Info, source)
+            if tree is not None and part_doc is not None:
+                document = Dictionary(
+                    {key: _copy(out, v, source) for key, v in part_doc.items() if key not in ("/K", "/P")}
+                )
+                maps = {key: _copy(out, tree[key], source) for key in ("/RoleMap", "/ClassMap") if key in tree}
+            _own_streams([out.Root.get("/Metadata", Dictionary())], owned)
+        _own_streams([page.obj for page in out.pages[start:]], owned)
+        source.close()
 
-    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/PageMode"):
-        if key in first.Root:
-            out.Root[key] = _copy(out, first.Root[key], first)
-    if "/Metadata" in first.Root:
-        out.Root.Metadata = _copy(out, first.Root.Metadata, first)
     if struct_kids:
-        _join_structure(out, first, struct_kids, nums, offset)
+        _join_structure(out, document, maps, struct_kids, nums, offset)
     if dests:
         flat_dests: list[pikepdf.Object] = []
         for name, value in sorted(dests, key=lambda d: d[0]):
@@ -145,13 +185,11 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
         out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(flat_dests)))
     if outline:
         _join_outlines(out, outline, outline_count)
-    if "/Info" in first.trailer:
-        out.trailer.Info = _copy(out, first.trailer.Info, first)
     join_fonts(out)
     buffer = io.BytesIO()
     out.save(
         buffer,
-        min_version=first.pdf_version,
+        min_version=version,
         deterministic_id=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
@@ -160,12 +198,16 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
 
 
 def _join_structure(
-    out: Pdf, first: Pdf, kids: list[pikepdf.Object], nums: list[int | pikepdf.Object], key: int
+    out: Pdf,
+    template: Dictionary,
+    maps: dict[str, pikepdf.Object],
+    kids: list[pikepdf.Object],
+    nums: list[int | pikepdf.Object],
+    key: int,
 ) -> None:
-    old_tree = first.Root.StructTreeRoot
-    old_doc = old_tree.K[0] if isinstance(old_tree.K, Array) else old_tree.K
+    """One structure tree: one Document element (like the first part's) over every part's elements."""
     tree = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    document = Dictionary({k: v for k, v in old_doc.items() if k not in ("/K", "/P")})  # /S /Document...
+    document = Dictionary(dict(template.items()))
     document[Name.P] = tree
     document[Name.K] = Array(kids)
     document = out.make_indirect(document)
@@ -174,9 +216,8 @@ def _join_structure(
     tree[Name.K] = Array([document])
     tree[Name.ParentTree] = out.make_indirect(Dictionary(Nums=Array(nums)))
     tree[Name.ParentTreeNextKey] = key
-    for name in ("/RoleMap", "/ClassMap"):
-        if name in old_tree:
-            tree[name] = _copy(out, old_tree[name], first)
+    for name, value in maps.items():
+        tree[name] = value
     out.Root.StructTreeRoot = tree
 
 
