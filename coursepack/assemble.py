@@ -130,3 +130,22 @@ def hint_from(records: list[dict[str, Any]] | None) -> dict[str, Layout]:
         for r in records or []
         if isinstance(r, dict) and {"name", "pages", "anchors", "page_names"} <= r.keys()
     }
+
+
+def layouts_from_single(split: Split, result: TypesetResult, recto: bool) -> list[dict[str, Any]] | None:
+    """Each part's layout read off a single render of the whole pack (None if it cannot be)."""
+    try:
+        starts = [1] + [result.anchors[s.name] for s in split.segments[1:]]
+    except KeyError:
+        return None
+    ends = [*starts[1:], result.pages + 1]
+    hint = []
+    for segment, start, end in zip(split.segments, starts, ends, strict=True):
+        if recto and end <= result.pages and result.page_names[end - 2 : end - 1] == ["cp-blank"]:
+            end -= 1  # the blank verso before the next part belongs to no part
+        if end <= start:
+            return None
+        anchors = {a: page - start + 1 for a, page in result.anchors.items() if a in segment.ids}
+        names = result.page_names[start - 1 : end - 1]
+        hint.append({"name": segment.name, "pages": end - start, "anchors": anchors, "page_names": names})
+    return hint

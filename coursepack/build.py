@@ -19,16 +19,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from coursepack import cache, fonts, impose
-from coursepack.assemble import Job, Pack, hint_from
+from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
 from coursepack.localize import Fallback, localize
 from coursepack.matrix import PAPERS, Target, Variant, plan_targets
 from coursepack.model import Course
-from coursepack.parts import split
+from coursepack.parts import Split, split
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, typeset
@@ -179,6 +180,7 @@ class _Work:
     args: tuple[str, list[str], list[str], int, str]  # base, sheets, roots, epoch, lang
     job_key: str  # what every job of this target shares: theme, assets, fonts, options
     pack: Pack | None
+    pieces: Split | None = None  # the parts the document has, typeset or not
     result: TypesetResult | None = None
     failed: str | None = None
     inflight: int = 0
@@ -317,14 +319,31 @@ def build(
         html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
         report.timings.add("render HTML", time.perf_counter() - tick)
         job_key = cache.cache_key(theme_digest, asset_digest[cid], str(epoch), t.lang, *(str(s) for s in sheets))
-        pieces = None if opts.single else split(html)
+        pieces = split(html)
         pack = None
-        if pieces is not None and len(pieces.segments) > 1:
-            hint = cache.previous_parts(opts.output, t.key) if opts.use_cache else None
-            pack = Pack(pieces, t.variant.duplex, hint_from(hint))
+        if pieces is not None and len(pieces.segments) > 1 and not opts.single:
+            # always parts, whatever else is built: the bytes of a pack depend on its inputs only
+            hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
+            pack = Pack(pieces, t.variant.duplex, hint)
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
-        works.append(_Work(t, key, html, args, job_key, pack))
+        works.append(_Work(t, key, html, args, job_key, pack, pieces))
         poll(works[-1])
+        if isinstance(executor, ProcessPoolExecutor):
+            submit()  # the workers start on this target while the next one's HTML is rendered
+
+    def submit() -> None:
+        """Start queued jobs while workers are free: largest first, across every target."""
+        nonlocal waited
+        queue.sort(key=lambda wj: -wj[1].size)
+        while queue and len(inflight) < opts.jobs:
+            work, job = queue.pop(0)
+            if work.failed:
+                work.inflight -= 1
+                continue
+            tick = time.perf_counter()
+            future = executor.submit(_typeset_job, job.html, *work.args, job.kind != "probe")
+            waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
+            inflight[future] = (work, job, _job_key(work, job))
 
     def poll(work: _Work) -> None:
         """Queue the jobs a target can start now; jobs already typeset in an earlier build are reused."""
@@ -378,7 +397,11 @@ def build(
         tick = time.perf_counter()
         atomic_write(t.output, result.pdf)
         digest = sha256(result.pdf)
-        parts_hint = work.pack.hint() if work.pack is not None else None
+        parts_hint: list[dict[str, Any]] | None = None
+        if work.pack is not None:
+            parts_hint = work.pack.hint()
+        elif work.pieces is not None and not t.variant.booklet and not t.variant.n_up:
+            parts_hint = layouts_from_single(work.pieces, result, t.variant.duplex)
         cache.store(opts.output, t.key, cache.Record(work.key, digest, result.pages, result.anchors, parts_hint))
         report.timings.add("write", time.perf_counter() - tick)
         anchors[fam] = result.anchors
@@ -405,16 +428,7 @@ def build(
             for work in works:
                 if not work.inflight:
                     poll(work)
-            queue.sort(key=lambda wj: -wj[1].size)  # largest first, across every target
-            while queue and len(inflight) < opts.jobs:
-                work, job = queue.pop(0)
-                if work.failed:
-                    work.inflight -= 1
-                    continue
-                tick = time.perf_counter()
-                future = executor.submit(_typeset_job, job.html, *work.args, job.kind != "probe")
-                waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
-                inflight[future] = (work, job, _job_key(work, job))
+            submit()
             if not inflight:
                 if any(w.complete for w in works) or not waiting:
                     continue

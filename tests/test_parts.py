@@ -199,3 +199,14 @@ def test_shards_split_the_matrix_and_manifests_merge(tmp_path: Path) -> None:
 
     result = runner.invoke(main, ["build", course, "--shard", "3/2"])
     assert result.exit_code == 2 and "--shard" in result.output
+
+
+def test_a_single_render_leaves_the_parts_layout_for_the_next_build(pair: tuple[Path, Path]) -> None:
+    """So a pack first built whole is next built by parts without probes."""
+    stitched, single = pair
+
+    def record(pdf: Path) -> object:
+        out = pdf.parents[2]
+        return json.loads((out / ".cache" / (STUDENT.replace("/", "__") + ".json")).read_text())["parts"]
+
+    assert record(single) == record(stitched)
