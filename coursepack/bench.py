@@ -65,13 +65,9 @@ class Row:
     runs: dict[str, Run] = field(default_factory=dict)
 
 
-def _python() -> str:
-    return sys.executable
-
-
 def _engine(html: Path, base: Path, lang: str, sheets: list[Path]) -> Run:
     out = subprocess.run(
-        [_python(), "-c", ENGINE, str(html), base.as_uri() + "/", lang, *map(str, sheets)],
+        [sys.executable, "-c", ENGINE, str(html), base.as_uri() + "/", lang, *map(str, sheets)],
         check=True,
         capture_output=True,
         text=True,
@@ -81,7 +77,7 @@ def _engine(html: Path, base: Path, lang: str, sheets: list[Path]) -> Run:
 
 
 def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
-    cmd = [_python(), "-m", "coursepack", "build", str(course), "--edition", "student", "--lang", "en"]
+    cmd = [sys.executable, "-m", "coursepack", "build", str(course), "--edition", "student", "--lang", "en"]
     cmd += ["-o", str(out), "--jobs", str(jobs), "--timings", *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)

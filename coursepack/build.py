@@ -10,6 +10,7 @@ another's pages waits for it. Each PDF is written atomically, then the manifest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import resource
@@ -75,8 +76,17 @@ class Progress:
     targets_done: int = 0
     parts_total: int = 0
     parts_done: int = 0
-    parts_cached: int = 0
     pages_done: int = 0
+
+
+@dataclass
+class Timings:
+    """Seconds per stage; the typesetting stages add up the worker processes' time."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
 
 
 @dataclass
@@ -87,7 +97,7 @@ class Report:
     fallbacks: list[str] = field(default_factory=list)
     manifest: Path | None = None
     seconds: float = 0.0
-    timings: Timings = field(default_factory=lambda: Timings())
+    timings: Timings = field(default_factory=Timings)
     overhead: float = 0.0  # seconds the main process spent on its own work, not waiting for typesetting
     documents: int = 0  # documents typeset (parts, probes, furniture, whole packs)
     peak_mb: dict[str, float] = field(default_factory=dict)
@@ -184,8 +194,6 @@ class _Work:
     result: TypesetResult | None = None
     failed: str | None = None
     inflight: int = 0
-    jobs_done: int = 0
-    jobs_cached: int = 0
     retypeset: int = 0
 
     def next_jobs(self) -> list[Job]:
@@ -216,16 +224,6 @@ class _Work:
         return self.pack.complete
 
 
-@dataclass
-class Timings:
-    """Seconds per stage; the typesetting stages add up the worker processes' time."""
-
-    stages: dict[str, float] = field(default_factory=dict)
-
-    def add(self, stage: str, seconds: float) -> None:
-        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
-
-
 def build(
     course_dirs: list[Path],
     opts: Options,
@@ -249,7 +247,6 @@ def build(
         )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()
     course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
-    asset_digest = {c.meta.id: cache.asset_digest(c.root) for c in courses}
     anchors: dict[tuple[str, str, str, Variant], dict[str, int]] = {}
     failed: set[tuple[str, str, str, Variant]] = set()
     state = Progress(targets=len(targets))
@@ -261,7 +258,11 @@ def build(
     works: list[_Work] = []
     waiting = list(targets)
     waited = 0.0
-    warm: list[Future[None]] | None = None
+    warmed = False
+
+    @functools.cache
+    def asset_digest(root: Path) -> str:  # only for a target that is typeset: a no-op build reads no asset twice
+        return cache.asset_digest(root)
 
     def family(t: Target, edition: str) -> tuple[str, str, str, Variant]:
         return (t.course.meta.id, t.lang, edition, t.variant)
@@ -274,7 +275,7 @@ def build(
 
     def begin(t: Target) -> None:
         """Skip an unchanged target, or render its HTML and queue its typesetting."""
-        nonlocal warm
+        nonlocal warmed
         cid = t.course.meta.id
         student_pages = anchors.get(family(t, t.edition.needs)) if t.edition.needs else None
         epoch = course_epoch(t.course, opts.epoch)
@@ -299,11 +300,11 @@ def build(
             done(Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True))
             return
         roots = [t.course.root, *search_path(t.course.root)]
-        if warm is None and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
-            warm = [
-                executor.submit(_warm_job, [str(s) for s in sheets], [str(r) for r in roots], t.lang)
-                for _ in range(opts.jobs)
-            ]
+        args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
+        if not warmed and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
+            warmed = True
+            for _ in range(opts.jobs):
+                executor.submit(_warm_job, args[1], args[2], t.lang)
         tick = time.perf_counter()
         extra = {
             "page": PAPERS[t.paper],
@@ -318,14 +319,15 @@ def build(
         source = checked.localized[(cid, t.course.meta.language)]
         html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
         report.timings.add("render HTML", time.perf_counter() - tick)
-        job_key = cache.cache_key(theme_digest, asset_digest[cid], str(epoch), t.lang, *(str(s) for s in sheets))
+        job_key = cache.cache_key(
+            theme_digest, asset_digest(t.course.root), str(epoch), t.lang, *(str(s) for s in sheets)
+        )
         pieces = split(html)
         pack = None
         if pieces is not None and len(pieces.segments) > 1 and not opts.single:
             # always parts, whatever else is built: the bytes of a pack depend on its inputs only
             hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
             pack = Pack(pieces, t.variant.duplex, hint)
-        args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
         works.append(_Work(t, key, html, args, job_key, pack, pieces))
         poll(works[-1])
         if isinstance(executor, ProcessPoolExecutor):
@@ -351,13 +353,11 @@ def build(
             jobs = work.next_jobs()
             fresh = []
             for job in jobs:
-                hit = cache.part_lookup(opts.output, _job_key(work, job)) if opts.use_cache else None
+                hit = cache.job_lookup(opts.output, _job_key(work, job)) if opts.use_cache else None
                 if work.pack is not None:
                     work.pack.started(job)
                 if hit is not None:
                     work.accept(job, hit)
-                    work.jobs_cached += 1
-                    state.parts_cached += 1
                 else:
                     fresh.append(job)
             for job in fresh:
@@ -449,7 +449,7 @@ def build(
                     continue
                 report.timings.add("typeset: layout", result.layout_seconds)
                 report.timings.add("typeset: write PDF", result.seconds - result.layout_seconds)
-                cache.part_store(opts.output, job_key, result)
+                cache.job_store(opts.output, job_key, result)
                 work.accept(job, result)
                 state.parts_done += 1
                 state.pages_done += result.pages
@@ -481,7 +481,7 @@ def build(
         ]
         report.manifest = write_manifest(opts.output, entries)
     if any(not b.cached for b in report.built):
-        cache.prune_parts(opts.output)
+        cache.prune_jobs(opts.output)
     report.seconds = time.perf_counter() - start
     report.overhead = report.seconds - waited
     report.timings.add("total (wall clock)", report.seconds)

@@ -109,7 +109,7 @@ def _job_paths(output: Path, key: str) -> tuple[Path, Path]:
     return folder / f"{key}.pdf", folder / f"{key}.json"
 
 
-def part_lookup(output: Path, key: str) -> TypesetResult | None:
+def job_lookup(output: Path, key: str) -> TypesetResult | None:
     """A job typeset by an earlier build, or None."""
     pdf_path, meta_path = _job_paths(output, key)
     try:
@@ -121,11 +121,11 @@ def part_lookup(output: Path, key: str) -> TypesetResult | None:
         result.page_names = list(meta["page_names"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    os.utime(meta_path)  # recently used: kept by prune_parts
+    os.utime(meta_path)  # recently used: kept by prune_jobs
     return result
 
 
-def part_store(output: Path, key: str, result: TypesetResult) -> None:
+def job_store(output: Path, key: str, result: TypesetResult) -> None:
     pdf_path, meta_path = _job_paths(output, key)
     meta = {
         "sha256": hashlib.sha256(result.pdf).hexdigest(),
@@ -138,7 +138,7 @@ def part_store(output: Path, key: str, result: TypesetResult) -> None:
     atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
 
 
-def prune_parts(output: Path, keep_seconds: float = 7 * 24 * 3600) -> None:
+def prune_jobs(output: Path, keep_seconds: float = 7 * 24 * 3600) -> None:
     """Forget jobs no build has used for a week (the cache would otherwise grow with every edit)."""
     folder = output / ".cache" / "jobs"
     if not folder.is_dir():

@@ -78,26 +78,36 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
-_STYLES: dict[tuple[object, ...], tuple[object, object, list[object]]] = {}
+_STYLES: dict[tuple[object, ...], tuple[object, object, list[object], list[str]]] = {}
 
 
-def _styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], lang: str) -> tuple[object, object, list[object]]:
-    """The fetcher, font configuration and parsed stylesheets, reused by the documents of a process.
+def _styles(
+    stylesheets: tuple[Path, ...], roots: tuple[Path, ...], lang: str
+) -> tuple[object, object, list[object], list[str]]:
+    """The fetcher, font configuration, parsed stylesheets and what parsing them logged.
 
-    A pack rendered as parts parses the same stylesheets once per worker, not once per part.
+    They are reused by the documents of a process: a pack rendered as parts parses the same
+    stylesheets once per worker, not once per part. The warnings are kept with them, so every
+    document still reports its stylesheets' problems (``--strict`` fails on them).
     """
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     key = (stylesheets, tuple(p.stat().st_mtime_ns for p in stylesheets), roots, lang)
     if key not in _STYLES:
-        fetcher = make_fetcher([*roots, *fonts.font_dirs()])
-        font_config = FontConfiguration()
-        css = [CSS(string=fonts.font_css() + fonts.stylesheet(lang), font_config=font_config, url_fetcher=fetcher)]
-        css += [CSS(filename=str(p), font_config=font_config, url_fetcher=fetcher) for p in stylesheets]
+        handler = _Collect()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(handler)
+        try:
+            fetcher = make_fetcher([*roots, *fonts.font_dirs()])
+            font_config = FontConfiguration()
+            css = [CSS(string=fonts.font_css() + fonts.stylesheet(lang), font_config=font_config, url_fetcher=fetcher)]
+            css += [CSS(filename=str(p), font_config=font_config, url_fetcher=fetcher) for p in stylesheets]
+        finally:
+            logger.removeHandler(handler)
         if len(_STYLES) >= 6:  # a worker typically serves a few languages of one theme
             del _STYLES[next(iter(_STYLES))]
-        _STYLES[key] = (fetcher, font_config, css)
+        _STYLES[key] = (fetcher, font_config, css, handler.messages)
     return _STYLES[key]
 
 
@@ -137,7 +147,8 @@ def typeset(
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fetcher, font_config, css = _styles(tuple(stylesheets), tuple(roots), lang)
+        fetcher, font_config, css, css_warnings = _styles(tuple(stylesheets), tuple(roots), lang)
+        handler.messages[:0] = css_warnings
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=font_config
         )

@@ -71,7 +71,8 @@ def test_broken_content_writes_nothing(course_copy, tmp_path: Path) -> None:  # 
     assert not list(pdf.parent.glob(".*.part"))
 
 
-def test_strict_warning_keeps_previous_pdf(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the stylesheets are parsed ahead, in warmed-up workers
+def test_strict_warning_keeps_previous_pdf(course_copy, tmp_path: Path, jobs: int) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     out = tmp_path / "out"
     build([course], Options(out, editions=["student"], epoch=EPOCH))
@@ -79,7 +80,7 @@ def test_strict_warning_keeps_previous_pdf(course_copy, tmp_path: Path) -> None:
     before = _sha(pdf)
     (course / "templates").mkdir()
     (course / "templates" / "extra.css").write_text("p { colour: red; }\n")
-    report = build([course], Options(out, editions=["student"], epoch=EPOCH, strict=True))
+    report = build([course], Options(out, editions=["student"], epoch=EPOCH, strict=True, jobs=jobs))
     assert report.failures == ["minimal/en/student: 1 warning(s) under --strict; the previous PDF was kept"]
     assert any("colour" in w for w in report.warnings)
     assert _sha(pdf) == before
