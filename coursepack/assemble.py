@@ -21,7 +21,7 @@ MAX_RENDERS = 3  # of one part in one build; a plan still moving after that is t
 class Job:
     """One document to typeset: a part, the page furniture of a run of pages, or a whole pack."""
 
-    kind: str  # "part" | "probe" (layout only) | "furniture" | "single"
+    kind: str  # "part" | "furniture" | "single"
     index: int
     html: str
     inputs: Any = None
@@ -34,9 +34,10 @@ class Job:
 class Pack:
     """The parts of one target, typeset again until the page plan they were made with is the real one.
 
-    Without an earlier build's layouts to go by, a part that prints page numbers depending
-    on the plan is first only laid out (a *probe*: its length and anchors, no PDF), and
-    written once every part's length is known.
+    Every part is typeset at once, with zeros for the page numbers it prints (their digit
+    counts guessed from an earlier build's layouts, or from the text's length); once every
+    part's length is known, a part whose numbers have other digit counts is typeset again,
+    and the stitcher writes the numbers in.
     """
 
     def __init__(self, split: Split, recto: bool, hint: dict[str, Layout] | None = None) -> None:
@@ -45,8 +46,9 @@ class Pack:
         n = len(split.segments)
         hint = hint or {}
         self.layouts = [hint.get(s.name) or parts.guess(s) for s in split.segments]
+        self.hinted = [s.name in hint for s in split.segments]  # layout from an earlier build
         self.known = [False] * n  # layout measured in this build
-        self.probe = [s.name not in hint and bool(s.numbered or s.self_numbered) for s in split.segments]
+        self.literal = [False] * n  # typeset with the numbers themselves (they cannot be written in)
         self.results: list[tuple[Any, TypesetResult] | None] = [None] * n
         self.furniture: dict[int, tuple[Any, TypesetResult]] = {}
         self.renders = [0] * n
@@ -56,28 +58,42 @@ class Pack:
     def plan(self) -> parts.Plan:
         return parts.plan(self.layouts, self.recto)
 
+    def _calibrate(self) -> None:
+        """Guess the parts not yet typeset (nor known from an earlier build) at this pack's measured density."""
+        measured = [k for k, known in enumerate(self.known) if known and k > 0]  # the front matter is sparse
+        chars = sum(len(self.split.segments[k].html) for k in measured)
+        pages = sum(self.layouts[k].pages for k in measured)
+        if chars and pages:
+            for k, segment in enumerate(self.split.segments):
+                if not self.known[k] and not self.hinted[k]:
+                    self.layouts[k] = parts.guess(segment, chars / pages)
+
+    def refresh(self, job: Job) -> Job:
+        """A queued part's job with the digit counts of the plan as it now stands (more parts may be measured)."""
+        if job.kind != "part" or self.known[job.index]:
+            return job
+        k = job.index
+        want = parts.inputs(self.split.segments[k], k, self.plan(), self.literal[k])
+        if want == job.inputs:
+            return job
+        return Job("part", k, parts.part_html(self.split, k, want[0], dict(want[1])), want)
+
     def next_jobs(self) -> list[Job]:
         """Jobs that can start now (none while the plan still waits for a part in flight)."""
         plan = self.plan()
         known = all(self.known)
         jobs = []
         for k, segment in enumerate(self.split.segments):
-            if ("part", k) in self.inflight or ("probe", k) in self.inflight:
+            if ("part", k) in self.inflight:
                 continue
-            want = parts.inputs(segment, k, plan)
+            want = parts.inputs(segment, k, plan, self.literal[k])
             done = self.results[k]
-            if not self.known[k] and self.probe[k]:
-                jobs.append(Job("probe", k, parts.part_html(self.split, k, want[0], dict(want[1])), want))
-            elif (done is None and (self.known[k] or not self.probe[k]) and (known or not self.probe[k])) or (
-                done is not None and known and done[0] != want
-            ):
+            if done is None or (known and done[0] != want):
                 if self.renders[k] >= MAX_RENDERS:
                     self.unstable = True
                     return []
                 jobs.append(Job("part", k, parts.part_html(self.split, k, want[0], dict(want[1])), want))
-        if jobs or not known or any(kind in ("part", "probe") for kind, _ in self.inflight):
-            return jobs
-        if any(r is None for r in self.results):
+        if jobs or not known or any(kind == "part" for kind, _ in self.inflight):
             return jobs
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
         for j, want_f in enumerate(chunks):
@@ -91,26 +107,35 @@ class Pack:
 
     def accept(self, job: Job, result: TypesetResult) -> None:
         self.inflight.discard((job.kind, job.index))
-        if job.kind in ("part", "probe"):
+        if job.kind == "part":
             self.layouts[job.index] = Layout(result.pages, result.anchors, result.page_names)
             self.known[job.index] = True
-            if job.kind == "part":
-                self.results[job.index] = (job.inputs, result)
-                self.renders[job.index] += 1
+            self._calibrate()
+            self.results[job.index] = (job.inputs, result)
+            self.renders[job.index] += 1
         elif job.kind == "furniture":
             self.furniture[job.index] = (job.inputs, result)
+
+    def make_literal(self, k: int) -> None:
+        """Typeset part ``k`` again with its numbers in the text: they could not be written in."""
+        self.literal[k] = True
+        self.results[k] = None
 
     @property
     def complete(self) -> bool:
         return not self.inflight and not self.unstable and not self.next_jobs()
 
     def result(self) -> TypesetResult:
-        """The stitched pack (call when ``complete``)."""
+        """The stitched pack (call when ``complete``); raises ``pagerefs.Unpatchable`` naming parts."""
         plan = self.plan()
         done = [r[1] for r in self.results if r is not None]
+        numbers = [
+            None if literal else {a: plan.pages[a] for a in s.numbered | s.own if a in plan.pages}
+            for s, literal in zip(self.split.segments, self.literal, strict=True)
+        ]
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
         furniture = [self.furniture[j][1] for j in range(len(chunks))]
-        pdf = stitch.stitch([r.pdf for r in done], [f.pdf for f in furniture], plan.pads)
+        pdf = stitch.stitch([r.pdf for r in done], [f.pdf for f in furniture], plan.pads, numbers)
         warnings = [w for r in done + furniture for w in r.warnings]
         seconds = sum(r.seconds for r in done + furniture)
         layout = sum(r.layout_seconds for r in done + furniture)

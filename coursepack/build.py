@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose
+from coursepack import cache, fonts, impose, pagerefs
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
@@ -151,11 +151,9 @@ def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
     return sheets
 
 
-def _typeset_job(
-    html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str, write: bool = True
-) -> TypesetResult:
-    """Run in a worker process: one HTML document to PDF bytes (or only its layout)."""
-    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang, write)
+def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
+    """Run in a worker process: one HTML document to PDF bytes."""
+    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
 
 
 def _warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
@@ -342,8 +340,10 @@ def build(
             if work.failed:
                 work.inflight -= 1
                 continue
+            if work.pack is not None:  # parts measured since it was queued may have changed its digit counts
+                job = work.pack.refresh(job)
             tick = time.perf_counter()
-            future = executor.submit(_typeset_job, job.html, *work.args, job.kind != "probe")
+            future = executor.submit(_typeset_job, job.html, *work.args)
             waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
             inflight[future] = (work, job, _job_key(work, job))
 
@@ -370,18 +370,26 @@ def build(
     def finish(work: _Work) -> None:
         t = work.target
         fam = family(t, t.edition.name)
-        works.remove(work)
         if work.failed:
+            works.remove(work)
             failed.add(fam)
             report.failures.append(work.failed)
             return
         tick = time.perf_counter()
         if work.pack is not None:
-            result = work.pack.result()
-            report.timings.add("stitch parts", time.perf_counter() - tick)
+            try:
+                result = work.pack.result()
+            except pagerefs.Unpatchable as exc:  # typeset those parts again, with their numbers in the text
+                for k in exc.parts:
+                    work.pack.make_literal(k)
+                poll(work)
+                return
+            finally:
+                report.timings.add("stitch parts", time.perf_counter() - tick)
         else:
             assert work.result is not None
             result = work.result
+        works.remove(work)
         tick = time.perf_counter()
         if t.variant.booklet:
             result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2

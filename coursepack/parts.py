@@ -6,17 +6,19 @@ is the front matter. Each part is a complete HTML document (the same head, one s
 body) and is typeset on its own, in parallel with the others. What a part cannot know by
 itself comes from the *plan*, the page counts of all the parts:
 
-- the page number printed in the margin: drawn by a separate *furniture* document per part
-  (the bottom margin boxes only, started at the right number), so a part's own bytes do not
-  depend on where it lands in the pack;
-- page references to anchors in other parts (``a.pageref``, the contents): written into the
-  link as ``data-page`` for the theme to print instead of ``target-counter()``; the link's
-  target becomes a placeholder URL that ``stitch`` turns back into an internal link;
-- page references to its own anchors: ``target-counter()`` as usual, with the part's page
-  counter started at its first page number.
+- the page number printed in the margin: drawn by a separate *furniture* document per run
+  of pages (the bottom margin boxes only, started at the right number), so a part's own
+  bytes do not depend on where it lands in the pack;
+- the page numbers it prints for anchors (``a.pageref`` links, the contents' entries), in
+  its own pages or another part's: written into the link as ``data-page`` for the theme to
+  print instead of ``target-counter()``. The part is typeset with zeros there, as many as
+  the number has digits, and ``pagerefs`` writes the digits in when the pack is stitched;
+  so a part's layout depends only on how many digits the numbers it cites have. Links to
+  another part get a placeholder URL that ``stitch`` turns back into an internal link.
 
-A part whose inputs turn out wrong once every page count is known is typeset again, until
-the plan is stable. See docs/performance.md.
+A part whose numbers cannot be written in (a font without tabular figures) is typeset again
+with the numbers themselves; a part whose digit counts turn out wrong once every page count
+is known is typeset again with the right ones. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from dataclasses import dataclass, field
 
 MARK = "<!--coursepack:part-->"
 LINK_PREFIX = "https://coursepack.invalid/part#"
-CHARS_PER_PAGE = 5000  # first guess of a part's length when no earlier build says better
-MIN_PART_CHARS = 4 * CHARS_PER_PAGE  # a shorter section joins the part before it (each document costs ~0.5 s)
+CHARS_PER_PAGE = 3600  # first guess of a part's length when no earlier build says better (A4, default theme)
+MIN_PART_CHARS = 20_000  # about five pages: a shorter section joins the part before it (a document costs ~0.5 s)
 FURNITURE_PAGES = 200  # pages per furniture document
 
 _ID_RE = re.compile(r'<[^>]*?\sid="([^"]+)"')
@@ -74,7 +76,7 @@ class Segment:
     html: str
     ids: frozenset[str]
     numbered: frozenset[str]  # anchors in other parts whose page number this part prints
-    self_numbered: bool  # prints page numbers of its own anchors (depends on its first page)
+    own: frozenset[str]  # anchors in this part whose page number it prints
 
     @property
     def name(self) -> str:
@@ -136,7 +138,7 @@ def split(html: str) -> Split | None:
     segments = []
     for text, ids in zip(slices, all_ids, strict=True):
         numbered = _number_links(text)
-        segments.append(Segment(text, frozenset(ids), frozenset(numbered - ids), bool(numbered & ids)))
+        segments.append(Segment(text, frozenset(ids), frozenset(numbered - ids), frozenset(numbered & ids)))
     return Split(head, tail, segments)
 
 
@@ -157,15 +159,54 @@ def plan(layouts: list[Layout], recto: bool) -> Plan:
     return Plan(starts, pads, pages, page - 1)
 
 
-def guess(segment: Segment) -> Layout:
-    """A first guess of a part's layout, when no earlier build says better."""
-    return Layout(max(1, round(len(segment.html) / CHARS_PER_PAGE)), dict.fromkeys(segment.ids, 1))
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-def inputs(segment: Segment, k: int, plan: Plan) -> tuple[int, tuple[tuple[str, int], ...]]:
-    """What of the plan a part's bytes depend on: its first page (if it cites itself), the pages it cites."""
-    start = plan.starts[k] if segment.self_numbered else 0
-    return start, tuple(sorted((a, plan.pages[a]) for a in segment.numbered if a in plan.pages))
+def _top_level(html: str) -> int:
+    """How many top-level elements a slice of body has (each section of the front matter is a page)."""
+    depth = count = 0
+    for m in _TAG_RE.finditer(html):
+        if m.group(3) or m.group(2).lower() in _VOID:
+            continue
+        if m.group(1):
+            depth -= 1
+        else:
+            count += depth == 0
+            depth += 1
+    return count
+
+
+def guess(segment: Segment, chars_per_page: float = CHARS_PER_PAGE) -> Layout:
+    """A guess of a part's layout from its length, when no earlier build says better.
+
+    Each anchor is put on the page its place in the text suggests.
+    """
+    size = max(1, len(segment.html))
+    pages = max(1, round(size / chars_per_page))
+    if size < 2 * MIN_PART_CHARS:  # a short part is often sparse: a cover, an imprint, the contents
+        pages = max(pages, _top_level(segment.html))
+    anchors: dict[str, int] = {}
+    for m in _ID_RE.finditer(segment.html):
+        anchors.setdefault(m.group(1), min(pages, 1 + m.start() * pages // size))
+    return Layout(pages, anchors)
+
+
+def zeros(page: int) -> str:
+    """What a part is typeset with where it prints page ``page``: a zero per digit."""
+    return "0" * len(str(page))
+
+
+def inputs(segment: Segment, k: int, plan: Plan, literal: bool = False) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """What of the plan a part's bytes depend on: the numbers it prints, as zeros unless ``literal``.
+
+    A literal part also starts its page counter at its first page (for a theme's own counters).
+    """
+    cited = segment.numbered | segment.own
+    if literal:
+        start = plan.starts[k]
+        return start, tuple(sorted((a, str(plan.pages[a])) for a in cited if a in plan.pages))
+    return 0, tuple(sorted((a, zeros(plan.pages[a])) for a in cited if a in plan.pages))
 
 
 def _inject(head: str, css: str) -> str:
@@ -173,16 +214,15 @@ def _inject(head: str, css: str) -> str:
     return head[:i] + f"<style>{css}</style>\n" + head[i:]
 
 
-def part_html(split: Split, k: int, start: int, cited: dict[str, int]) -> str:
-    """Part ``k`` as a document: links to other parts made external, their page numbers written in."""
+def part_html(split: Split, k: int, start: int, cited: dict[str, str]) -> str:
+    """Part ``k`` as a document: the numbers it prints written in, links to other parts made external."""
     segment = split.segments[k]
 
     def link(m: re.Match[str]) -> str:
         attrs, target = m.group(1), m.group(2)
-        if target in segment.ids:
-            return m.group(0)
         page = f' data-page="{cited[target]}"' if target in cited else ""
-        return f'<a{attrs} href="{LINK_PREFIX}{target}"{page}'
+        href = f"#{target}" if target in segment.ids else LINK_PREFIX + target
+        return f'<a{attrs} href="{href}"{page}'
 
     css = PART_CSS + (f" @page :first {{ counter-reset: page {start}; }}" if start else "")
     return _inject(split.head, css) + _LINK_RE.sub(link, segment.html) + split.tail

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
+from coursepack import pagerefs
 from coursepack.fontjoin import join_fonts
 from coursepack.parts import LINK_PREFIX
 
@@ -102,8 +103,18 @@ def _own_streams(roots: Sequence[pikepdf.Object], seen: set[tuple[int, int]]) ->
             stack.extend(obj)
 
 
-def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bool]) -> bytes:
-    """Join the parts into one PDF: a blank page before a part where ``pads`` says, furniture on every page."""
+def stitch(
+    parts: Sequence[bytes],
+    furniture: Sequence[bytes],
+    pads: Sequence[bool],
+    numbers: Sequence[dict[str, int] | None] | None = None,
+) -> bytes:
+    """Join the parts into one PDF: a blank page before a part where ``pads`` says, furniture on every page.
+
+    ``numbers`` gives, for each part typeset with zeros for the page numbers it prints, the
+    numbers to write in (see ``pagerefs``); raises ``pagerefs.Unpatchable`` naming the parts
+    where that cannot be done.
+    """
     out = Pdf.new()
     furniture_pdfs = [Pdf.open(io.BytesIO(data)) for data in furniture]
     overlays = (page for pdf in furniture_pdfs for page in pdf.pages)
@@ -115,11 +126,20 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
     outline_count = 0
     offset = 0
     owned: set[tuple[int, int]] = set()
+    unpatchable: list[int] = []
+    reason = ""
     version = "1.7"
     document = Dictionary()  # the first part's Document element, without its kids
     maps: dict[str, pikepdf.Object] = {}  # and its structure tree's /RoleMap and /ClassMap
     for k, (data, pad) in enumerate(zip(parts, pads, strict=True)):
         source = Pdf.open(io.BytesIO(data))
+        written = numbers[k] if numbers is not None else None
+        if written:
+            try:
+                pagerefs.patch(source, written)
+            except pagerefs.Unpatchable as exc:
+                unpatchable.append(k)
+                reason = str(exc)
         if pad:
             box = source.pages[0].obj
             blank = Dictionary(Type=Name.Page)
@@ -176,6 +196,8 @@ def stitch(parts: Sequence[bytes], furniture: Sequence[bytes], pads: Sequence[bo
         _own_streams([page.obj for page in out.pages[start:]], owned)
         source.close()
 
+    if unpatchable:
+        raise pagerefs.Unpatchable(reason, unpatchable)
     if struct_kids:
         _join_structure(out, document, maps, struct_kids, nums, offset)
     if dests:
