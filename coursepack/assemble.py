@@ -130,7 +130,7 @@ class Pack:
         plan = self.plan()
         done = [r[1] for r in self.results if r is not None]
         numbers = [
-            None if literal else {a: plan.pages[a] for a in s.numbered | s.own if a in plan.pages}
+            None if literal else {a: plan.pages[a] for a in s.cited if a in plan.pages}
             for s, literal in zip(self.split.segments, self.literal, strict=True)
         ]
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))

@@ -99,7 +99,7 @@ class Report:
     seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
     overhead: float = 0.0  # seconds the main process spent on its own work, not waiting for typesetting
-    documents: int = 0  # documents typeset (parts, probes, furniture, whole packs)
+    documents: int = 0  # documents typeset (parts, furniture, whole packs)
     peak_mb: dict[str, float] = field(default_factory=dict)
 
 

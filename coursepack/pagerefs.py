@@ -49,11 +49,6 @@ class _Digits:
     tabular: bool  # each digit has one glyph, all ten equally wide: numbers can be written in
 
 
-def zeros(number: int) -> str:
-    """The placeholder a part is typeset with for page ``number``."""
-    return "0" * len(str(number))
-
-
 def _to_unicode(font: pikepdf.Object) -> dict[bytes, str]:
     stream = font.get("/ToUnicode")
     if stream is None:

@@ -77,6 +77,13 @@ class Segment:
     ids: frozenset[str]
     numbered: frozenset[str]  # anchors in other parts whose page number this part prints
     own: frozenset[str]  # anchors in this part whose page number it prints
+    places: tuple[tuple[str, float], ...] = ()  # each anchor and where it is in the text (0 to 1)
+    min_pages: int = 1  # pages it takes at least: its top-level sections, in a short part
+
+    @property
+    def cited(self) -> frozenset[str]:
+        """Every anchor whose page number the part prints."""
+        return self.numbered | self.own
 
     @property
     def name(self) -> str:
@@ -134,11 +141,18 @@ def split(html: str) -> Split | None:
             slices[-1] += text  # never into the front matter, which is typeset again whenever a page moves
         else:
             slices.append(text)
-    all_ids = [set(_ID_RE.findall(s)) for s in slices]
     segments = []
-    for text, ids in zip(slices, all_ids, strict=True):
+    for text in slices:
+        places: dict[str, float] = {}
+        for m in _ID_RE.finditer(text):
+            places.setdefault(m.group(1), m.start() / len(text))
+        ids = frozenset(places)
         numbered = _number_links(text)
-        segments.append(Segment(text, frozenset(ids), frozenset(numbered - ids), frozenset(numbered & ids)))
+        # a short part is often sparse (a cover, an imprint, the contents): a page per section
+        least = max(1, _top_level(text)) if len(text) < 2 * MIN_PART_CHARS else 1
+        segments.append(
+            Segment(text, ids, frozenset(numbered - ids), frozenset(numbered & ids), tuple(places.items()), least)
+        )
     return Split(head, tail, segments)
 
 
@@ -182,14 +196,8 @@ def guess(segment: Segment, chars_per_page: float = CHARS_PER_PAGE) -> Layout:
 
     Each anchor is put on the page its place in the text suggests.
     """
-    size = max(1, len(segment.html))
-    pages = max(1, round(size / chars_per_page))
-    if size < 2 * MIN_PART_CHARS:  # a short part is often sparse: a cover, an imprint, the contents
-        pages = max(pages, _top_level(segment.html))
-    anchors: dict[str, int] = {}
-    for m in _ID_RE.finditer(segment.html):
-        anchors.setdefault(m.group(1), min(pages, 1 + m.start() * pages // size))
-    return Layout(pages, anchors)
+    pages = max(segment.min_pages, round(len(segment.html) / chars_per_page))
+    return Layout(pages, {anchor: min(pages, 1 + int(at * pages)) for anchor, at in segment.places})
 
 
 def zeros(page: int) -> str:
@@ -202,7 +210,7 @@ def inputs(segment: Segment, k: int, plan: Plan, literal: bool = False) -> tuple
 
     A literal part also starts its page counter at its first page (for a theme's own counters).
     """
-    cited = segment.numbered | segment.own
+    cited = segment.cited
     if literal:
         start = plan.starts[k]
         return start, tuple(sorted((a, str(plan.pages[a])) for a in cited if a in plan.pages))

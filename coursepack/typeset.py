@@ -131,9 +131,8 @@ def typeset(
     roots: list[Path],
     epoch: int,
     lang: str = "en",
-    write: bool = True,
 ) -> TypesetResult:
-    """Lay out ``html`` and write PDF bytes (with ``write=False``, only lay out); never touches the output folder."""
+    """Lay out ``html`` and write PDF bytes; never touches the output folder."""
     # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
@@ -161,10 +160,9 @@ def typeset(
             page_type = page._page_box.page_type
             names.append("cp-blank" if page_type.blank else page_type.name)
         # PDF/UA-1: tagged structure, document language and title, alt text (accessible by default)
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if write else b""
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     finally:
         logger.removeHandler(handler)
-    assert pdf is not None
     return TypesetResult(
         pdf, len(document.pages), anchors, handler.messages, time.perf_counter() - start, names, layout_seconds
     )
