@@ -30,6 +30,12 @@ class Job:
     def size(self) -> int:
         return len(self.html)
 
+    @property
+    def order(self) -> tuple[bool, int]:
+        """Queue order: short parts first (the front and back matter set where the cited pages fall,
+        and their length says little of the body's), then the largest first."""
+        return not (self.kind == "part" and self.size < parts.SHORT_PART_CHARS), -self.size
+
 
 class Pack:
     """The parts of one target, typeset again until the page plan they were made with is the real one.
@@ -60,7 +66,11 @@ class Pack:
 
     def _calibrate(self) -> None:
         """Guess the parts not yet typeset (nor known from an earlier build) at this pack's measured density."""
-        measured = [k for k, known in enumerate(self.known) if known and k > 0]  # the front matter is sparse
+        measured = [  # body parts only: the front and back matter are sparse (a cover, a list of exercises)
+            k
+            for k, known in enumerate(self.known)
+            if known and len(self.split.segments[k].html) >= parts.SHORT_PART_CHARS
+        ]
         chars = sum(len(self.split.segments[k].html) for k in measured)
         pages = sum(self.layouts[k].pages for k in measured)
         if chars and pages:

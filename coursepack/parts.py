@@ -30,6 +30,7 @@ MARK = "<!--coursepack:part-->"
 LINK_PREFIX = "https://coursepack.invalid/part#"
 CHARS_PER_PAGE = 3600  # first guess of a part's length when no earlier build says better (A4, default theme)
 MIN_PART_CHARS = 20_000  # about five pages: a shorter section joins the part before it (a document costs ~0.5 s)
+SHORT_PART_CHARS = 2 * MIN_PART_CHARS  # a part shorter than this is often sparse (front matter, lists)
 FURNITURE_PAGES = 200  # pages per furniture document
 
 _ID_RE = re.compile(r'<[^>]*?\sid="([^"]+)"')
@@ -149,7 +150,7 @@ def split(html: str) -> Split | None:
         ids = frozenset(places)
         numbered = _number_links(text)
         # a short part is often sparse (a cover, an imprint, the contents): a page per section
-        least = max(1, _top_level(text)) if len(text) < 2 * MIN_PART_CHARS else 1
+        least = max(1, _top_level(text)) if len(text) < SHORT_PART_CHARS else 1
         segments.append(
             Segment(text, ids, frozenset(numbered - ids), frozenset(numbered & ids), tuple(places.items()), least)
         )
