@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pikepdf
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from coursepack.cli import main
 from coursepack.markup import BLOCKS
 
 from conftest import SAMPLE
-from pdfutil import all_text, footnote_numbers, letters, page_texts
+from pdfutil import all_text, destinations, footnote_numbers, letters, page_texts
 
 INSTRUCTOR_BLOCKS = {name for name, (audience, _) in BLOCKS.items() if audience == "instructor"}
 
@@ -137,3 +138,23 @@ def test_partial_translations_fall_back_to_english(sample_all: Path) -> None:
     assert "Technology in the smuggling of migrants" in ru  # unit 3 is not translated into Russian
     fr = all_text(sample_all / "fr" / "student.pdf")
     assert "Technology in the smuggling of migrants" not in fr  # French is complete
+
+
+@pytest.mark.parametrize("lang", ["en", *sorted(TITLES)])
+def test_contents_numbers_are_the_pages_their_links_go_to(sample_all: Path, lang: str) -> None:
+    """Each language's contents page prints the page each entry's link leads to (written into the part)."""
+    pdf = sample_all / lang / "student.pdf"
+    title = TITLES[lang][1] if lang in TITLES else "Contents"
+    texts = page_texts(pdf)
+    index = next(i for i, text in enumerate(texts) if title in text)
+    # each entry's page number ends its line, or starts it where a left-to-right title sits in a
+    # right-to-left contents ("16 ....... Technology in the smuggling of migrants 3")
+    printed = set()
+    for line in texts[index].splitlines():
+        m = re.match(r"\s*(\d+)\s*\.{3,}", line) or re.search(r"(\d+)\s*$", line)
+        if m:
+            printed.add(int(m.group(1)))
+    pages = destinations(pdf)
+    with pikepdf.Pdf.open(pdf) as doc:
+        linked = {pages[str(a.Dest)] for a in doc.pages[index].obj.get("/Annots", []) if "/Dest" in a}
+    assert len(linked) >= 10 and printed == linked
