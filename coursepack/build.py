@@ -384,6 +384,13 @@ def build(
                     work.pack.make_literal(k)
                 poll(work)
                 return
+            except Exception as exc:  # a defect in joining the parts: report it, keep the previous PDF
+                work.failed = (
+                    f"{work.target.key}: stitching the parts failed ({type(exc).__name__}: {exc}); "
+                    "the previous PDF was kept"
+                )
+                finish(work)
+                return
             finally:
                 report.timings.add("stitch parts", time.perf_counter() - tick)
         else:

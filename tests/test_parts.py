@@ -228,3 +228,20 @@ def test_numbers_in_proportional_figures_are_typeset_in_place(course: Path, tmp_
     _build(work, tmp_path / "parts")
     _build(work, tmp_path / "single", single=True)
     _same_reading(tmp_path / "parts" / f"{STUDENT}.pdf", tmp_path / "single" / f"{STUDENT}.pdf")
+
+
+def test_a_stitching_failure_keeps_the_previous_pdf(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _build(course, out)
+    before = (out / f"{STUDENT}.pdf").read_bytes()
+
+    def broken(*args: object, **kw: object) -> bytes:
+        raise pikepdf.PdfError("damaged part")
+
+    monkeypatch.setattr("coursepack.stitch.stitch", broken)
+    report = build([course], Options(out, editions=["student"], jobs=2, epoch=EPOCH, use_cache=False))
+    assert len(report.failures) == 1 and not report.built
+    assert "stitching the parts failed (PdfError: damaged part); the previous PDF was kept" in report.failures[0]
+    assert (out / f"{STUDENT}.pdf").read_bytes() == before
