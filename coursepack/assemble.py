@@ -71,12 +71,12 @@ class Pack:
             for k, known in enumerate(self.known)
             if known and len(self.split.segments[k].html) >= parts.SHORT_PART_CHARS
         ]
-        chars = sum(len(self.split.segments[k].html) for k in measured)
+        lines = sum(self.split.segments[k].lines for k in measured)
         pages = sum(self.layouts[k].pages for k in measured)
-        if chars and pages:
+        if lines and pages:
             for k, segment in enumerate(self.split.segments):
                 if not self.known[k] and not self.hinted[k]:
-                    self.layouts[k] = parts.guess(segment, chars / pages)
+                    self.layouts[k] = parts.guess(segment, lines / pages)
 
     def refresh(self, job: Job) -> Job:
         """A queued part's job with the digit counts of the plan as it now stands (more parts may be measured)."""

@@ -111,13 +111,18 @@ def _styles(
     return _STYLES[key]
 
 
-def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> None:
-    """Import WeasyPrint, apply the engine fixes and parse the stylesheets, ahead of the first document."""
-    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
-    import weasyprint  # noqa: F401
+WARM_HTML = (
+    '<!DOCTYPE html><html lang="{lang}"><head><title>-</title></head><body><h1>Warm up</h1><h2>Warm up</h2>'
+    "<p>Typesetting a first paragraph loads the <em>hyphenation</em> patterns, the <strong>fonts</strong> "
+    "and the engine&rsquo;s C bindings.</p></body></html>"
+)
 
-    engine_fixes.apply()
-    _styles(tuple(stylesheets), tuple(roots), lang)
+
+def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> None:
+    """Ready a worker while the main process renders HTML: import WeasyPrint, apply the engine
+    fixes, parse the stylesheets and typeset a paragraph (the first document of a process
+    also loads the hyphenation patterns, the fonts and the C type declarations: ~0.3 s)."""
+    typeset(WARM_HTML.format(lang=lang), roots[0], stylesheets, roots, 0, lang)
 
 
 def epoch_to_iso(epoch: int) -> str:

@@ -167,6 +167,18 @@ def test_plan_pads_parts_to_a_right_hand_page() -> None:
     assert two_sided.pads == [False, True, False] and two_sided.starts == [1, 5, 9] and two_sided.total == 9
 
 
+def test_length_estimate_counts_lines_not_characters() -> None:
+    """A first guess of a part's pages: short blocks fill whole lines, figures take room, CJK is wide."""
+    prose = "<p>" + "word " * 44 + "</p>"  # 220 characters: two lines
+    items = "<ul>" + "<li>item</li>" * 10 + "</ul>"  # 40 characters, ten lines
+    assert parts.lines(prose) == pytest.approx(2 + parts.BLOCK_LINES)
+    assert parts.lines(items) > 4 * parts.lines(prose)
+    figure = '<figure><img src="a.svg" alt="A"><figcaption>Figure 1</figcaption></figure>'
+    assert parts.lines(figure) >= parts.IMAGE_LINES + 1
+    assert parts.lines("<p>" + "中" * 60 + "</p>") == parts.lines("<p>" + "a" * 120 + "</p>")
+    assert parts.lines("<h2>Title</h2>") == pytest.approx(1 + parts.BLOCK_LINES + parts.HEADING_LINES)
+
+
 def test_shards_split_the_matrix_and_manifests_merge(tmp_path: Path) -> None:
     runner = CliRunner()
     course = str(FIXTURES / "bilingual")
