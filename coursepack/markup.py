@@ -262,7 +262,8 @@ class Numbering(Treeprocessor):
                     if fig_id:
                         child.set("id", fig_id)
                         state.labels[fig_id] = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
-                    caption = img.attrib.pop("title", "")
+                    # the image's title is an attribute, which the smart quotes pass does not see
+                    caption = smart_text(img.attrib.pop("title", ""), state.lang)
                     cap = etree.SubElement(child, "figcaption")
                     label = etree.SubElement(cap, "span", {"class": "caption-label"})
                     label.text = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
@@ -397,29 +398,80 @@ class LanguageTypography(Treeprocessor):
                 child.tail = punctuation(child.tail, lang)
 
 
+@cache
+def _needs(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters one of which every match of ``regex`` contains; None when that cannot be told."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    def sequence(items: Any, flags: int) -> frozenset[str] | None:
+        for op, av in items:  # any item a match must contain will do: the first one that tells
+            found = item(op, av, flags)
+            if found is not None:
+                return found
+        return None
+
+    def item(op: Any, av: Any, flags: int) -> frozenset[str] | None:
+        if flags & re.IGNORECASE:
+            return None
+        if op is sre.LITERAL:
+            return frozenset(chr(av))
+        if op is sre.IN:
+            chars: set[str] = set()
+            for kind, arg in av:
+                if kind is sre.LITERAL:
+                    chars.add(chr(arg))
+                elif kind is sre.RANGE and arg[1] - arg[0] < 64:
+                    chars.update(map(chr, range(arg[0], arg[1] + 1)))
+                else:
+                    return None
+            return frozenset(chars)
+        if op is sre.SUBPATTERN:
+            _group, add, remove, items = av
+            return sequence(items, (flags | add) & ~remove)
+        if op is sre.BRANCH:
+            branches = [sequence(b, flags) for b in av[1]]
+            return None if any(b is None for b in branches) else frozenset().union(*branches)  # type: ignore[arg-type]
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return sequence(av[2], flags)
+        if op is sre.ATOMIC_GROUP:
+            return sequence(av, flags)
+        return None  # lookarounds, anchors, classes, optional parts
+
+    try:
+        return sequence(_parser.parse(regex.pattern, regex.flags), regex.flags)
+    except Exception:  # an expression this reading does not know: always try the pattern
+        return None
+
+
 class QuickInline(InlineProcessor):
     """Python-Markdown's inline pass, skipping the patterns that cannot match a text.
 
     The stock pass calls each of its patterns on each run of text (about 15 patterns, and
     15 more for smart quotes), and most calls find nothing: 600,000 calls for a 500-page
-    pack. Here a pattern whose expression finds nothing in the text is passed over
-    without the call, which is what the call would have concluded; a pattern that finds
-    something is applied exactly as before. Same HTML, about twice as fast.
+    pack. Here a pattern is passed over without the call when the text lacks every
+    character one of which its expression needs (a backtick, a bracket, a quote...), or when
+    its expression finds nothing: what the call would have concluded. A pattern that
+    matches is applied exactly as before. Same HTML, about 1.5 times faster.
     """
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         self._patterns = list(self.inlinePatterns)
+        self._needs = [_needs(p.getCompiledRegExp()) for p in self._patterns]
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, AtomicString):
             return data
-        patterns = self._patterns
+        patterns, needs = self._patterns, self._needs
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
         while patternIndex < len(patterns):
-            pattern = patterns[patternIndex]
-            if isinstance(pattern, NewStylePattern) and not pattern.getCompiledRegExp().search(data, start):
+            pattern, chars = patterns[patternIndex], needs[patternIndex]
+            if isinstance(pattern, NewStylePattern) and (
+                (chars is not None and not any(c in data for c in chars))
+                or not pattern.getCompiledRegExp().search(data, start)
+            ):
                 matched, start = False, 0
             else:
                 data, matched, start = apply(pattern, data, patternIndex, start)
@@ -429,13 +481,17 @@ class QuickInline(InlineProcessor):
 
 
 def _quick_inline(md: markdown.Markdown) -> None:
-    """Put ``QuickInline`` in place of every inline pass (Markdown's own, smart quotes')."""
-    for item in list(md.treeprocessors._priority):
-        proc = md.treeprocessors[item.name]
+    """Put ``QuickInline`` in place of every inline pass (Markdown's own, smart quotes').
+
+    Each is swapped in under its name, keeping its place among processors of equal priority
+    (registering it again would move it after them).
+    """
+    for name in [item.name for item in md.treeprocessors._priority]:
+        proc = md.treeprocessors[name]
         if type(proc) is InlineProcessor:
             quick = QuickInline(md)
             quick.inlinePatterns = proc.inlinePatterns
-            md.treeprocessors.register(quick, item.name, item.priority)
+            md.treeprocessors._data[name] = quick
 
 
 class CoursepackExtension(Extension):
@@ -513,18 +569,22 @@ def _smarty(lang: str) -> markdown.Markdown:
     return md
 
 
-def smart(text: str | None, lang: str = "en") -> Markup:
-    """Plain text with typographic quotes, dashes and ellipses, as HTML (titles, metadata)."""
-    if not text:
-        return Markup("")
+def smart_text(text: str, lang: str = "en") -> str:
+    """Plain text with typographic quotes, dashes and ellipses, as plain text."""
     escaped = _MD_SPECIAL.sub(r"\\\1", html_module.escape(text, quote=False))
     escaped = re.sub(r"^(\d+)\.", r"\1\\.", escaped)
     escaped = re.sub(r"^([-=])", r"\\\1", escaped)
     html = _smarty(lang).reset().convert(escaped)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]
-    # back to plain text (no tags can be in it), space the punctuation, escape once
-    return Markup(escape(punctuation(html_module.unescape(html), lang)))
+    return html_module.unescape(html)  # back to plain text: no tags can be in it
+
+
+def smart(text: str | None, lang: str = "en") -> Markup:
+    """Plain text with typographic quotes, dashes and ellipses, as HTML (titles, metadata)."""
+    if not text:
+        return Markup("")
+    return Markup(escape(punctuation(smart_text(text, lang), lang)))  # with the language's spacing
 
 
 def extract_audience(html: str, audience: str) -> list[str]:

@@ -1,0 +1,52 @@
+"""Markdown rendering: our faster inline pass writes exactly what Python-Markdown's own does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coursepack import markup
+from coursepack.markup import MarkdownRenderer, QuickInline, RenderState
+
+from conftest import SAMPLE
+
+AUDIENCES = frozenset({"all", "instructor", "answer", "handout"})
+
+
+def _language(path: Path) -> str:
+    parts = path.relative_to(SAMPLE).parts
+    return parts[1] if parts[0] == "translations" else "en"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "ru", "ar", "zh"])
+def test_quick_inline_pass_gives_the_same_html(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Markdown file of the sample, rendered with and without QuickInline: same HTML."""
+    files = sorted(p for p in SAMPLE.rglob("*.md") if _language(p) == lang)
+    assert files
+    quick = MarkdownRenderer(RenderState(AUDIENCES, lang=lang))
+    assert any(isinstance(p, QuickInline) for p in quick.md.treeprocessors)
+    monkeypatch.setattr(markup, "_quick_inline", lambda md: None)
+    stock = MarkdownRenderer(RenderState(AUDIENCES, lang=lang))
+    assert not any(isinstance(p, QuickInline) for p in stock.md.treeprocessors)
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert quick.render(text) == stock.render(text), path
+
+
+def test_quick_inline_knows_which_characters_a_pattern_needs() -> None:
+    import re
+
+    assert markup._needs(re.compile(r"\*|_")) == {"*", "_"}
+    assert markup._needs(re.compile(r"(\s|&nbsp;)'(?=\w)")) == {"'"}  # the quote, whatever comes before
+    assert markup._needs(re.compile(r"(?<!\\)`|x?y")) == {"`", "y"}  # an optional part is passed over
+    assert markup._needs(re.compile(r"\w+|`")) is None  # a branch of any letter: no telling
+    assert markup._needs(re.compile("a", re.IGNORECASE)) is None
+
+
+def test_figure_captions_get_typographic_quotes() -> None:
+    """A caption comes from the image's title, which Markdown's smart quotes pass never sees."""
+    html = MarkdownRenderer(RenderState(AUDIENCES, lang="fr")).render(
+        '![Un schéma](cycle.svg "Les points d\'entrée -- à chaque étape")\n'
+    )
+    assert "points d\u2019entrée \u2013 à chaque étape</figcaption>" in html, html
