@@ -99,6 +99,7 @@ class Report:
     seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
     overhead: float = 0.0  # seconds the main process spent on its own work, not waiting for typesetting
+    engine_cpu: float = 0.0  # processor seconds inside WeasyPrint (layout, PDF) for the documents typeset
     documents: int = 0  # documents typeset (parts, furniture, whole packs)
     peak_mb: dict[str, float] = field(default_factory=dict)
 
@@ -463,6 +464,7 @@ def build(
                     )
                     continue
                 report.timings.add("typeset: layout", result.layout_seconds)
+                report.engine_cpu += result.cpu_seconds
                 report.timings.add("typeset: write PDF", result.seconds - result.layout_seconds)
                 cache.job_store(opts.output, job_key, result)
                 work.accept(job, result)

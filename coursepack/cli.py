@@ -6,7 +6,9 @@ Exit status: 0 success, 1 content or build errors, 2 usage errors.
 from __future__ import annotations
 
 import os
+import resource
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -81,6 +83,12 @@ course_args = click.argument(
 )
 strict_opt = click.option("--strict", is_flag=True, help="Treat every warning (ours and WeasyPrint's) as an error.")
 debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for errors.")
+
+
+def _processor_time() -> float:
+    """Processor seconds of this process and of its ended child processes (the typesetting workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 @main.command()
@@ -203,6 +211,7 @@ def build(
             )
 
     click.echo(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
+    cpu_start = _processor_time()
     report = _run(debug, run_build, dirs, opts, progress, on_job)
     if live:
         click.echo("\r\033[K", nl=False, err=True)
@@ -210,7 +219,14 @@ def build(
         click.echo("Timings (typesetting adds up the worker processes):")
         for stage, seconds in report.timings.stages.items():
             click.echo(f"  {stage:<22} {seconds:7.2f} s")
-        click.echo(f"  {'our overhead':<22} {report.overhead:7.2f} s (main process, not waiting for typesetting)")
+        cpu = _processor_time() - cpu_start  # this process and its workers (now ended), since the command began
+        ours = cpu - report.engine_cpu
+        click.echo(f"  {'WeasyPrint':<22} {report.engine_cpu:7.2f} s processor time (layout and PDF writing)")
+        click.echo(
+            f"  {'our overhead':<22} {ours:7.2f} s of {cpu:.2f} s processor time ({100 * ours / max(cpu, 1e-9):.1f} %): "
+            "everything else, in every process"
+        )
+        click.echo(f"  {'main process busy':<22} {report.overhead:7.2f} s (not waiting for typesetting)")
         click.echo(f"  {report.documents} document(s) typeset")
         for who, mb in report.peak_mb.items():
             click.echo(f"  peak memory, {who}: {mb:.0f} MB")
