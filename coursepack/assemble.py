@@ -25,16 +25,26 @@ class Job:
     index: int
     html: str
     inputs: Any = None
+    lead: bool = False  # the pack's largest part, typeset first: its density calibrates the other guesses
+    speculative: bool = False  # typeset again on the plan as it stands, while a worker would be idle
 
     @property
     def size(self) -> int:
         return len(self.html)
 
     @property
-    def order(self) -> tuple[bool, int]:
-        """Queue order: short parts first (the front and back matter set where the cited pages fall,
-        and their length says little of the body's), then the largest first."""
-        return not (self.kind == "part" and self.size < parts.SHORT_PART_CHARS), -self.size
+    def order(self) -> tuple[int, int]:
+        """Queue order: each pack's lead part, then short parts (the front and back matter set where
+        the cited pages fall, and their length says little of the body's), then the largest first.
+
+        With two workers, one measures the lead part while the other sets the short parts, so
+        every other part starts with its digit counts guessed at the pack's own density.
+        """
+        if self.lead:
+            return 0, -self.size
+        if self.speculative:
+            return 3, -self.size
+        return (1 if self.kind == "part" and self.size < parts.SHORT_PART_CHARS else 2), -self.size
 
 
 class Pack:
@@ -58,8 +68,11 @@ class Pack:
         self.results: list[tuple[Any, TypesetResult] | None] = [None] * n
         self.furniture: dict[int, tuple[Any, TypesetResult]] = {}
         self.renders = [0] * n
+        self.speculated = [False] * n  # typeset again before every part's length was known
         self.inflight: set[tuple[str, int]] = set()
         self.unstable = False
+        body = [k for k, s in enumerate(split.segments) if len(s.html) >= parts.SHORT_PART_CHARS and not self.hinted[k]]
+        self.lead = max(body, key=lambda k: len(split.segments[k].html), default=-1)
 
     def plan(self) -> parts.Plan:
         return parts.plan(self.layouts, self.recto)
@@ -78,15 +91,21 @@ class Pack:
                 if not self.known[k] and not self.hinted[k]:
                     self.layouts[k] = parts.guess(segment, lines / pages)
 
-    def refresh(self, job: Job) -> Job:
-        """A queued part's job with the digit counts of the plan as it now stands (more parts may be measured)."""
-        if job.kind != "part" or self.known[job.index]:
+    def refresh(self, job: Job) -> Job | None:
+        """A queued part's job with the digit counts of the plan as it now stands (more parts may be
+        measured); None for a speculative one the plan no longer needs."""
+        if job.kind != "part" or (self.known[job.index] and not job.speculative):
             return job
         k = job.index
         want = parts.inputs(self.split.segments[k], k, self.plan(), self.literal[k])
+        done = self.results[k]
+        if job.speculative and done is not None and done[0] == want:
+            self.inflight.discard(("part", k))
+            return None
         if want == job.inputs:
             return job
-        return Job("part", k, parts.part_html(self.split, k, want[0], dict(want[1])), want)
+        html = parts.part_html(self.split, k, want[0], dict(want[1]))
+        return Job("part", k, html, want, job.lead, job.speculative)
 
     def next_jobs(self) -> list[Job]:
         """Jobs that can start now (none while the plan still waits for a part in flight)."""
@@ -102,18 +121,29 @@ class Pack:
                 if self.renders[k] >= MAX_RENDERS:
                     self.unstable = True
                     return []
-                jobs.append(Job("part", k, parts.part_html(self.split, k, want[0], dict(want[1])), want))
-        if jobs or not known or any(kind == "part" for kind, _ in self.inflight):
+                html = parts.part_html(self.split, k, want[0], dict(want[1]))
+                jobs.append(Job("part", k, html, want, lead=k == self.lead and not any(self.known)))
+            elif done[0] != want and not self.speculated[k]:
+                # the plan says this part's digit counts were wrong, but some lengths are still
+                # guesses: typeset it again now if a worker is free, checked once more at the end
+                html = parts.part_html(self.split, k, want[0], dict(want[1]))
+                jobs.append(Job("part", k, html, want, speculative=True))
+        if jobs or not known:
             return jobs
+        # parts typeset again rarely change length: the furniture goes ahead, checked again at the end
+        pending = any(kind == "part" for kind, _ in self.inflight)
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
         for j, want_f in enumerate(chunks):
             have = self.furniture.get(j)
             if ("furniture", j) not in self.inflight and (have is None or have[0] != want_f):
-                jobs.append(Job("furniture", j, parts.furniture_html(self.split, *want_f), want_f))
+                html = parts.furniture_html(self.split, *want_f)
+                jobs.append(Job("furniture", j, html, want_f, speculative=pending))
         return jobs
 
     def started(self, job: Job) -> None:
         self.inflight.add((job.kind, job.index))
+        if job.speculative and job.kind == "part":
+            self.speculated[job.index] = True
 
     def accept(self, job: Job, result: TypesetResult) -> None:
         self.inflight.discard((job.kind, job.index))
@@ -122,7 +152,7 @@ class Pack:
             self.known[job.index] = True
             self._calibrate()
             self.results[job.index] = (job.inputs, result)
-            self.renders[job.index] += 1
+            self.renders[job.index] += 0 if job.speculative else 1
         elif job.kind == "furniture":
             self.furniture[job.index] = (job.inputs, result)
 

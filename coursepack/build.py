@@ -342,7 +342,12 @@ def build(
                 work.inflight -= 1
                 continue
             if work.pack is not None:  # parts measured since it was queued may have changed its digit counts
-                job = work.pack.refresh(job)
+                fresh = work.pack.refresh(job)
+                if fresh is None:  # a speculative job the plan no longer needs
+                    work.inflight -= 1
+                    state.parts_total -= 1
+                    continue
+                job = fresh
             tick = time.perf_counter()
             future = executor.submit(_typeset_job, job.html, *work.args)
             waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
@@ -442,8 +447,8 @@ def build(
                 finish(work)
             start_ready()
             for work in works:
-                if not work.inflight:
-                    poll(work)
+                if not work.inflight or (not queue and len(inflight) < opts.jobs):
+                    poll(work)  # with a worker free, a pack may have a speculative job for it
             submit()
             if not inflight:
                 if any(w.complete for w in works) or not waiting:
