@@ -33,7 +33,9 @@ from coursepack.model import Course
 from coursepack.parts import Split, split
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
-from coursepack.typeset import TypesetResult, epoch_to_iso, typeset
+from coursepack.typeset import TypesetResult, epoch_to_iso
+from coursepack.typeset import typeset_job as _typeset_job
+from coursepack.typeset import warm_job as _warm_job
 from coursepack.validate import check_coverage, validate_course, validate_translation
 from coursepack.write import atomic_write, sha256, write_manifest
 
@@ -150,18 +152,6 @@ def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
     if extra.is_file():
         sheets.append(extra)
     return sheets
-
-
-def _typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
-    """Run in a worker process: one HTML document to PDF bytes."""
-    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
-
-
-def _warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
-    """Run in each worker while the main process renders HTML: import the engine, parse the stylesheets."""
-    from coursepack.typeset import warm_up
-
-    warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
 
 
 class _Inline:

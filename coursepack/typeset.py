@@ -143,7 +143,8 @@ def typeset(
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
     os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
-    from weasyprint import HTML
+    with engine_fixes.quick_library_search():
+        from weasyprint import HTML
 
     engine_fixes.apply()
 
@@ -179,3 +180,17 @@ def typeset(
         layout_seconds,
         time.process_time() - cpu,
     )
+
+
+# The worker processes' entry points. They live here, not in ``build``, so that a worker
+# imports only this module and the engine, not the whole pipeline (about 0.4 s each).
+
+
+def typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
+    """Run in a worker process: one HTML document to PDF bytes."""
+    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+
+
+def warm_job(sheets: list[str], roots: list[str], lang: str) -> None:
+    """Run in each worker while the main process renders HTML (see ``warm_up``)."""
+    warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
