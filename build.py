@@ -3,7 +3,8 @@
 
 import sys
 
-from coursepack.cli import main
-
 if __name__ == "__main__":
+    # imported here: each typesetting worker runs this file again on start, and needs none of it
+    from coursepack.cli import main
+
     main(["build", *sys.argv[1:]])
