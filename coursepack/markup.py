@@ -458,6 +458,7 @@ class QuickInline(InlineProcessor):
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         self._patterns = list(self.inlinePatterns)
         self._needs = [_needs(p.getCompiledRegExp()) for p in self._patterns]
+        self._triggers = frozenset().union(*(n for n in self._needs if n is not None))
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -465,16 +466,19 @@ class QuickInline(InlineProcessor):
             return data
         patterns, needs = self._patterns, self._needs
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        present = {c for c in self._triggers if c in data}  # read again whenever the text changes
         start = 0
         while patternIndex < len(patterns):
             pattern, chars = patterns[patternIndex], needs[patternIndex]
             if isinstance(pattern, NewStylePattern) and (
-                (chars is not None and not any(c in data for c in chars))
-                or not pattern.getCompiledRegExp().search(data, start)
+                (chars is not None and chars.isdisjoint(present)) or not pattern.getCompiledRegExp().search(data, start)
             ):
                 matched, start = False, 0
             else:
+                before = data
                 data, matched, start = apply(pattern, data, patternIndex, start)
+                if data is not before:
+                    present = {c for c in self._triggers if c in data}
             if not matched:
                 patternIndex += 1
         return data
