@@ -92,14 +92,14 @@ class Pack:
                     self.layouts[k] = parts.guess(segment, lines / pages)
 
     def refresh(self, job: Job) -> Job | None:
-        """A queued part's job with the digit counts of the plan as it now stands (more parts may be
-        measured); None for a speculative one the plan no longer needs."""
-        if job.kind != "part" or (self.known[job.index] and not job.speculative):
+        """A queued part's job with the digit counts of the plan as it now stands (parts measured
+        since it was queued may have moved pages); None if the part as already typeset now fits."""
+        if job.kind != "part":
             return job
         k = job.index
         want = parts.inputs(self.split.segments[k], k, self.plan(), self.literal[k])
         done = self.results[k]
-        if job.speculative and done is not None and done[0] == want:
+        if done is not None and done[0] == want:
             self.inflight.discard(("part", k))
             return None
         if want == job.inputs:
@@ -108,7 +108,8 @@ class Pack:
         return Job("part", k, html, want, job.lead, job.speculative)
 
     def next_jobs(self) -> list[Job]:
-        """Jobs that can start now (none while the plan still waits for a part in flight)."""
+        """Jobs that can start now: parts not yet typeset, parts whose digit counts the plan shows
+        wrong (speculatively while some lengths are still guesses), then the page furniture."""
         plan = self.plan()
         known = all(self.known)
         jobs = []
@@ -119,6 +120,8 @@ class Pack:
             done = self.results[k]
             if done is None or (known and done[0] != want):
                 if self.renders[k] >= MAX_RENDERS:
+                    if self.inflight:  # a part in flight may yet settle the plan
+                        return []
                     self.unstable = True
                     return []
                 html = parts.part_html(self.split, k, want[0], dict(want[1]))
@@ -163,7 +166,8 @@ class Pack:
 
     @property
     def complete(self) -> bool:
-        return not self.inflight and not self.unstable and not self.next_jobs()
+        jobs = self.next_jobs()  # first: it is what finds a plan that does not settle
+        return not self.inflight and not self.unstable and not jobs
 
     def result(self) -> TypesetResult:
         """The stitched pack (call when ``complete``); raises ``pagerefs.Unpatchable`` naming parts."""

@@ -333,7 +333,7 @@ def build(
                 continue
             if work.pack is not None:  # parts measured since it was queued may have changed its digit counts
                 fresh = work.pack.refresh(job)
-                if fresh is None:  # a speculative job the plan no longer needs
+                if fresh is None:  # the part as already typeset fits the plan after all
                     work.inflight -= 1
                     state.parts_total -= 1
                     continue

@@ -130,14 +130,15 @@ def fix_subset_with_harfbuzz() -> None:
         keep.glyph_set.update(sorted(to_unicode))
         keep.flags = flags.RETAIN_GIDS | flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef
         keep.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(drop)
-        face = hb.subset(hb.Face(hb.Blob(self.file_content), self.index), keep)
-        if face is not None:  # then the empty glyph slots after the last one used are dropped
-            trim = hb.SubsetInput()
-            trim.glyph_set.add_range(0, max(to_unicode))
-            trim.flags = flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef
-            if not hinting:
-                trim.flags |= flags.NO_HINTING
-            face = hb.subset(face, trim)
+        trim = hb.SubsetInput()  # then the empty glyph slots after the last one used are dropped
+        trim.glyph_set.add_range(0, max(to_unicode))
+        trim.flags = flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef
+        if not hinting:
+            trim.flags |= flags.NO_HINTING
+        try:
+            face = hb.subset(hb.subset(hb.Face(hb.Blob(self.file_content), self.index), keep), trim)
+        except RuntimeError:  # "Subsetting failed": WeasyPrint's fontTools path tries instead
+            face = None
         data = face.blob.data if face is not None else b""
         if not data:
             original(self, to_unicode, hinting)

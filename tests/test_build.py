@@ -123,3 +123,20 @@ def test_instructor_edition_brings_the_student_pack_it_cites(tmp_path: Path) -> 
     checked = load_and_check([FIXTURES / "minimal"])
     targets = plan_targets(checked.localized, tmp_path, None, ["instructor"])
     assert [t.key for t in targets] == ["minimal/en/student", "minimal/en/instructor"]
+
+
+def test_a_face_harfbuzz_cannot_subset_is_subset_by_fonttools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fonts are subset with HarfBuzz; where it fails on a face, WeasyPrint's fontTools path takes it."""
+    import uharfbuzz
+
+    from pdfutil import all_text
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("Subsetting failed")
+
+    monkeypatch.setattr(uharfbuzz, "subset", fail)
+    opts = Options(tmp_path, editions=["student"], jobs=1, strict=True, epoch=EPOCH)  # typeset in this process
+    report = build([FIXTURES / "minimal"], opts)
+    assert not report.failures, report.failures
+    pdf = next(tmp_path.rglob("student.pdf"))
+    assert "Introduction" in all_text(pdf)

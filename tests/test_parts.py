@@ -124,6 +124,34 @@ def test_numbers_that_gain_a_digit_are_typeset_again_and_read_right(tmp_path: Pa
     assert page_texts(tmp_path / "parts" / name) == page_texts(tmp_path / "single" / name)
 
 
+def test_a_plan_that_does_not_settle_is_never_stitched_from_stale_parts() -> None:
+    """A part whose numbers still have the wrong digit counts after its last allowed render:
+    the pack is not complete (it goes to the single-document path), whatever else is done."""
+    from coursepack.assemble import MAX_RENDERS, Pack
+    from coursepack.typeset import TypesetResult
+
+    body = "<p>" + "word " * 4400 + "</p>"  # about 22,000 characters: a part of its own
+    html = (
+        "<!DOCTYPE html><html><head></head><body>"
+        '<p id="front"><a class="pageref" href="#c">see</a></p>'
+        f'{parts.MARK}<section id="b">{body}</section>{parts.MARK}<section id="c">{body}</section>'
+        "</body></html>"
+    )
+    split = parts.split(html)
+    assert split is not None and len(split.segments) == 3
+    pack = Pack(split, recto=False)
+    jobs = pack.next_jobs()
+    for job in jobs:
+        pack.started(job)
+    lengths = {0: 1, 1: 120, 2: 5}  # the front matter was typeset citing a 2-digit page; c is on 122
+    for job in jobs:
+        anchor = split.segments[job.index].name
+        pack.accept(job, TypesetResult(b"", lengths[job.index], {anchor: 1}, page_names=["x"] * lengths[job.index]))
+    assert pack.next_jobs(), "the front matter must be typeset again with three digits"
+    pack.renders[0] = MAX_RENDERS
+    assert not pack.complete and pack.unstable
+
+
 def test_edits_retypeset_only_what_they_change(course: Path, tmp_path: Path) -> None:
     work = tmp_path / "course"
     shutil.copytree(course, work)
