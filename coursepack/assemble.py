@@ -104,8 +104,11 @@ class Pack:
             return None
         if want == job.inputs:
             return job
-        html = parts.part_html(self.split, k, want[0], dict(want[1]))
-        return Job("part", k, html, want, job.lead, job.speculative)
+        return self._part_job(k, want, lead=job.lead, speculative=job.speculative)
+
+    def _part_job(self, k: int, want: Any, lead: bool = False, speculative: bool = False) -> Job:
+        """Part ``k`` as a job, typeset with the numbers (or zeros) ``want`` says."""
+        return Job("part", k, parts.part_html(self.split, k, want[0], dict(want[1])), want, lead, speculative)
 
     def next_jobs(self) -> list[Job]:
         """Jobs that can start now: parts not yet typeset, parts whose digit counts the plan shows
@@ -124,13 +127,11 @@ class Pack:
                         return []
                     self.unstable = True
                     return []
-                html = parts.part_html(self.split, k, want[0], dict(want[1]))
-                jobs.append(Job("part", k, html, want, lead=k == self.lead and not any(self.known)))
+                jobs.append(self._part_job(k, want, lead=k == self.lead and not any(self.known)))
             elif done[0] != want and not self.speculated[k]:
                 # the plan says this part's digit counts were wrong, but some lengths are still
                 # guesses: typeset it again now if a worker is free, checked once more at the end
-                html = parts.part_html(self.split, k, want[0], dict(want[1]))
-                jobs.append(Job("part", k, html, want, speculative=True))
+                jobs.append(self._part_job(k, want, speculative=True))
         if jobs or not known:
             return jobs
         # parts typeset again rarely change length: the furniture goes ahead, checked again at the end

@@ -323,7 +323,7 @@ def build(
             submit()  # the workers start on this target while the next one's HTML is rendered
 
     def submit() -> None:
-        """Start queued jobs while workers are free: short parts, then the largest first, across every target."""
+        """Start queued jobs while workers are free, in ``Job.order`` across every target."""
         nonlocal waited
         queue.sort(key=lambda wj: wj[1].order)
         while queue and len(inflight) < opts.jobs:

@@ -447,12 +447,12 @@ def _needs(regex: re.Pattern[str]) -> frozenset[str] | None:
 class QuickInline(InlineProcessor):
     """Python-Markdown's inline pass, skipping the patterns that cannot match a text.
 
-    The stock pass calls each of its patterns on each run of text (about 15 patterns, and
-    15 more for smart quotes), and most calls find nothing: 600,000 calls for a 500-page
-    pack. Here a pattern is passed over without the call when the text lacks every
-    character one of which its expression needs (a backtick, a bracket, a quote...), or when
-    its expression finds nothing: what the call would have concluded. A pattern that
-    matches is applied exactly as before. Same HTML, about 1.5 times faster.
+    The stock pass calls each of its patterns on each run of text (14 patterns, and 18 for
+    smart quotes), and most calls find nothing: 600,000 calls for a 500-page pack. Here a
+    pattern is passed over without the call when the text lacks every character one of which
+    its expression needs (a backtick, a bracket, a quote...), or when its expression finds
+    nothing: what the call would have concluded. A pattern that matches is applied exactly
+    as before. Same HTML, in less than half the time.
     """
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:

@@ -43,10 +43,10 @@ _BLOCK_RE = re.compile(
     r"</?(?:p|li|dt|dd|h[1-6]|tr|caption|figcaption|div|blockquote|pre|table|ul|ol|dl|section|figure|"
     r"header|nav|aside|article)\b[^>]*>"
 )
-_TAG_RE = re.compile(r"<[^>]+>")
 _ENTITY_RE = re.compile(r"&#?\w+;")
 _SPACE_RE = re.compile(r"\s+")
 _WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_ELEMENT_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")  # a start, end or empty tag
 _IMG_RE = re.compile(r"<img\b")
 _HEADING_RE = re.compile(r"<h[1-3]\b")
 LINE_CHARS = 110  # characters of a line of text (a wide character counts two)
@@ -199,14 +199,13 @@ def plan(layouts: list[Layout], recto: bool) -> Plan:
     return Plan(starts, pads, pages, page - 1)
 
 
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 def _top_level(html: str) -> int:
     """How many top-level elements a slice of body has (each section of the front matter is a page)."""
     depth = count = 0
-    for m in _TAG_RE.finditer(html):
+    for m in _ELEMENT_RE.finditer(html):
         if m.group(3) or m.group(2).lower() in _VOID:
             continue
         if m.group(1):
@@ -228,7 +227,7 @@ def lines(html: str) -> float:
     """
     total = 0.0
     for chunk in _BLOCK_RE.split(html):
-        text = _SPACE_RE.sub(" ", _ENTITY_RE.sub("x", _TAG_RE.sub("", chunk))).strip()
+        text = _SPACE_RE.sub(" ", _ENTITY_RE.sub("x", _ELEMENT_RE.sub("", chunk))).strip()
         if text:
             width = len(text) + len(_WIDE_RE.findall(text))
             total += -(-width // LINE_CHARS) + BLOCK_LINES
