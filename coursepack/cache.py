@@ -13,6 +13,7 @@ after an edit to one unit, only that unit's part is typeset again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,10 +42,30 @@ def tree_digest(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
+# the libraries whose versions shape the bytes: HTML, layout, font subsets, the stitched file
+ENGINES = (
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "uharfbuzz",
+    "pikepdf",
+    "markdown",
+    "pymdown-extensions",
+    "jinja2",
+    "nh3",
+    "babel",
+)
+
+
+@functools.cache
+def engine_versions() -> tuple[str, ...]:
+    """The versions of ``ENGINES`` (read once: each look-up scans the installed packages)."""
+    return tuple(f"{name}={version(name)}" for name in ENGINES)
+
+
 def cache_key(*parts: str) -> str:
     h = hashlib.sha256()
-    engines = [version(name) for name in ("weasyprint", "markdown", "pymdown-extensions", "jinja2", "nh3", "babel")]
-    for part in (__version__, *engines, *parts):
+    for part in (__version__, *engine_versions(), *parts):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()

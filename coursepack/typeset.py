@@ -126,6 +126,19 @@ def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> None:
     typeset(WARM_HTML.format(lang=lang), roots[0], stylesheets, roots, 0, lang)
 
 
+def load_engine() -> None:
+    """Import WeasyPrint and apply the engine fixes (once per process; 0.3 s of processor time).
+
+    The build calls this before it forks its workers, so they start with the engine loaded.
+    """
+    # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
+    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
+    with engine_fixes.quick_library_search():
+        import weasyprint  # noqa: F401
+
+    engine_fixes.apply()
+
+
 def epoch_to_iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -141,12 +154,8 @@ def typeset(
     """Lay out ``html`` and write PDF bytes; never touches the output folder."""
     # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
-    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
-    with engine_fixes.quick_library_search():
-        from weasyprint import HTML
-
-    engine_fixes.apply()
+    load_engine()
+    from weasyprint import HTML
 
     start, cpu = time.perf_counter(), time.process_time()
     handler = _Collect()
