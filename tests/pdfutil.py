@@ -95,3 +95,42 @@ def footnote_numbers(
             ]
             out.append((calls, notes))
     return out
+
+
+@dataclass
+class Glyph:
+    char: str
+    left: float
+    right: float
+    bottom: float
+    top: float
+
+
+def text_lines(path: Path, index: int) -> list[list[Glyph]]:
+    """The glyphs of page ``index`` (0-based), grouped into lines and sorted left to right.
+
+    Boxes span the font's ascent and descent, so glyphs of one line share their middles (within
+    3 pt: a line's page number may be set in another size); spaces and combining marks are left out.
+    """
+    import unicodedata
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        textpage = pdf[index].get_textpage()
+        glyphs = []
+        for i in range(textpage.count_chars()):
+            char = textpage.get_text_range(i, 1)
+            if not char.strip() or unicodedata.category(char[0]) in ("Mn", "Cf"):
+                continue
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            glyphs.append(Glyph(char, left, right, bottom, top))
+    finally:
+        pdf.close()
+    lines: list[list[Glyph]] = []
+    for glyph in sorted(glyphs, key=lambda g: -(g.bottom + g.top) / 2):
+        middle = (glyph.bottom + glyph.top) / 2
+        if lines and abs((lines[-1][0].bottom + lines[-1][0].top) / 2 - middle) <= 3:
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    return [sorted(line, key=lambda g: g.left) for line in lines]

@@ -16,7 +16,7 @@ from coursepack.build import Options, Report, build
 from coursepack.cli import main
 
 from conftest import EPOCH, FIXTURES, ROOT
-from pdfutil import all_text, catalog_lang, letters, metadata, page_texts
+from pdfutil import Glyph, all_text, catalog_lang, letters, metadata, page_texts, text_lines
 
 LANGS = ["fr", "es", "ru", "ar", "zh"]
 
@@ -253,3 +253,49 @@ def test_status_reports_missing_interface_words(bilingual_copy: Path) -> None:
     assert "bilingual [fr]: " in result.output
     assert re.search(r"^  interface words: all \d+ translated$", result.output, re.M)
     assert re.search(r"^  interface words: \d+ of \d+ missing from the catalog: .*Contents", result.output, re.M)  # de
+
+
+@pytest.mark.parametrize("edition", ["student", "instructor"])
+@pytest.mark.parametrize("lang", ["en", *LANGS])
+def test_contents_page_numbers_have_their_own_column(sample_all: Path, lang: str, edition: str) -> None:
+    """On the contents page, no title runs into a page number and the page numbers line up.
+
+    Every line of an entry either ends at the page-number column's edge with its page number
+    (numbers right-aligned; left-aligned in Arabic) or stops well short of it (a title that
+    wraps), and no two glyphs of a line overlap. Long French titles once overprinted their
+    page numbers, and wrapped entries put theirs 7 mm outside the column.
+    """
+    pdf = sample_all / lang / f"{edition}.pdf"
+    texts = page_texts(pdf)
+    page = next(i for i, text in enumerate(texts[:8]) if text.count("....") >= 5)
+    rtl = lang == "ar"
+    lines = [line for line in text_lines(pdf, page) if any(g.char == "." for g in line) or line[-1].char.isdigit()]
+    lines = [line for line in lines if len(line) > 3]  # entries, not the page's own number
+    assert len(lines) >= 10, f"{pdf.name}: only {len(lines)} contents lines found"
+    for line in lines:
+        ordered = line[::-1] if rtl else line  # from the end of the line back
+        ordered = ordered[::-1]
+        digits = 0
+        while digits < len(ordered) and ordered[digits].char.isdigit():
+            digits += 1
+        if 0 < digits < len(ordered):
+            number, before = ordered[:digits], ordered[digits]
+            gap = min(g.left for g in number) - before.right if not rtl else before.left - max(g.right for g in number)
+            text = "".join(g.char for g in line)
+            assert gap >= 1.0, f"{lang} {edition}: {text!r}: the page number touches the text before it"
+
+    def outer(line: list[Glyph]) -> float:  # the edge at the end of the line: right, or left in Arabic
+        return -line[0].left if rtl else line[-1].right
+
+    def last(line: list[Glyph]) -> Glyph:
+        return line[0] if rtl else line[-1]
+
+    edge = max(outer(line) for line in lines)
+    numbered = [line for line in lines if edge - outer(line) < 1.0]
+    for line in lines:
+        text = "".join(g.char for g in line)
+        if edge - outer(line) < 1.0:
+            assert last(line).char.isdigit(), f"{lang} {edition}: {text!r} reaches the page-number column"
+        else:
+            assert edge - outer(line) > 14, f"{lang} {edition}: {text!r} ends out of line with the page numbers"
+    assert len(numbered) >= 10, f"{lang} {edition}: only {len(numbered)} page numbers in the column"
