@@ -44,6 +44,19 @@ def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> 
     assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
 
 
+def test_spawned_workers_give_the_same_bytes(
+    minimal_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers are forked with the engine loaded on Linux and spawned elsewhere: same PDFs."""
+    assert build_module.START_METHOD == "fork"  # this machine; minimal_out was built that way
+    monkeypatch.setattr(build_module, "START_METHOD", "spawn")
+    report = build(
+        [FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=2, use_cache=False, epoch=EPOCH)
+    )
+    assert not report.failures
+    assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
+
+
 def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object) -> None:
         raise AssertionError("typeset called for an unchanged target")
