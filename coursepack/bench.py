@@ -12,10 +12,12 @@ times, each in a fresh process:
 - edit: one word of one paragraph of the middle unit changed (its page count stays);
 - grow: about two pages added to that unit (every later page moves).
 
-It prints the times, the ratios to the engine alone, peak memory per process and our own
-overhead: the processor time of everything that is not WeasyPrint's layout and PDF writing
-(starting Python, loading, HTML, stitching, writing; the workers' start-up), in every
-process, as a share of the build's processor time; and how long the main process was busy.
+It prints the times, the ratios to the engine alone, peak memory per process, the cold
+build's processor time (every process) against the engine alone, and our own overhead: the
+processor time of everything that is not WeasyPrint parsing stylesheets, laying out and
+writing PDF (starting Python, imports, loading, HTML, stitching, writing; the workers'
+start-up), in every process, as a share of the build's processor time and of the engine
+alone's time; and how long the main process was busy.
 Figures go into docs/performance.md; nothing here is a test.
 """
 
@@ -171,15 +173,17 @@ def report(rows: list[Row], jobs: int) -> str:
     lines += [
         "",
         "| size | peak MB: engine alone | single | cold (largest process) "
-        "| cold: documents typeset | our overhead, cold (processor time) | main process busy, cold |",
-        "|---|---|---|---|---|---|---|",
+        "| cold: documents typeset | cold: processor time (× engine alone) "
+        "| our overhead, cold: of the build's processor time | of the engine alone | main process busy, cold |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        cold = row.runs["cold"]
+        cold, e = row.runs["cold"], row.runs["engine alone"].seconds
         share = 100 * cold.overhead / cold.cpu if cold.cpu else 0.0
         lines.append(
             f"| {row.pages} | {row.runs['engine alone'].peak_mb:.0f} | {row.runs['single'].peak_mb:.0f} | "
-            f"{cold.peak_mb:.0f} | {cold.typeset} | {cold.overhead:.2f} s of {cold.cpu:.2f} s ({share:.1f} %) | "
+            f"{cold.peak_mb:.0f} | {cold.typeset} | {cold.cpu:.2f} s ({cold.cpu / e:.2f}×) | "
+            f"{cold.overhead:.2f} s ({share:.1f} %) | {100 * cold.overhead / e:.1f} % | "
             f"{cold.busy:.2f} s ({100 * cold.busy / cold.seconds:.1f} % of the wall clock) |"
         )
     return "\n".join(lines)

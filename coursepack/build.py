@@ -250,6 +250,7 @@ def build(
     waiting = list(targets)
     waited = 0.0
     warmed = False
+    warming: list[Future[float]] = []
 
     @functools.cache
     def asset_digest(root: Path) -> str:  # only for a target that is typeset: a no-op build reads no asset twice
@@ -294,7 +295,7 @@ def build(
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
         if not warmed and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
             warmed = True
-            start_workers(executor, opts.jobs, args[1], args[2], t.lang)
+            warming.extend(start_workers(executor, opts.jobs, args[1], args[2], t.lang))
         tick = time.perf_counter()
         extra = {
             "page": PAPERS[t.paper],
@@ -472,6 +473,8 @@ def build(
         tick = time.perf_counter()
         executor.shutdown(cancel_futures=True)
         waited += time.perf_counter() - tick
+    # the warm-up is the engine's work too: parsing the stylesheets, loading fonts, laying out
+    report.engine_cpu += sum(f.result() for f in warming if f.done() and not f.cancelled() and not f.exception())
     report.documents = state.parts_done
     report.peak_mb = {
         "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -508,7 +511,9 @@ def build(
 START_METHOD = "fork" if sys.platform == "linux" and "fork" in get_all_start_methods() else "spawn"
 
 
-def start_workers(executor: ProcessPoolExecutor, jobs: int, sheets: list[str], roots: list[str], lang: str) -> None:
+def start_workers(
+    executor: ProcessPoolExecutor, jobs: int, sheets: list[str], roots: list[str], lang: str
+) -> list[Future[float]]:
     """Start the worker processes and have each parse the stylesheets and typeset a paragraph.
 
     Called once, when the first target needs typesetting (a build with nothing to do never
@@ -521,8 +526,7 @@ def start_workers(executor: ProcessPoolExecutor, jobs: int, sheets: list[str], r
         load_engine()
         gc.freeze()
     try:
-        for _ in range(jobs):
-            executor.submit(_warm_job, sheets, roots, lang)
+        return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]
     finally:
         gc.unfreeze()
 

@@ -221,7 +221,7 @@ def build(
             click.echo(f"  {stage:<22} {seconds:7.2f} s")
         cpu = _processor_time() - cpu_start  # this process and its workers (now ended), since the command began
         ours = cpu - report.engine_cpu
-        click.echo(f"  {'WeasyPrint':<22} {report.engine_cpu:7.2f} s processor time (layout and PDF writing)")
+        click.echo(f"  {'WeasyPrint':<22} {report.engine_cpu:7.2f} s processor time (stylesheets, layout, PDF writing)")
         click.echo(
             f"  {'our overhead':<22} {ours:7.2f} s of {cpu:.2f} s processor time ({100 * ours / max(cpu, 1e-9):.1f} %): "
             "everything else, in every process"
