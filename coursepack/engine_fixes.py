@@ -23,6 +23,7 @@ def apply() -> None:
     fix_subset_with_harfbuzz()
     fix_variable_fonts()
     fix_font_digits()
+    fix_table_header_scope()
 
 
 @contextlib.contextmanager
@@ -270,3 +271,29 @@ def fix_font_digits() -> None:
 
     build_fonts_dictionary.coursepack_fix = True  # type: ignore[attr-defined]
     wp_pdf.build_fonts_dictionary = build_fonts_dictionary
+
+
+def fix_table_header_scope() -> None:
+    """Tag each table header cell with its scope (``/Scope /Column`` or ``/Row``).
+
+    WeasyPrint 70 links data cells to their headers (``/Headers``) but leaves the header
+    cells without ``/Scope``, which PDF/UA checkers and some screen readers look for. A
+    header's scope is its ``scope`` attribute, or the column when it has none (as
+    WeasyPrint itself assumes when it links the cells).
+    """
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from weasyprint.pdf import tags as wp_tags
+
+    original = wp_tags._build_box_tree
+    if getattr(original, "coursepack_fix", False):
+        return
+
+    def build_box_tree(box, *args):  # type: ignore[no-untyped-def]
+        yield from original(box, *args)  # recursive calls come back through this wrapper
+        cell = box._box if isinstance(box, AbsolutePlaceholder) else box
+        mark = getattr(cell, "mark", None)
+        if cell.element is not None and cell.element_tag == "th" and mark is not None and "A" in mark:
+            mark["A"]["Scope"] = "/Row" if cell.element.attrib.get("scope") == "row" else "/Column"
+
+    build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
+    wp_tags._build_box_tree = build_box_tree
