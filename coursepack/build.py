@@ -9,6 +9,7 @@ another's pages waits for it. Each PDF is written atomically, then the manifest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -16,6 +17,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,7 +37,7 @@ from coursepack.model import Course
 from coursepack.parts import Split, split
 from coursepack.render import render_html
 from coursepack.theme import default_theme_dir, find_file, search_path
-from coursepack.typeset import TypesetResult, epoch_to_iso, load_engine
+from coursepack.typeset import TypesetResult, epoch_to_iso, forget_inherited_styles, load_engine
 from coursepack.typeset import typeset_job as _typeset_job
 from coursepack.typeset import warm_job as _warm_job
 from coursepack.validate import check_coverage, validate_course, validate_translation
@@ -242,15 +244,22 @@ def build(
     failed: set[tuple[str, str, str, Variant]] = set()
     state = Progress(targets=len(targets))
     executor: ProcessPoolExecutor | _Inline = _Inline()
+    forked = opts.jobs > 1 and start_method() == "fork"
     if opts.jobs > 1:
-        executor = ProcessPoolExecutor(max_workers=opts.jobs, mp_context=get_context(START_METHOD))
+        executor = ProcessPoolExecutor(
+            max_workers=opts.jobs,
+            mp_context=get_context("fork" if forked else "spawn"),
+            initializer=forget_inherited_styles if forked else None,
+        )
     queue: list[tuple[_Work, Job]] = []
     inflight: dict[Future[TypesetResult], tuple[_Work, Job, str]] = {}
     works: list[_Work] = []
     waiting = list(targets)
     waited = 0.0
     warmed = False
-    warming: list[Future[float]] = []
+    warming: list[Future[tuple[int, float]]] = []
+    warm_sheets: tuple[tuple[str, ...], str] | None = None
+    typesetters: set[tuple[int, tuple[str, ...], str]] = set()  # (worker, stylesheets, language) of each job
 
     @functools.cache
     def asset_digest(root: Path) -> str:  # only for a target that is typeset: a no-op build reads no asset twice
@@ -267,7 +276,7 @@ def build(
 
     def begin(t: Target) -> None:
         """Skip an unchanged target, or render its HTML and queue its typesetting."""
-        nonlocal warmed
+        nonlocal warmed, warm_sheets
         cid = t.course.meta.id
         student_pages = anchors.get(family(t, t.edition.needs)) if t.edition.needs else None
         epoch = course_epoch(t.course, opts.epoch)
@@ -295,7 +304,8 @@ def build(
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
         if not warmed and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
             warmed = True
-            warming.extend(start_workers(executor, opts.jobs, args[1], args[2], t.lang))
+            warming.extend(start_workers(executor, forked, opts.jobs, args[1], args[2], t.lang))
+            warm_sheets = (tuple(args[1]), t.lang)
         tick = time.perf_counter()
         extra = {
             "page": PAPERS[t.paper],
@@ -462,6 +472,7 @@ def build(
                     continue
                 report.timings.add("typeset: layout", result.layout_seconds)
                 report.engine_cpu += result.cpu_seconds
+                typesetters.add((result.pid, tuple(work.args[1]), work.args[4]))
                 report.timings.add("typeset: write PDF", result.seconds - result.layout_seconds)
                 cache.job_store(opts.output, job_key, result)
                 work.accept(job, result)
@@ -473,8 +484,14 @@ def build(
         tick = time.perf_counter()
         executor.shutdown(cancel_futures=True)
         waited += time.perf_counter() - tick
-    # the warm-up is the engine's work too: parsing the stylesheets, loading fonts, laying out
-    report.engine_cpu += sum(f.result() for f in warming if f.done() and not f.cancelled() and not f.exception())
+    # A worker's warm-up is the engine's work (parsing the stylesheets, loading fonts, a
+    # paragraph) that its first document would otherwise do: counted as such when that worker
+    # then typeset with those stylesheets; otherwise it was wasted, and counts as overhead.
+    for f in warming:
+        if f.done() and not f.cancelled() and f.exception() is None and warm_sheets is not None:
+            pid, cpu = f.result()
+            if (pid, *warm_sheets) in typesetters:
+                report.engine_cpu += cpu
     report.documents = state.parts_done
     report.peak_mb = {
         "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -508,12 +525,19 @@ def build(
 # imported: each starts in milliseconds instead of paying Python's start-up and WeasyPrint's
 # import (0.45 s of processor time each). Elsewhere they are spawned (macOS frameworks are not
 # fork-safe; Windows cannot fork).
-START_METHOD = "fork" if sys.platform == "linux" and "fork" in get_all_start_methods() else "spawn"
+FORK = sys.platform == "linux" and "fork" in get_all_start_methods()
+
+
+def start_method() -> str:
+    """``fork`` where it is safe: on Linux, from a process running no other thread (a program
+    that calls ``build`` from a threaded process gets spawned workers: a thread holding a lock
+    at the fork would leave it locked in the child forever)."""
+    return "fork" if FORK and threading.active_count() == 1 else "spawn"
 
 
 def start_workers(
-    executor: ProcessPoolExecutor, jobs: int, sheets: list[str], roots: list[str], lang: str
-) -> list[Future[float]]:
+    executor: ProcessPoolExecutor, forked: bool, jobs: int, sheets: list[str], roots: list[str], lang: str
+) -> list[Future[tuple[int, float]]]:
     """Start the worker processes and have each parse the stylesheets and typeset a paragraph.
 
     Called once, when the first target needs typesetting (a build with nothing to do never
@@ -522,8 +546,9 @@ def start_workers(
     objects that exist are frozen out of the garbage collector so that the workers do not
     copy the pages that hold them.
     """
-    if START_METHOD == "fork":
-        load_engine()
+    if forked:
+        with contextlib.suppress(Exception):  # e.g. no Pango: each worker fails to import it too, and says so
+            load_engine()
         gc.freeze()
     try:
         return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]

@@ -42,19 +42,14 @@ def tree_digest(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
-# the libraries whose versions shape the bytes: HTML, layout, font subsets, the stitched file
+# the libraries whose versions shape the bytes: HTML, layout, font subsets, the stitched file,
+# and the bundled fonts (the system's Pango is not read: loading it would cost a no-op build
+# a third of a second)
 ENGINES = (
-    "weasyprint",
-    "pydyf",
-    "fonttools",
-    "uharfbuzz",
-    "pikepdf",
-    "markdown",
-    "pymdown-extensions",
-    "jinja2",
-    "nh3",
-    "babel",
-)
+    "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "markdown", "pymdown-extensions", "jinja2", "nh3",
+    "babel", "fontpkg-noto-serif", "fontpkg-noto-sans", "fontpkg-amiri", "fontpkg-noto-sans-arabic",
+    "noto-cjk-sans-otc",
+)  # fmt: skip
 
 
 @functools.cache

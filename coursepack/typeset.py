@@ -38,6 +38,7 @@ class TypesetResult:
     page_names: list[str] = field(default_factory=list)  # each page's named page; "cp-blank" for blank pages
     layout_seconds: float = 0.0  # of ``seconds``: WeasyPrint's layout (the rest is writing the PDF)
     cpu_seconds: float = 0.0  # processor time of the layout and the writing
+    pid: int = 0  # the process that typeset it
 
 
 def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
@@ -117,6 +118,15 @@ WARM_HTML = (
     "<p>Typesetting a first paragraph loads the <em>hyphenation</em> patterns, the <strong>fonts</strong> "
     "and the engine&rsquo;s C bindings.</p></body></html>"
 )
+
+
+def forget_inherited_styles() -> None:
+    """Run first in a worker forked from a process that has typeset before: forget the parsed
+    stylesheets it inherited. Their font configurations' temporary folders belong to the
+    parent (which deletes them when it drops them); the worker parses its own."""
+    for _fetcher, font_config, _css, _warnings in _STYLES.values():
+        font_config._folder = None  # type: ignore[attr-defined]
+    _STYLES.clear()
 
 
 def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> float:
@@ -201,9 +211,12 @@ def typeset(
 
 def typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
     """Run in a worker process: one HTML document to PDF bytes."""
-    return typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+    result = typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+    result.pid = os.getpid()
+    return result
 
 
-def warm_job(sheets: list[str], roots: list[str], lang: str) -> float:
-    """Run in each worker while the main process renders HTML (see ``warm_up``)."""
-    return warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
+def warm_job(sheets: list[str], roots: list[str], lang: str) -> tuple[int, float]:
+    """Run in each worker while the main process renders HTML (see ``warm_up``): the worker's
+    process id and the engine's processor time."""
+    return os.getpid(), warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
 import pytest
 
 from coursepack import build as build_module
+from coursepack import typeset as typeset_module
 from coursepack.build import Options, build
 from coursepack.errors import ContentError
 from coursepack.write import atomic_write
 
-from conftest import EPOCH, FIXTURES
+from conftest import EPOCH, FIXTURES, ROOT
 
 
 def _sha(path: Path) -> str:
@@ -44,17 +47,52 @@ def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> 
     assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
 
 
+@pytest.mark.skipif(not build_module.FORK, reason="workers are forked only on Linux")
 def test_spawned_workers_give_the_same_bytes(
     minimal_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers are forked with the engine loaded on Linux and spawned elsewhere: same PDFs."""
-    assert build_module.START_METHOD == "fork"  # this machine; minimal_out was built that way
-    monkeypatch.setattr(build_module, "START_METHOD", "spawn")
+    monkeypatch.setattr(build_module, "FORK", False)
     report = build(
         [FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=2, use_cache=False, epoch=EPOCH)
     )
     assert not report.failures
     assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
+
+
+def test_an_engine_that_will_not_load_is_reported_per_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing system library (Pango) fails each target with a message, not a traceback."""
+
+    def no_pango() -> None:
+        raise OSError("cannot load library 'pango-1.0-0'")
+
+    monkeypatch.setattr(build_module, "load_engine", no_pango)  # the main process, before forking
+    monkeypatch.setattr(typeset_module, "load_engine", no_pango)  # and each worker
+    report = build([FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=2, epoch=EPOCH))
+    assert report.failures
+    assert all("typesetting failed (OSError: cannot load library 'pango-1.0-0')" in f for f in report.failures)
+    assert not (tmp_path / "minimal/en/student.pdf").exists()
+
+
+def _forget_and_collect() -> None:
+    typeset_module.forget_inherited_styles()
+    gc.collect()
+
+
+@pytest.mark.skipif(not build_module.FORK, reason="workers are forked only on Linux")
+def test_a_forked_worker_leaves_the_parents_fonts_alone() -> None:
+    """A worker forked from a process that has typeset (a library user, the tests) drops the
+    stylesheets it inherited without deleting the parent's temporary font folders."""
+    course = FIXTURES / "minimal"
+    sheets = [ROOT / "templates" / "style.css"]
+    typeset_module.warm_up(sheets, [course, ROOT / "templates"], "en")
+    folders = [config._folder for _f, config, _c, _w in typeset_module._STYLES.values() if config._folder]
+    assert folders
+    child = multiprocessing.get_context("fork").Process(target=_forget_and_collect)
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    assert all(Path(folder).is_dir() for folder in folders)
 
 
 def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -258,44 +258,54 @@ def test_status_reports_missing_interface_words(bilingual_copy: Path) -> None:
 @pytest.mark.parametrize("edition", ["student", "instructor"])
 @pytest.mark.parametrize("lang", ["en", *LANGS])
 def test_contents_page_numbers_have_their_own_column(sample_all: Path, lang: str, edition: str) -> None:
-    """On the contents page, no title runs into a page number and the page numbers line up.
+    """On the contents page, titles keep out of the page-number column and the numbers line up.
 
-    Every line of an entry either ends at the page-number column's edge with its page number
-    (numbers right-aligned; left-aligned in Arabic) or stops well short of it (a title that
-    wraps), and no two glyphs of a line overlap. Long French titles once overprinted their
-    page numbers, and wrapped entries put theirs 7 mm outside the column.
+    Every line of the entries (the first lines of wrapped titles included) either ends at the
+    column's edge with its page number (right-aligned; left-aligned in Arabic), clear of the
+    text before it, or stops short of the column; an entry's own number stands clear of its
+    title, inside the text block, and titles of one level start at one place. Long French
+    titles once overprinted their page numbers, and wrapped entries put theirs 7 mm outside.
     """
     pdf = sample_all / lang / f"{edition}.pdf"
-    texts = page_texts(pdf)
-    page = next(i for i, text in enumerate(texts[:8]) if text.count("....") >= 5)
+    page = next(i for i, text in enumerate(page_texts(pdf)[:8]) if text.count("....") >= 5)
     rtl = lang == "ar"
-    lines = [line for line in text_lines(pdf, page) if any(g.char == "." for g in line) or line[-1].char.isdigit()]
-    lines = [line for line in lines if len(line) > 3]  # entries, not the page's own number
-    assert len(lines) >= 10, f"{pdf.name}: only {len(lines)} contents lines found"
-    for line in lines:
-        ordered = line[::-1] if rtl else line  # from the end of the line back
-        ordered = ordered[::-1]
-        digits = 0
-        while digits < len(ordered) and ordered[digits].char.isdigit():
-            digits += 1
-        if 0 < digits < len(ordered):
-            number, before = ordered[:digits], ordered[digits]
-            gap = min(g.left for g in number) - before.right if not rtl else before.left - max(g.right for g in number)
-            text = "".join(g.char for g in line)
-            assert gap >= 1.0, f"{lang} {edition}: {text!r}: the page number touches the text before it"
+    lines = text_lines(pdf, page)
+    dotted = [i for i, line in enumerate(lines) if sum(g.char == "." for g in line) >= 3]
+    block = [[g for g in line] for line in lines[dotted[0] : dotted[-1] + 1]]  # top to bottom
+    forward = [line[::-1] if rtl else line for line in block]  # each line in reading order
+    assert len(block) >= 12, f"{pdf.name}: only {len(block)} contents lines found"
 
-    def outer(line: list[Glyph]) -> float:  # the edge at the end of the line: right, or left in Arabic
-        return -line[0].left if rtl else line[-1].right
+    def end(g: Glyph) -> float:  # distance along the line, growing in reading order
+        return -g.left if rtl else g.right
 
-    def last(line: list[Glyph]) -> Glyph:
-        return line[0] if rtl else line[-1]
+    def start(g: Glyph) -> float:
+        return -g.right if rtl else g.left
 
-    edge = max(outer(line) for line in lines)
-    numbered = [line for line in lines if edge - outer(line) < 1.0]
-    for line in lines:
+    edge = max(end(line[-1]) for line in forward)
+    numbers = 0
+    for line in forward:
         text = "".join(g.char for g in line)
-        if edge - outer(line) < 1.0:
-            assert last(line).char.isdigit(), f"{lang} {edition}: {text!r} reaches the page-number column"
+        if edge - end(line[-1]) < 1.0:
+            numbers += 1
+            assert line[-1].char.isdigit(), f"{lang} {edition}: {text!r} reaches the page-number column"
+            k = len(line) - 1
+            while line[k - 1].char.isdigit():
+                k -= 1
+            assert start(line[k]) - end(line[k - 1]) >= 1.0, f"{lang} {edition}: {text!r}: number touches the text"
         else:
-            assert edge - outer(line) > 14, f"{lang} {edition}: {text!r} ends out of line with the page numbers"
-    assert len(numbered) >= 10, f"{lang} {edition}: only {len(numbered)} page numbers in the column"
+            assert edge - end(line[-1]) >= 20, f"{lang} {edition}: {text!r} runs into the page-number column"
+    assert numbers >= 10, f"{lang} {edition}: only {numbers} page numbers in the column"
+
+    left = min(start(line[0]) for line in forward)
+    title_starts: list[float] = []
+    for line in forward:
+        k = 0
+        while k < len(line) and line[k].char.isdigit():
+            k += 1
+        if 0 < k < len(line):  # a line that begins with a number: an entry's own
+            text = "".join(g.char for g in line)
+            assert start(line[0]) >= left - 0.5, f"{lang} {edition}: {text!r}: number outside the text block"
+            assert start(line[k]) - end(line[k - 1]) >= 1.5, f"{lang} {edition}: {text!r}: number touches its title"
+            if not any(abs(start(line[k]) - x) < 1.0 for x in title_starts):  # a J may overhang
+                title_starts.append(start(line[k]))
+    assert 1 <= len(title_starts) <= 2, f"{lang} {edition}: numbered titles start at {len(title_starts)} places"
