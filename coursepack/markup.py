@@ -228,6 +228,24 @@ class AudienceFilter(Treeprocessor):
                     parent.remove(child)
 
 
+class LeadIns(Treeprocessor):
+    """Mark a paragraph that is only bold text (``**Questions**``) followed by more content as
+    a lead-in, which the theme keeps on the page of what follows (``p.lead-in``)."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            children = list(parent)
+            for child in children[:-1]:
+                if (
+                    child.tag == "p"
+                    and len(child) == 1
+                    and child[0].tag == "strong"
+                    and not (child.text or "").strip()
+                    and not (child[0].tail or "").strip()
+                ):
+                    child.set("class", " ".join(filter(None, (child.get("class"), "lead-in"))))
+
+
 class Numbering(Treeprocessor):
     """Figures from lone images, table captions, heading labels, cross-references."""
 
@@ -504,6 +522,7 @@ class CoursepackExtension(Extension):
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(AudienceFilter(md), "cp-audience", 7)
         md.treeprocessors.register(Numbering(md), "cp-numbering", 6)
+        md.treeprocessors.register(LeadIns(md), "cp-lead-ins", 5.5)
         md.treeprocessors.register(PageFootnotes(md), "cp-footnotes", 5)
         md.treeprocessors.register(LanguageTypography(md), "cp-typography", 4)
 

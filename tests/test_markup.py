@@ -50,3 +50,15 @@ def test_figure_captions_get_typographic_quotes() -> None:
         '![Un schéma](cycle.svg "Les points d\'entrée -- à chaque étape")\n'
     )
     assert "points d\u2019entrée \u2013 à chaque étape</figcaption>" in html, html
+
+
+def test_a_bold_label_paragraph_is_a_lead_in() -> None:
+    """``**Questions**`` before a list is kept with it (the theme: ``p.lead-in``); bold text
+    inside a sentence, or a label with nothing after it, is not."""
+    html = MarkdownRenderer(RenderState(AUDIENCES)).render(
+        "**Questions**\n\n1. One\n2. Two\n\nSome **bold** words.\n\n**Pitfalls.**\n\nText.\n\n**Last**\n"
+    )
+    assert '<p class="lead-in"><strong>Questions</strong></p>' in html, html
+    assert '<p class="lead-in"><strong>Pitfalls.</strong></p>' in html, html
+    assert "<p>Some <strong>bold</strong> words.</p>" in html
+    assert "<p><strong>Last</strong></p>" in html

@@ -158,3 +158,12 @@ def test_contents_numbers_are_the_pages_their_links_go_to(sample_all: Path, lang
     with pikepdf.Pdf.open(pdf) as doc:
         linked = {pages[str(a.Dest)] for a in doc.pages[index].obj.get("/Annots", []) if "/Dest" in a}
     assert len(linked) >= 10 and printed == linked
+
+
+def test_a_lead_in_label_stays_with_its_table(sample_out: Path) -> None:
+    """The debate exercise's "Format" label once ended page 36, its table on page 37."""
+    texts = page_texts(sample_out / "instructor.pdf")
+    label = [i for i, text in enumerate(texts) if "Format" in (line.strip() for line in text.splitlines())]
+    assert label, "the Format label is missing"
+    for i in label:
+        assert "Timings of the debate" in texts[i], f"'Format' on page {i + 1} without its table"
