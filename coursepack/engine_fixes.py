@@ -51,12 +51,19 @@ def quick_library_search() -> Iterator[None]:
 
 
 def fix_footnote_repagination() -> None:
-    """Work around a WeasyPrint 70 bug that prints a footnote on two pages.
+    """Work around two WeasyPrint 70 bugs with footnotes when pages are laid out again.
 
-    During repagination (a ``target-counter`` changed), a page that pushes a footnote on to
-    the next page leaves it pending; if the next page is then reused as "up to date", it
-    never takes the footnote, and the page after it prints it a second time. We lay out
-    the next page again whenever a page leaves footnotes pending.
+    During repagination (a ``target-counter`` changed), only the pages whose content changed
+    are laid out again; a footnote that does not fit on its page is carried over to the next
+    one in ``context.reported_footnotes``, which only laying out its page fills.
+
+    - A page that carries a footnote over, followed by a page reused as "up to date", left
+      the note pending, and the page after printed it a second time: the next page is laid
+      out again whenever a page leaves footnotes pending.
+    - A page laid out again after a page reused as "up to date" never received the note that
+      page had carried over, and the note was lost (the last page of a chapter, when its
+      previous page pushed a note on to it). Each page's carried-over notes are kept, and given
+      to the next page when the page itself was not laid out again just before.
     """
     from weasyprint.layout import page as wp_page
 
@@ -65,7 +72,12 @@ def fix_footnote_repagination() -> None:
         return
 
     def remake_page(index, context, root_box, html):  # type: ignore[no-untyped-def]
+        carried = context.__dict__.setdefault("coursepack_carried", {})  # page index -> notes it carried over
+        if index and context.__dict__.get("coursepack_last") != index - 1:
+            context.reported_footnotes = list(carried.get(index - 1, ()))
         page, resume_at = original(index, context, root_box, html)
+        carried[index] = list(context.reported_footnotes)
+        context.coursepack_last = index
         if context.reported_footnotes and index + 1 < len(context.page_maker):
             context.page_maker[index + 1][-1]["content_changed"] = True
         return page, resume_at
