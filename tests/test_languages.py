@@ -309,3 +309,9 @@ def test_contents_page_numbers_have_their_own_column(sample_all: Path, lang: str
             if not any(abs(start(line[k]) - x) < 1.0 for x in title_starts):  # a J may overhang
                 title_starts.append(start(line[k]))
     assert 1 <= len(title_starts) <= 2, f"{lang} {edition}: numbered titles start at {len(title_starts)} places"
+    number_starts = [start(line[0]) for line in forward if line[0].char.isdigit()]
+    for line in forward:  # every other line starts at the block's edge, a number's place or a title's
+        if not line[0].char.isdigit():
+            text = "".join(g.char for g in line)
+            places = [left, *title_starts, *number_starts]
+            assert any(abs(start(line[0]) - x) < 1.0 for x in places), f"{lang} {edition}: {text!r} is out of line"
