@@ -26,7 +26,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose, pagerefs
+from coursepack import cache, fonts, impose, pagerefs, translation
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
@@ -101,6 +101,7 @@ class Report:
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
+    outdated: list[str] = field(default_factory=list)  # translations whose source changed since
     manifest: Path | None = None
     seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
@@ -238,6 +239,14 @@ def build(
         report.fallbacks.extend(
             f"{cid}/{lang}: {f.path}: {f.what} in {lang_name(f.lang, source_of(courses, cid))}" for f in items
         )
+    for course in courses:
+        for lang in course.languages:
+            if lang != course.meta.language and (not opts.langs or lang in opts.langs):
+                report.outdated.extend(
+                    f"{course.meta.id}/{lang}: {rel} changed since it was translated "
+                    f"(`coursepack status --lang {lang}` shows how)"
+                    for rel in translation.outdated(course, lang)
+                )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()
     course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in courses}
     anchors: dict[tuple[str, str, str, Variant], dict[str, int]] = {}
@@ -497,7 +506,7 @@ def build(
         "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "largest worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
-    if report.built:
+    if report.built or opts.shard:  # a shard with no target still says so, for `manifest merge`
         entries = [
             {
                 "path": b.target.output.relative_to(opts.output).as_posix(),

@@ -234,6 +234,8 @@ def build(
         click.echo(w, err=True)
     for f in report.fallbacks:
         click.echo(f"fallback: {f}")
+    for o in report.outdated:
+        click.echo(f"outdated: {o}")
     if report.failures:
         _fail([f"error: {f}" for f in report.failures] + [f"{len(report.failures)} target(s) failed."])
     made = [b for b in report.built if not b.cached]

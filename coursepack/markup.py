@@ -351,9 +351,11 @@ class PageFootnotes(Treeprocessor):
                     notes["#" + item.get("id", "")] = item
                 parents[div].remove(div)
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        if state.restart_notes:  # even when this document has no note: the next ones run on from 1
+            state.notes = 0
         if not notes:
             return
-        number = 0 if state.restart_notes else state.notes
+        number = state.notes
         for parent in list(root.iter()):
             sup: etree.Element
             for sup in list(parent):

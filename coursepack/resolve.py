@@ -222,11 +222,11 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "reflection": _("Reflection"),
     }
     exercises = []
-    state.restart_notes = True  # footnotes run on through the Exercises part
+    state.restart_notes = True  # footnotes run on through the Exercises part (from 1)
     for eid in ex_order:
         ex = course.exercises[eid]
         html = Markup(md.render(ex.source.body))
-        state.restart_notes = False
+        state.restart_notes = edition.per_exercise  # a handout is one exercise: its notes from 1
         exercises.append(
             {
                 "num": ex_num[eid],

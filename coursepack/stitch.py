@@ -27,7 +27,10 @@ _WRAP_AFTER = b"\nQ\n/Artifact <</Type /Pagination>> BDC q /CPFurniture Do Q EMC
 
 def _overlay(out: Pdf, page: pikepdf.Page, furniture: pikepdf.Page) -> None:
     """Draw ``furniture`` (a page of another PDF) over ``page`` as a pagination artifact."""
-    form = out.copy_foreign(furniture.as_form_xobject())
+    form = furniture.as_form_xobject()
+    if "/MediaBox" in furniture.obj:  # qpdf clips the form to the trim box: the printer's marks lie outside it
+        form.BBox = furniture.obj.MediaBox
+    form = out.copy_foreign(form)
     # the pages of a part share one resource dictionary: each gets its own, naming its furniture
     resources = Dictionary({k: v for k, v in page.obj.get("/Resources", Dictionary()).items()})
     xobjects = Dictionary({k: v for k, v in resources.get("/XObject", Dictionary()).items()})

@@ -170,6 +170,20 @@ class LangStatus:
         return 100.0 * (done + partial) / total
 
 
+def outdated(course: Course, lang: str) -> list[str]:
+    """The source files changed since their translation into ``lang`` was recorded (what the
+    translation lacks of them is not in its packs: ``status`` shows the change)."""
+    tdir = translation_dir(course, lang)
+    record = _read_record(tdir)["files"]
+    return [
+        rel
+        for rel in sorted(record)
+        if (tdir / rel).is_file()
+        and (course.root / rel).is_file()
+        and record[rel].get("source_sha256") != digest(course.root / rel)
+    ]
+
+
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
     """Per source file: translated, outdated (with the source's diff), missing or not yet recorded."""
     tdir = translation_dir(course, lang)

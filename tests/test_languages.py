@@ -246,6 +246,23 @@ def test_chinese_and_russian_need_no_system_fonts() -> None:
     assert fonts.uncovered("贩运人口", "fr") == list("贩运人口")
 
 
+def test_a_build_names_translations_whose_source_changed(bilingual_copy: Path) -> None:
+    """What the source gained since a file was translated is not in that language's pack: the
+    build says so (a translator once found new English sections silently missing)."""
+    runner = CliRunner()
+    runner.invoke(main, ["translate", str(bilingual_copy), "fr"])
+    unit = bilingual_copy / "units" / "first-unit.md"
+    unit.write_text(unit.read_text() + "\n## A new section\n\nAdded after the translation.\n")
+    out = bilingual_copy.parent / "out"
+    args = ["build", str(bilingual_copy), "--edition", "reading-list", "-o", str(out)]
+    result = runner.invoke(main, args, env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert result.exit_code == 0, result.output
+    line = "outdated: bilingual/fr: units/first-unit.md changed since it was translated"
+    assert line in result.output, result.output
+    english = runner.invoke(main, [*args, "--lang", "en"], env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert "outdated:" not in english.output
+
+
 def test_status_reports_missing_interface_words(bilingual_copy: Path) -> None:
     course = bilingual_copy / "course.yaml"
     course.write_text(course.read_text().replace("languages: [en, fr, ar]", "languages: [en, fr, ar, de]"))

@@ -254,6 +254,17 @@ def test_shards_split_the_matrix_and_manifests_merge(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--shard" in result.output
 
 
+def test_an_empty_shard_writes_an_empty_manifest(tmp_path: Path) -> None:
+    """More shards than families of targets: the empty shard still writes a manifest, so the
+    CI job that merges every shard's manifest works."""
+    runner = CliRunner()
+    course = str(FIXTURES / "minimal")
+    out = tmp_path / "s3"
+    result = runner.invoke(main, ["build", course, "--edition", "reading-list", "--shard", "3/3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["artefacts"] == []
+
+
 def test_a_single_render_leaves_the_parts_layout_for_the_next_build(pair: tuple[Path, Path]) -> None:
     """So a pack first built whole is next built by parts with the right digit counts at once."""
     stitched, single = pair

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pdfplumber
 import pypdf
+import pypdfium2 as pdfium
 import pytest
 from weasyprint import HTML
 
@@ -78,6 +79,16 @@ def test_print_shop_bleed_and_crop_marks(print_variants: Path) -> None:
         page = doc.pages[4]
         outside = [line for line in page.lines if line["x0"] < 0 or line["x1"] > page.trimbox[2]]
         assert len(outside) >= 4
+    # and visible: the stitcher once clipped the page furniture (which draws them) to the trim box
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        image = document[4].render(scale=300 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    band = round(3 * 300 / 25.4)  # the 3 mm bleed, in pixels
+    for box in ((0, 0, 3 * band, band), (image.width - 3 * band, image.height - band, image.width, image.height)):
+        dark = sum(1 for value in image.crop(box).tobytes() if value < 128)
+        assert dark > 20, f"no visible crop mark in the bleed at {box}"
 
 
 def _numbered_pdf(pages: int) -> bytes:
@@ -202,3 +213,20 @@ def test_four_up_puts_four_pages_on_each_sheet() -> None:
         assert words["PAGE1"]["x0"] < first.width / 2 < words["PAGE2"]["x0"]  # reading order: left to right,
         assert words["PAGE1"]["top"] < first.height / 2 < words["PAGE3"]["top"]  # then top to bottom
         assert {w["text"] for w in pdf.pages[1].extract_words()} == {"PAGE5", "PAGE6"}
+
+
+def _corners(pdf: Path) -> list[tuple[int, int, int]]:
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        image = document[0].render(scale=0.5).to_pil().convert("RGB")
+    finally:
+        document.close()
+    w, h = image.width - 2, image.height - 2
+    return [image.getpixel(xy) for xy in ((1, 1), (w, 1), (1, h), (w, h))]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["student-a5.pdf", "student-letter-duplex-print.pdf"])
+def test_the_cover_fills_the_page(print_variants: Path, name: str) -> None:
+    """The cover's colour reaches every edge (the page's own margins once framed it in white)."""
+    for r, g, b in _corners(print_variants / name):
+        assert (r, g, b) != (255, 255, 255) and b > r + 40, f"{name}: cover corner is {(r, g, b)}"

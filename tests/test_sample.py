@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -167,3 +168,29 @@ def test_a_lead_in_label_stays_with_its_table(sample_out: Path) -> None:
     assert label, "the Format label is missing"
     for i in label:
         assert "Timings of the debate" in texts[i], f"'Format' on page {i + 1} without its table"
+
+
+@pytest.mark.parametrize("edition", ["student", "instructor"])
+def test_the_cover_fills_the_page(sample_out: Path, edition: str) -> None:
+    """The plain A4 packs' covers: colour to every edge, not a panel inside white margins."""
+    document = pdfium.PdfDocument(str(sample_out / f"{edition}.pdf"))
+    try:
+        image = document[0].render(scale=0.5).to_pil().convert("RGB")
+    finally:
+        document.close()
+    w, h = image.width - 2, image.height - 2
+    for xy in ((1, 1), (w, 1), (1, h), (w, h)):
+        r, g, b = image.getpixel(xy)  # type: ignore[misc]
+        assert b > r + 40, f"{edition}: cover corner {xy} is {(r, g, b)}"
+
+
+def test_exercise_notes_are_numbered_from_one(sample_out: Path) -> None:
+    """Each unit numbers its notes from 1, the Exercises part from 1 on through its exercises,
+    and a handout (one exercise) from 1: they once ran on from the last unit (16, 26, 32...)."""
+    dests = destinations(sample_out / "student.pdf")
+    pages = footnote_numbers(sample_out / "student.pdf")
+    part = [notes for _, notes in pages[dests["exercises"] - 1 :] if notes]
+    assert part and part[0][0] == "1", part[:2]
+    handouts = sorted((sample_out / "handouts").glob("*.pdf"))
+    firsts = [notes[0] for path in handouts for notes in [[n for _, ns in footnote_numbers(path) for n in ns]] if notes]
+    assert firsts and set(firsts) == {"1"}, dict(zip([p.name for p in handouts], firsts, strict=False))
