@@ -28,6 +28,7 @@ from typing import Any
 
 from coursepack import cache, fonts, impose, pagerefs, translation
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
+from coursepack.editions import EDITIONS
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
@@ -102,6 +103,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
     outdated: list[str] = field(default_factory=list)  # translations whose source changed since
+    stale: list[str] = field(default_factory=list)  # PDFs not built this time that cite pages which moved
     manifest: Path | None = None
     seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
@@ -434,11 +436,24 @@ def build(
             parts_hint = work.pack.hint()
         elif work.pieces is not None and not t.variant.booklet and not t.variant.n_up:
             parts_hint = layouts_from_single(work.pieces, result, t.variant.duplex)
+        note_stale_dependents(t, cache.previous_anchors(opts.output, t.key), result.anchors)
         cache.store(opts.output, t.key, cache.Record(work.key, digest, result.pages, result.anchors, parts_hint))
         report.timings.add("write", time.perf_counter() - tick)
         anchors[fam] = result.anchors
         parts = len(work.pack.split.segments) if work.pack is not None else 1
         done(Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings, parts, work.retypeset))
+
+    def note_stale_dependents(t: Target, before: dict[str, int] | None, after: dict[str, int]) -> None:
+        """An edition citing this one's pages, not built this time, whose pages moved: say so."""
+        if before is None or before == after:
+            return
+        rest = t.output.name[len(t.edition.filename.removesuffix(".pdf")) :]  # "-a5.pdf", ".pdf"...
+        for dep in (e for e in EDITIONS.values() if e.needs == t.edition.name):
+            path = t.output.with_name(dep.filename.removesuffix(".pdf") + rest)
+            if path.is_file() and not any(o.output == path for o in targets):
+                report.stale.append(
+                    f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
+                )
 
     def start_ready() -> None:
         for t in list(waiting):

@@ -111,6 +111,15 @@ def store(output: Path, target_key: str, record: Record) -> None:
     atomic_write(_record_path(output, target_key), json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
+def previous_anchors(output: Path, target_key: str) -> dict[str, int] | None:
+    """The page of each anchor in the PDF the last build of this target wrote, if any."""
+    try:
+        anchors = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("anchors")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return anchors if isinstance(anchors, dict) else None
+
+
 def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:
     """The part layouts the last build of this target found, whatever its inputs were."""
     try:

@@ -236,6 +236,8 @@ def build(
         click.echo(f"fallback: {f}")
     for o in report.outdated:
         click.echo(f"outdated: {o}")
+    for s in report.stale:
+        click.echo(f"stale: {s}")
     if report.failures:
         _fail([f"error: {f}" for f in report.failures] + [f"{len(report.failures)} target(s) failed."])
     made = [b for b in report.built if not b.cached]

@@ -356,13 +356,22 @@ class PageFootnotes(Treeprocessor):
         if not notes:
             return
         number = state.notes
+        given: dict[str, int] = {}  # each note's number, for the calls that cite it again
         for parent in list(root.iter()):
             sup: etree.Element
             for sup in list(parent):
                 if sup.tag != "sup" or len(sup) != 1 or sup[0].get("class") != "footnote-ref":
                     continue
-                li: etree.Element | None = notes.get(sup[0].get("href", ""))
+                href = sup[0].get("href", "")
+                if href in given:  # cited again: the note's number, not a second copy of the note
+                    again = etree.Element("sup", {"class": "footnote-again"})
+                    again.text, again.tail = str(given[href]), sup.tail
+                    parent.insert(list(parent).index(sup), again)
+                    parent.remove(sup)
+                    continue
+                li: etree.Element | None = notes.get(href)
                 number += 1
+                given[href] = number
                 span = etree.Element("span", {"class": "footnote", "data-num": str(number)})
                 if li is not None:
                     _fill_note(span, li)

@@ -191,3 +191,19 @@ def test_a_face_harfbuzz_cannot_subset_is_subset_by_fonttools(tmp_path: Path, mo
     assert not report.failures, report.failures
     pdf = next(tmp_path.rglob("student.pdf"))
     assert "Introduction" in all_text(pdf)
+
+
+def test_a_guide_left_citing_moved_pages_is_named(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Building the student pack alone after an edit that moves its pages: the instructor's
+    guide already there cites the old pages, and the build says to build it again."""
+    course = course_copy()
+    out = tmp_path / "out"
+    build([course], Options(out, editions=["instructor"], epoch=EPOCH))  # the guide and the pack it cites
+    unit = sorted((course / "units").glob("*.md"))[0]
+    unit.write_text(unit.read_text() + "\n" + "\n\n".join(["A paragraph that moves the pages on. " * 12] * 12) + "\n")
+    report = build([course], Options(out, editions=["student"], epoch=EPOCH))
+    assert not report.failures
+    assert report.stale and "instructor.pdf cites pages of minimal/en/student that moved" in report.stale[0]
+    assert "--edition instructor" in report.stale[0]
+    again = build([course], Options(out, editions=["instructor"], epoch=EPOCH))
+    assert not again.stale

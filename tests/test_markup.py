@@ -62,3 +62,12 @@ def test_a_bold_label_paragraph_is_a_lead_in() -> None:
     assert '<p class="lead-in"><strong>Pitfalls.</strong></p>' in html, html
     assert "<p>Some <strong>bold</strong> words.</p>" in html
     assert "<p><strong>Last</strong></p>" in html
+
+
+def test_a_note_cited_twice_is_printed_once() -> None:
+    """The second call of ``[^a]`` repeats the note's number; the note is not printed again."""
+    html = MarkdownRenderer(RenderState(AUDIENCES)).render(
+        "One[^a] two[^b] three[^a].\n\n[^a]: Note A.\n[^b]: Note B.\n"
+    )
+    assert html.count("Note A.") == 1 and html.count('class="footnote"') == 2, html
+    assert '<sup class="footnote-again">1</sup>' in html
