@@ -10,6 +10,9 @@ if TYPE_CHECKING:  # pypdf loads in 0.08 s, and only imposed variants need it
     from pypdf import PdfWriter
 
 
+A4_LANDSCAPE = (297 * 72 / 25.4, 210 * 72 / 25.4)  # points
+
+
 def booklet_order(pages: int) -> list[tuple[int, int]]:
     """Page pairs (left, right), 1-based, for each sheet side of a saddle-stitched booklet.
 
@@ -40,11 +43,14 @@ def booklet(pdf: bytes) -> bytes:
     width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
     while len(pages) % 4:
         pages.append(PageObject.create_blank_page(width=width, height=height))
+    # CSS's A5 is 148 mm wide and A4 297 mm: A5 pages go on a true A4 sheet, centred on the fold
+    sheet_width = A4_LANDSCAPE[0] if abs(height - A4_LANDSCAPE[1]) < 1 and 2 * width <= A4_LANDSCAPE[0] else 2 * width
+    dx = (sheet_width - 2 * width) / 2
     writer = PdfWriter()
     for left, right in booklet_order(len(pages)):
-        sheet = writer.add_blank_page(width=2 * width, height=height)
-        sheet.merge_transformed_page(pages[left - 1], Transformation())
-        sheet.merge_transformed_page(pages[right - 1], Transformation().translate(width, 0))
+        sheet = writer.add_blank_page(width=sheet_width, height=height)
+        sheet.merge_transformed_page(pages[left - 1], Transformation().translate(dx, 0))
+        sheet.merge_transformed_page(pages[right - 1], Transformation().translate(dx + width, 0))
     return _write(writer)
 
 

@@ -113,7 +113,7 @@ def test_booklet_page_order(pages: int, expected: list[tuple[int, int]]) -> None
             lefts = [w["text"] for w in words if w["x0"] < side.width / 2]
             rights = [w["text"] for w in words if w["x0"] >= side.width / 2]
             assert lefts == [f"PAGE{left}"] and rights == [f"PAGE{right}"]
-            assert round(side.width) == round(2 * 148 * MM) and round(side.height) == round(210 * MM)  # A4 landscape
+            assert round(side.width) == round(297 * MM) and round(side.height) == round(210 * MM)  # A4 landscape
 
 
 def test_booklet_pads_to_a_multiple_of_four(print_variants: Path) -> None:
