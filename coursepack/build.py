@@ -267,9 +267,8 @@ def build(
     works: list[_Work] = []
     waiting = list(targets)
     waited = 0.0
-    warmed = False
     warming: list[Future[tuple[int, float]]] = []
-    warm_sheets: tuple[tuple[str, ...], str] | None = None
+    warm_sheets: tuple[tuple[str, ...], str] | None = None  # set when the workers are started
     typesetters: set[tuple[int, tuple[str, ...], str]] = set()  # (worker, stylesheets, language) of each job
 
     @functools.cache
@@ -287,7 +286,7 @@ def build(
 
     def begin(t: Target) -> None:
         """Skip an unchanged target, or render its HTML and queue its typesetting."""
-        nonlocal warmed, warm_sheets
+        nonlocal warm_sheets
         cid = t.course.meta.id
         student_pages = anchors.get(family(t, t.edition.needs)) if t.edition.needs else None
         epoch = course_epoch(t.course, opts.epoch)
@@ -313,8 +312,8 @@ def build(
             return
         roots = [t.course.root, *search_path(t.course.root)]
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
-        if not warmed and isinstance(executor, ProcessPoolExecutor):  # start the workers now, not after the HTML
-            warmed = True
+        if warm_sheets is None and isinstance(executor, ProcessPoolExecutor):
+            # the first target to typeset starts the workers: now, not after its HTML
             warming.extend(start_workers(executor, forked, opts.jobs, args[1], args[2], t.lang))
             warm_sheets = (tuple(args[1]), t.lang)
         tick = time.perf_counter()

@@ -228,6 +228,17 @@ class AudienceFilter(Treeprocessor):
                     parent.remove(child)
 
 
+def _holds_only(p: etree.Element, tag: str) -> bool:
+    """Whether ``p`` is a paragraph of one ``tag`` element and no text of its own."""
+    return (
+        p.tag == "p"
+        and len(p) == 1
+        and p[0].tag == tag
+        and not (p.text or "").strip()
+        and not (p[0].tail or "").strip()
+    )
+
+
 class LeadIns(Treeprocessor):
     """Mark a paragraph that is only bold text (``**Questions**``) followed by more content as
     a lead-in, which the theme keeps on the page of what follows (``p.lead-in``)."""
@@ -236,13 +247,7 @@ class LeadIns(Treeprocessor):
         for parent in list(root.iter()):
             children = list(parent)
             for child in children[:-1]:
-                if (
-                    child.tag == "p"
-                    and len(child) == 1
-                    and child[0].tag == "strong"
-                    and not (child.text or "").strip()
-                    and not (child[0].tail or "").strip()
-                ):
+                if _holds_only(child, "strong"):
                     child.set("class", " ".join(filter(None, (child.get("class"), "lead-in"))))
 
 
@@ -265,13 +270,7 @@ class Numbering(Treeprocessor):
         for parent in list(root.iter()):
             children = list(parent)
             for i, child in enumerate(children):
-                if (
-                    child.tag == "p"
-                    and len(child) == 1
-                    and child[0].tag == "img"
-                    and not (child.text or "").strip()
-                    and not (child[0].tail or "").strip()
-                ):
+                if _holds_only(child, "img"):
                     img = child[0]
                     state.figures += 1
                     child.tag = "figure"

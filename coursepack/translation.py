@@ -178,10 +178,13 @@ def outdated(course: Course, lang: str) -> list[str]:
     return [
         rel
         for rel in sorted(record)
-        if (tdir / rel).is_file()
-        and (course.root / rel).is_file()
-        and record[rel].get("source_sha256") != digest(course.root / rel)
+        if (tdir / rel).is_file() and (course.root / rel).is_file() and _source_changed(record[rel], course.root / rel)
     ]
+
+
+def _source_changed(entry: dict[str, Any], source: Path) -> bool:
+    """Whether ``source`` differs from the version its translation's record names."""
+    return bool(entry.get("source_sha256") != digest(source))
 
 
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
@@ -201,7 +204,7 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts))
-        elif record[rel].get("source_sha256") != digest(src):
+        elif _source_changed(record[rel], src):
             old = tdir / ".source" / rel
             before = old.read_text(encoding="utf-8").splitlines() if old.is_file() else []
             diff = list(
