@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import multiprocessing.util
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,22 @@ class _Collect(logging.Handler):
 
 
 _STYLES: dict[tuple[object, ...], tuple[object, object, list[object], list[str]]] = {}
+_CLEANUP_PID = 0  # the process that registered ``_remove_font_folders`` for its exit
+
+
+def _remove_font_folders() -> None:
+    """At a process's exit, remove the fonts its stylesheets wrote to temporary folders.
+
+    WeasyPrint removes them when a font configuration is destroyed, but a forked worker
+    ends with ``os._exit``, which destroys nothing: 50 MB in the temporary folder per
+    worker and build, for ever.
+    """
+    for _fetcher, font_config, _css, _warnings in _STYLES.values():
+        folder = getattr(font_config, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            font_config._folder = None  # type: ignore[attr-defined]
+    _STYLES.clear()
 
 
 def _styles(
@@ -95,8 +113,12 @@ def _styles(
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    global _CLEANUP_PID
     key = (stylesheets, tuple(p.stat().st_mtime_ns for p in stylesheets), roots, lang)
     if key not in _STYLES:
+        if os.getpid() != _CLEANUP_PID:  # a forked worker starts without its parent's exit handlers
+            multiprocessing.util.Finalize(None, _remove_font_folders, exitpriority=0)
+            _CLEANUP_PID = os.getpid()
         handler = _Collect()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)

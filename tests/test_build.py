@@ -7,6 +7,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,21 @@ def test_an_engine_that_will_not_load_is_reported_per_target(tmp_path: Path, mon
     assert report.failures
     assert all("typesetting failed (OSError: cannot load library 'pango-1.0-0')" in f for f in report.failures)
     assert not (tmp_path / "minimal/en/student.pdf").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_leaves_no_font_folders_behind(tmp_path: Path, jobs: int) -> None:
+    """WeasyPrint writes each document's fonts to a temporary folder; forked workers end
+    without destroying anything, and once left 50 MB there per worker and build."""
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("weasyprint-*"))
+    report = build(
+        [FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=jobs, use_cache=False, epoch=EPOCH)
+    )
+    assert not report.failures
+    if jobs == 1:
+        typeset_module._remove_font_folders()  # what runs when this process exits
+    assert set(temp.glob("weasyprint-*")) <= before
 
 
 def _forget_and_collect() -> None:
