@@ -61,7 +61,8 @@ _RANGE = re.compile(r"(?<![\d\-/.:])(\d{1,4})-(\d{1,4})(?![\d\-/])")
 
 def punctuation(text: str, lang: str) -> str:
     """Number ranges with an en dash (12–16); French spacing before ; ! ? and a colon."""
-    text = _RANGE.sub("\\1\u2013\\2", text)
+    if "-" in text:  # most text has no range: the expression's look-behind is tried at every character
+        text = _RANGE.sub("\\1\u2013\\2", text)
     base = lang.split("-")[0]
     if base == "ru":  # no line break after an abbreviation (ст. 3) or a one-letter word (и, в, с)
         return _RU_GLUE.sub("\\1" + NBSP, text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as html_module
 import re
 import xml.etree.ElementTree as etree
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -485,30 +486,45 @@ class QuickInline(InlineProcessor):
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         self._patterns = list(self.inlinePatterns)
-        self._needs = [_needs(p.getCompiledRegExp()) for p in self._patterns]
-        self._triggers = frozenset().union(*(n for n in self._needs if n is not None))
+        needs = [_needs(p.getCompiledRegExp()) if isinstance(p, NewStylePattern) else None for p in self._patterns]
+        self._triggers = frozenset().union(*(n for n in needs if n is not None))
+        # the patterns each trigger character can set off, and those any text can
+        self._by_char = {c: frozenset(i for i, n in enumerate(needs) if n and c in n) for c in self._triggers}
+        self._always = frozenset(i for i, n in enumerate(needs) if n is None)
+        self._search = [isinstance(p, NewStylePattern) for p in self._patterns]
         return super().run(tree, ancestors)
+
+    def _candidates(self, data: str) -> list[int]:
+        """The patterns, in order, that ``data`` has a character for (read again whenever it changes)."""
+        found = set(self._always)
+        for c in self._triggers:
+            if c in data:
+                found |= self._by_char[c]
+        return sorted(found)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, AtomicString):
             return data
-        patterns, needs = self._patterns, self._needs
+        patterns, search = self._patterns, self._search
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
-        present = {c for c in self._triggers if c in data}  # read again whenever the text changes
-        start = 0
-        while patternIndex < len(patterns):
-            pattern, chars = patterns[patternIndex], needs[patternIndex]
-            if isinstance(pattern, NewStylePattern) and (
-                (chars is not None and chars.isdisjoint(present)) or not pattern.getCompiledRegExp().search(data, start)
-            ):
+        todo = self._candidates(data)
+        k, start = bisect_left(todo, patternIndex), 0
+        while k < len(todo):
+            i = todo[k]
+            pattern = patterns[i]
+            if search[i] and not pattern.getCompiledRegExp().search(data, start):
                 matched, start = False, 0
             else:
                 before = data
-                data, matched, start = apply(pattern, data, patternIndex, start)
+                data, matched, start = apply(pattern, data, i, start)
                 if data is not before:
-                    present = {c for c in self._triggers if c in data}
+                    todo = self._candidates(data)
+                    k = bisect_left(todo, i)  # the same pattern again if it still can match, else the next
+                    if k == len(todo) or todo[k] != i:
+                        start = 0
+                    continue
             if not matched:
-                patternIndex += 1
+                k += 1
         return data
 
 

@@ -6,9 +6,11 @@ default theme, so an override can extend the template it replaces.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import jinja2
+from jinja2.bccache import Bucket
 
 from coursepack.i18n import catalog
 
@@ -41,6 +43,64 @@ def find_file(name: str, dirs: list[Path]) -> Path | None:
     return None
 
 
+# Everything that changes the code Jinja compiles a template to (the source itself is checked by Jinja).
+_SETTINGS = dict(autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, like Python's ``.pyc``: compiled once per machine, not once per pack.
+
+    Kept in memory for the process and on disk under the machine cache (``engine_fixes.cache_dir``);
+    Jinja checks each against its source, and the key holds Jinja's version and our settings,
+    so nothing stale is ever used. A cache that cannot be written is simply not kept.
+    """
+
+    def __init__(self) -> None:
+        from coursepack.engine_fixes import cache_dir
+
+        salt = repr((jinja2.__version__, sorted(_SETTINGS.items()), "newstyle-gettext"))
+        self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
+        self._memory: dict[str, bytes] = {}
+        directory = cache_dir() / "templates"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._disk = True
+        except OSError:
+            self._disk = False
+        super().__init__(str(directory), "%s.jinja")
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{self._salt}:{name}", filename)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self._memory.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+        elif self._disk:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, EOFError, ValueError, TypeError):  # unreadable or truncated: compile again
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._memory[bucket.key] = bucket.bytecode_to_string()
+        if self._disk:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                self._disk = False
+
+
+_TEMPLATE_CACHE: TemplateCache | None = None
+
+
+def template_cache() -> TemplateCache:
+    global _TEMPLATE_CACHE
+    if _TEMPLATE_CACHE is None:
+        _TEMPLATE_CACHE = TemplateCache()
+    return _TEMPLATE_CACHE
+
+
 def environment(course_root: Path, lang: str, terms: dict[str, str] | None = None) -> jinja2.Environment:
     """A Jinja environment: autoescape, StrictUndefined, gettext for ``lang``."""
     loader = jinja2.ChoiceLoader(
@@ -51,11 +111,9 @@ def environment(course_root: Path, lang: str, terms: dict[str, str] | None = Non
     )
     env = jinja2.Environment(
         loader=loader,
-        autoescape=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
+        bytecode_cache=template_cache(),
+        **_SETTINGS,  # type: ignore[arg-type]
     )
     env.install_gettext_translations(catalog(lang, terms), newstyle=True)  # type: ignore[attr-defined]
     return env

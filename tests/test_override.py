@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from coursepack.build import Options, build
 
@@ -23,3 +26,45 @@ def test_course_templates_override_and_extend_the_theme(tmp_path: Path) -> None:
 def test_default_theme_is_untouched_for_other_courses(minimal_out: Path) -> None:
     text = all_text(minimal_out / "student.pdf")
     assert "OVERRIDDEN COVER" not in text
+
+
+def test_an_edited_template_is_never_hidden_by_the_compiled_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Templates are compiled once per machine (kept in memory and on disk, like .pyc files);
+    an edit between two builds, in the same process or a new one, is what the next PDF shows."""
+    from coursepack import theme
+
+    course = tmp_path / "override"
+    shutil.copytree(FIXTURES / "override", course)
+    monkeypatch.setenv("COURSEPACK_CACHE", str(tmp_path / "machine-cache"))
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)
+    template = course / "templates" / "student.html"
+    opts = Options(tmp_path / "out", editions=["student"], jobs=1, strict=True, epoch=EPOCH, use_cache=False)
+
+    def built() -> str:
+        report = build([course], opts)
+        assert not report.failures, report.failures
+        return all_text(tmp_path / "out/override/en/student.pdf")
+
+    assert "EXTENDED DEFAULT STUDENT TEMPLATE" in built()
+    assert list((tmp_path / "machine-cache" / "templates").glob("*.jinja"))  # kept on disk
+    template.write_text(template.read_text().replace("EXTENDED DEFAULT", "EDITED"))
+    text = built()  # same process: the compiled template in memory is stale
+    assert "EDITED STUDENT TEMPLATE" in text and "EXTENDED DEFAULT" not in text
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)  # as in a new process: only the disk
+    template.write_text(template.read_text().replace("EDITED", "EDITED AGAIN"))
+    assert "EDITED AGAIN STUDENT TEMPLATE" in built()
+
+
+def test_a_machine_cache_that_cannot_be_written_is_not_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coursepack import theme
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("COURSEPACK_CACHE", str(blocked))
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)
+    opts = Options(tmp_path / "out", editions=["student"], jobs=1, strict=True, epoch=EPOCH, use_cache=False)
+    report = build([FIXTURES / "override"], opts)
+    assert not report.failures, report.failures
+    assert "EXTENDED DEFAULT STUDENT TEMPLATE" in all_text(tmp_path / "out/override/en/student.pdf")
