@@ -16,7 +16,7 @@ import click
 
 from coursepack import __version__
 from coursepack.editions import EDITIONS
-from coursepack.errors import BuildError, ContentError, display_path
+from coursepack.errors import BuildError, ContentError, OptionError, display_path
 from coursepack.load import find_courses
 
 DEFAULT_CONTENT = Path("content")
@@ -58,6 +58,8 @@ def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
             [str(d) for d in exc.diagnostics]
             + [f"{len(exc.diagnostics)} problem(s) ({len(errors)} error(s)); nothing was written."]
         )
+    except OptionError as exc:
+        raise click.UsageError(str(exc)) from None
     except BuildError as exc:
         if debug:
             traceback.print_exc()

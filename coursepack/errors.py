@@ -47,6 +47,10 @@ class BuildError(Exception):
     """Typesetting or writing failed (one line, says what to do)."""
 
 
+class OptionError(BuildError):
+    """The options select nothing that can be built (a usage error: exit status 2)."""
+
+
 class Diagnostics:
     """A collector that gathers every problem before stopping."""
 

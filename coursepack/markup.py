@@ -120,6 +120,7 @@ class RenderState:
     figures: int = 0
     tables: int = 0
     labels: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, str] = field(default_factory=dict)  # id -> "7", "G2": what {n} in a link's text prints
     series: str = ""  # a prefix for figure and table numbers ("G" in the guide)
     notes: int = 0  # the last footnote number given
     restart_notes: bool = True  # number each document's footnotes from 1
@@ -279,7 +280,8 @@ class Numbering(Treeprocessor):
                     fig_id = img.attrib.pop("id", None)
                     if fig_id:
                         child.set("id", fig_id)
-                        state.labels[fig_id] = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
+                        state.numbers[fig_id] = f"{state.series}{state.figures}"
+                        state.labels[fig_id] = nbsp(_("Figure %(num)s") % {"num": state.numbers[fig_id]})
                     # the image's title is an attribute, which the smart quotes pass does not see
                     caption = smart_text(img.attrib.pop("title", ""), state.lang)
                     cap = etree.SubElement(child, "figcaption")
@@ -310,7 +312,8 @@ class Numbering(Treeprocessor):
                         child.insert(0, cap)
                         if tab_id:
                             child.set("id", tab_id)
-                            state.labels[tab_id] = nbsp(_("Table %(num)s") % {"num": f"{state.series}{state.tables}"})
+                            state.numbers[tab_id] = f"{state.series}{state.tables}"
+                            state.labels[tab_id] = nbsp(_("Table %(num)s") % {"num": state.numbers[tab_id]})
                         parent.remove(nxt)
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
                     state.labels[child.get("id", "")] = self._plain(_text(child))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursepack.editions import EDITIONS, Edition
-from coursepack.errors import BuildError
+from coursepack.errors import BuildError, OptionError
 from coursepack.model import Course
 
 
@@ -126,7 +126,7 @@ def plan_targets(
                     targets.append(target)
     if not targets:
         available = sorted({lang for (_, lang) in localized})
-        raise BuildError(
+        raise OptionError(
             f"no pack to build: --lang {', '.join(langs or [])} matches none of the courses' languages ({', '.join(available)})"
         )
     return targets

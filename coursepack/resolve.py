@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import segno
@@ -32,6 +32,7 @@ from coursepack.model import Course, Reading
 
 COLONS = {"fr": "\u00a0: ", "zh": "\uff1a"}
 ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
+NUMBER_SLOT = "{n}"  # in a cross-reference's own text: the target's number
 XREF_LINK_RE = re.compile(r'<a class="xref" href="#([a-z0-9-]+)">(.*?)</a>', re.S)
 
 
@@ -43,6 +44,7 @@ class Resolved:
     labels: dict[str, str]
     kinds: dict[str, str]
     gettext: Callable[[str], str]
+    numbers: dict[str, str] = field(default_factory=dict)
 
 
 def _join(names: list[str], and_word: str) -> str:
@@ -160,8 +162,10 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     ex_num = {eid: i + 1 for i, eid in enumerate(ex_order)}
     for uid, n in unit_num.items():
         labels[uid] = nbsp(_("Unit %(num)s") % {"num": n})
+        state.numbers[uid] = str(n)
     for eid, n in ex_num.items():
         labels[eid] = nbsp(_("Exercise %(num)s") % {"num": n})
+        state.numbers[eid] = str(n)
     years = reading_years(course.readings)
     for rid, r in course.readings.items():
         labels[rid] = reading_label(r, years[rid], _("and"))
@@ -396,7 +400,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "colon": COLONS.get(lang.split("-")[0], ": "),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    return Resolved(context, labels, state.kinds, _)
+    return Resolved(context, labels, state.kinds, _, state.numbers)
 
 
 def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
@@ -422,6 +426,15 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
         return ""
 
     html = PAGEREF_RE.sub(pageref, html)
+    # "{n}" in a link's own text is the target's number: [l’unité {n}](#some-unit) reads "l’unité 7"
+    html = XREF_LINK_RE.sub(
+        lambda m: (
+            m.group(0).replace(NUMBER_SLOT, resolved.numbers.get(m.group(1), resolved.labels.get(m.group(1), "")))
+            if NUMBER_SLOT in m.group(2)
+            else m.group(0)
+        ),
+        html,
+    )
     # a link whose target is not in this document (the student pack's units) becomes text
     html = XREF_LINK_RE.sub(
         lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html

@@ -48,6 +48,7 @@ class IdDef:
     line: int
     col: int
     instructor_only: bool
+    numbered: bool = False  # a unit, exercise, figure or table: "{n}" in a link's text can print its number
 
 
 @dataclass
@@ -57,6 +58,7 @@ class LinkUse:
     col: int
     target: str
     student_visible: bool
+    wants_number: bool = False  # "{n}" in its text
 
 
 def _scan(
@@ -171,7 +173,7 @@ def _scan(
             url = m.group(2)
             col = m.start() + 1
             if url.startswith("#"):
-                links.append(LinkUse(src.path, line_no, col, url[1:], not instructor))
+                links.append(LinkUse(src.path, line_no, col, url[1:], not instructor, "{n}" in m.group(1)))
             elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) and not re.match(r"^(https?|mailto):", url, re.I):
                 diags.error(src.path, line_no, col, f"link '{url}': only http, https and mailto links are allowed")
             elif not re.match(r"^(https?|mailto):", url, re.I):
@@ -206,7 +208,8 @@ def _scan(
                     f"duplicate id '{ident}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course",
                 )
             else:
-                ids[ident] = IdDef(src.path, line_no, m.start() + 1, instructor)
+                numbered = text.lstrip().startswith("Table:") or "![" in text  # a table's caption, a figure
+                ids[ident] = IdDef(src.path, line_no, m.start() + 1, instructor, numbered)
         for m in HTML_RE.finditer(text):
             diags.error(
                 src.path,
@@ -235,7 +238,8 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
             instructor_only = path.parent.name == "instructor" and not any(
                 t.id == ident for t in (course.assessment.tasks if course.assessment else [])
             )
-            ids[ident] = IdDef(path, line, col, instructor_only)
+            numbered = ident in course.exercises or any(u.meta.id == ident for u in course.units)
+            ids[ident] = IdDef(path, line, col, instructor_only, numbered)
 
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
@@ -310,6 +314,13 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
                 link.line,
                 link.col,
                 f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id",
+            )
+        elif link.wants_number and not target.numbered:
+            diags.error(
+                link.path,
+                link.line,
+                link.col,
+                f"'{{n}}' in the text of a link to '#{link.target}': only units, exercises, figures and tables have a number; write the words out",
             )
         elif link.student_visible and target.instructor_only:
             diags.error(

@@ -96,6 +96,12 @@ CASES = [
     ),
     (
         "units/second-unit.md",
+        "see also [](#why-small).",
+        "see also [section {n}](#why-small).",
+        "units/second-unit.md:15:51: '{n}' in the text of a link to '#why-small': only units, exercises, figures and tables have a number; write the words out",
+    ),
+    (
+        "units/second-unit.md",
         "(figures/boxes.svg",
         "(../../../../etc/passwd.svg",
         "units/second-unit.md:13:1: image '../../../../etc/passwd.svg' is outside the course folder: put it in figures/",

@@ -45,6 +45,13 @@ def test_bad_source_date_epoch_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
     assert "SOURCE_DATE_EPOCH='yesterday' must be a non-negative whole number of seconds" in result.output
 
 
+def test_a_language_no_course_has_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(FIXTURES / "minimal"), "--lang", "xx", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no pack to build: --lang xx matches none of the courses' languages (en)" in result.output
+    assert not list(tmp_path.iterdir())
+
+
 def test_no_course_found_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check"])

@@ -125,6 +125,8 @@ def test_cross_references_print_the_real_page(minimal_out: Path) -> None:
     assert f"such as Table 1, p. {dests['tab-sizes']}" in text
     assert f"See Unit 1, p. {dests['first-unit']} and Figure 1, p. {dests['fig-boxes']}" in text
     assert f"see also Why fixtures are small, p. {dests['why-small']}" in text
+    # "{n}" in a link's own text is the target's number (for languages that need an article: "l'unité {n}")
+    assert f"in table 1, p. {dests['tab-sizes']} of unit 1, p. {dests['first-unit']}." in text
 
 
 def test_instructor_guide_cites_student_pack_pages(minimal_out: Path) -> None:
