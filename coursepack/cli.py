@@ -46,6 +46,27 @@ def _fail(lines: list[str]) -> None:
     sys.exit(1)
 
 
+def _fallback_lines(fallbacks: list[str], shown: int = 3) -> list[str]:
+    """Each fallback of a language that has a few; for one that has more, the count and where to see them."""
+    by_pack: dict[str, list[str]] = {}
+    for f in fallbacks:
+        pack, _, what = f.partition(": ")
+        by_pack.setdefault(pack, []).append(what)
+    lines = []
+    for pack, items in by_pack.items():
+        if len(items) <= shown:
+            lines += [f"fallback: {pack}: {what}" for what in items]
+            continue
+        lang = pack.rpartition("/")[2]
+        files = list(dict.fromkeys(what.partition(": ")[0] for what in items))
+        listed = ", ".join(files[:shown]) + (", ..." if len(files) > shown else "")
+        lines.append(
+            f"fallback: {pack}: {len(items)} parts in the source language, in {len(files)} file(s) ({listed}); "
+            f"`coursepack status --lang {lang}` lists them, a `--review` build marks them in the PDF"
+        )
+    return lines
+
+
 def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Content and build errors become clean messages; --debug shows the traceback."""
     try:
@@ -234,8 +255,8 @@ def build(
             click.echo(f"  peak memory, {who}: {mb:.0f} MB")
     for w in report.warnings:
         click.echo(w, err=True)
-    for f in report.fallbacks:
-        click.echo(f"fallback: {f}")
+    for line in _fallback_lines(report.fallbacks):
+        click.echo(line)
     for o in report.outdated:
         click.echo(f"outdated: {o}")
     for s in report.stale:

@@ -223,11 +223,16 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         if uid in units_by_id:
             units.append(units_by_id[uid])
         elif uid not in BROKEN_IDS:
-            diags.error(
-                course_file,
-                *doc.locate(("units", i)),
-                f"unit '{uid}' not found: add units/{uid}.md with 'id: {uid}' in its front matter",
+            named = [u for u in units_by_id.values() if u.source.path.stem == uid]
+            fix = (
+                f"units/{uid}.md says 'id: {named[0].meta.id}': make them the same"
+                if named
+                else f"add units/{uid}.md with 'id: {uid}' in its front matter"
             )
+            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: {fix}")
+            BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
+            for unit in named:
+                _remember_broken(unit.source.path, unit.source.path.read_text(encoding="utf-8", errors="replace"))
     for uid, unit in units_by_id.items():
         if uid not in meta.units:
             diags.warning(

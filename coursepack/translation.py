@@ -178,13 +178,25 @@ def outdated(course: Course, lang: str) -> list[str]:
     return [
         rel
         for rel in sorted(record)
-        if (tdir / rel).is_file() and (course.root / rel).is_file() and _source_changed(record[rel], course.root / rel)
+        if (tdir / rel).is_file() and (course.root / rel).is_file() and _source_changed(record[rel], course, tdir, rel)
     ]
 
 
-def _source_changed(entry: dict[str, Any], source: Path) -> bool:
-    """Whether ``source`` differs from the version its translation's record names."""
-    return bool(entry.get("source_sha256") != digest(source))
+def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str) -> bool:
+    """Whether the source's text changed since its translation was recorded.
+
+    Only what a translator translates counts (``text_only``): a language added to
+    ``course.yaml``'s list, a duration or an id changed is nothing to translate again.
+    """
+    if entry.get("source_sha256") == digest(course.root / rel):
+        return False
+    recorded = tdir / ".source"
+    if not (recorded / rel).is_file():
+        return True  # no copy of the source as it was: any change counts
+    try:
+        return text_only(recorded, rel) != text_only(course.root, rel)
+    except Exception:  # a copy that no longer reads (an old format): any change counts
+        return True
 
 
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
@@ -204,7 +216,7 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts))
-        elif _source_changed(record[rel], src):
+        elif _source_changed(record[rel], course, tdir, rel):
             old = tdir / ".source" / rel
             before = old.read_text(encoding="utf-8").splitlines() if old.is_file() else []
             diff = list(

@@ -249,10 +249,11 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
                 )
         for i, eid in enumerate(unit.meta.exercises):
             if eid not in course.exercises and eid not in course.broken_ids:
-                diags.error(*at(f"{unit.meta.id}.exercises:{i}"), f"exercise '{eid}' not found: add exercises/{eid}.md")
+                diags.error(*at(f"{unit.meta.id}.exercises:{i}"), _no_exercise(course, eid))
+                course.broken_ids.add(eid)  # reported once, not again for every link to it
     for i, eid in enumerate(course.meta.exercises or []):
         if eid not in course.exercises:
-            diags.error(*at(f"course.exercises:{i}"), f"exercise '{eid}' not found: add exercises/{eid}.md")
+            diags.error(*at(f"course.exercises:{i}"), _no_exercise(course, eid))
     for ex in course.exercises.values():
         for i, oid in enumerate(ex.meta.outcomes):
             if oid not in outcome_ids:
@@ -274,7 +275,7 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
             if block.exercise and block.exercise not in course.exercises and block.exercise not in course.broken_ids:
                 diags.error(
                     *at(f"plan:{plan.id}.{j}.exercise"),
-                    f"exercise '{block.exercise}' not found: add exercises/{block.exercise}.md",
+                    _no_exercise(course, block.exercise),
                 )
 
     if course.assessment:
@@ -301,6 +302,14 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
         _scan(src, root, instructor_file, ids, links, diags)
     _check_links(course, ids, links, diags)
     return ids
+
+
+def _no_exercise(course: Course, eid: str) -> str:
+    """The error for a missing exercise; a file of that name with another id is named."""
+    named = [e for e in course.exercises.values() if e.source.path.stem == eid]
+    if named:
+        return f"exercise '{eid}' not found: exercises/{eid}.md says 'id: {named[0].meta.id}': make them the same"
+    return f"exercise '{eid}' not found: add exercises/{eid}.md"
 
 
 def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], diags: Diagnostics) -> None:

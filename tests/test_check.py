@@ -86,13 +86,25 @@ CASES = [
         "id: ex-beta",
         "id: first-unit",
         "exercises/ex-beta.md:2:5: duplicate id 'first-unit' (first defined at first-unit.md:2): ids must be unique in a course\n"
-        "units/second-unit.md:8:13: exercise 'ex-beta' not found: add exercises/ex-beta.md",
+        "units/second-unit.md:8:13: exercise 'ex-beta' not found: exercises/ex-beta.md says 'id: first-unit': make them the same",
     ),
     (
         "units/second-unit.md",
         "see also [](#why-small).",
         "see also [](#guide-using).",
         "units/second-unit.md:15:51: student-visible link to instructor-only '#guide-using' (guide.md:1): move the link into an instructor block or link to something students can see",
+    ),
+    (  # one error for a typo in an id, not one more for every link to the unit and into it
+        "units/first-unit.md",
+        "id: first-unit",
+        "id: first-unt",
+        "course.yaml:19:9: unit 'first-unit' not found: units/first-unit.md says 'id: first-unt': make them the same",
+    ),
+    (
+        "exercises/ex-alpha.md",
+        "id: ex-alpha",
+        "id: ex-alpa",
+        "units/first-unit.md:8:13: exercise 'ex-alpha' not found: exercises/ex-alpha.md says 'id: ex-alpa': make them the same",
     ),
     (
         "units/second-unit.md",

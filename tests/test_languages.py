@@ -213,6 +213,20 @@ def test_status_reports_outdated_files_with_the_source_diff(bilingual_copy: Path
     assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
 
 
+def test_only_a_change_to_text_makes_a_translation_outdated(bilingual_copy: Path) -> None:
+    """Adding a language or changing a duration changes no text a translator sees; a title does."""
+    runner = CliRunner()
+    runner.invoke(main, ["translate", str(bilingual_copy), "fr"])
+    course, unit = bilingual_copy / "course.yaml", bilingual_copy / "units" / "first-unit.md"
+    course.write_text(course.read_text().replace("languages: [en, fr, ar]", "languages: [en, fr, ar, de]"))
+    unit.write_text(unit.read_text().replace("duration: 45", "duration: 50"))
+    assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
+    unit.write_text(unit.read_text().replace("title: The first unit", "title: The very first unit"))
+    result = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"])
+    assert re.search(r"^  outdated   units/first-unit.md", result.output, re.M)
+    assert "course.yaml" not in " ".join(re.findall(r"^  outdated .*$", result.output, re.M))
+
+
 def test_language_neutral_data_cannot_be_changed_by_a_translation(bilingual_copy: Path) -> None:
     path = bilingual_copy / "translations/fr/units/first-unit.md"
     path.write_text(path.read_text().replace("title: La première unité", "title: La première unité\nduration: 10"))
