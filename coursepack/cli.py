@@ -62,7 +62,7 @@ def _fallback_lines(fallbacks: list[str], shown: int = 3) -> list[str]:
         listed = ", ".join(files[:shown]) + (", ..." if len(files) > shown else "")
         lines.append(
             f"fallback: {pack}: {len(items)} parts in the source language, in {len(files)} file(s) ({listed}); "
-            f"`coursepack status --lang {lang}` lists them, a `--review` build marks them in the PDF"
+            f"`coursepack status <course folder> --lang {lang}` lists them, a `--review` build marks them in the PDF"
         )
     return lines
 

@@ -17,6 +17,7 @@ from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
+from coursepack.errors import BuildError
 from coursepack.i18n import catalog, duration, list_separator, locale, long_date, text_direction
 from coursepack.markup import (
     PAGEREF_RE,
@@ -403,6 +404,18 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     return Resolved(context, labels, state.kinds, _, state.numbers)
 
 
+def _number_slot(m: re.Match[str], numbers: dict[str, str]) -> str:
+    """'{n}' in a link's own text is the target's number: [l’unité {n}](#some-unit) reads "l’unité 7"."""
+    if NUMBER_SLOT not in m.group(2):
+        return m.group(0)
+    if m.group(1) not in numbers:  # the checks catch this on one line; a link's text can run over two
+        raise BuildError(
+            f"'{{n}}' in the text of a link to '#{m.group(1)}': it has no number "
+            "(only units, exercises, figures and tables do); write the words out"
+        )
+    return m.group(0).replace(NUMBER_SLOT, str(escape(numbers[m.group(1)])))
+
+
 def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
     """Fill cross-reference labels and page references into the templated HTML.
 
@@ -426,15 +439,7 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
         return ""
 
     html = PAGEREF_RE.sub(pageref, html)
-    # "{n}" in a link's own text is the target's number: [l’unité {n}](#some-unit) reads "l’unité 7"
-    html = XREF_LINK_RE.sub(
-        lambda m: (
-            m.group(0).replace(NUMBER_SLOT, resolved.numbers.get(m.group(1), resolved.labels.get(m.group(1), "")))
-            if NUMBER_SLOT in m.group(2)
-            else m.group(0)
-        ),
-        html,
-    )
+    html = XREF_LINK_RE.sub(lambda m: _number_slot(m, resolved.numbers), html)
     # a link whose target is not in this document (the student pack's units) becomes text
     html = XREF_LINK_RE.sub(
         lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html

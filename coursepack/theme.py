@@ -7,6 +7,7 @@ default theme, so an override can extend the template it replaces.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import jinja2
@@ -62,11 +63,7 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
         self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
         self._memory: dict[str, bytes] = {}
         directory = cache_dir() / "templates"
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self._disk = True
-        except OSError:
-            self._disk = False
+        self._disk = _private_folder(directory)
         super().__init__(str(directory), "%s.jinja")
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
@@ -79,7 +76,7 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
         elif self._disk:
             try:
                 super().load_bytecode(bucket)
-            except (OSError, EOFError, ValueError, TypeError):  # unreadable or truncated: compile again
+            except Exception:  # unreadable, truncated or from another Python: compile again
                 bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
@@ -89,6 +86,17 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
                 super().dump_bytecode(bucket)
             except OSError:
                 self._disk = False
+
+
+def _private_folder(directory: Path) -> bool:
+    """Whether ``directory`` is (or could be made) ours alone: compiled code is run from it."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = directory.stat()
+    except OSError:
+        return False
+    # not if another user could write code there
+    return not hasattr(os, "getuid") or (info.st_uid == os.getuid() and not info.st_mode & 0o022)
 
 
 _TEMPLATE_CACHE: TemplateCache | None = None

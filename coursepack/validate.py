@@ -232,13 +232,14 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
 
     outcome_ids = {o.id for o in course.meta.outcomes}
     ids: dict[str, IdDef] = {}
+    numbered_ids = {u.meta.id for u in course.units} | set(course.exercise_order)  # those the pack numbers
     for key, (path, line, col) in pos.items():
         if key.startswith("id:"):
             ident = key[3:]
             instructor_only = path.parent.name == "instructor" and not any(
                 t.id == ident for t in (course.assessment.tasks if course.assessment else [])
             )
-            numbered = ident in course.exercises or any(u.meta.id == ident for u in course.units)
+            numbered = ident in numbered_ids
             ids[ident] = IdDef(path, line, col, instructor_only, numbered)
 
     for unit in course.units:

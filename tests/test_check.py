@@ -233,3 +233,25 @@ def test_decorative_images_need_no_alt_text(course_copy) -> None:  # type: ignor
     unit.write_text(unit.read_text() + "\n![](figures/boxes.svg){.decorative}\n")
     result = CliRunner().invoke(main, ["check", "--strict", str(course)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_number_slot_needs_a_target_the_pack_numbers(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """'{n}' prints the number a pack gives its target: an exercise left out of the pack has none."""
+    course = course_copy()
+    (course / "course.yaml").write_text((course / "course.yaml").read_text() + "exercises: [ex-alpha, ex-beta]\n")
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text() + "\nCompare [exercise {n}](#ex-gamma) here.\n")
+    code, lines = _check(course)
+    assert code == 1
+    assert lines == [
+        "units/second-unit.md:19:9: '{n}' in the text of a link to '#ex-gamma': only units, exercises, figures and tables have a number; write the words out"
+    ]
+    # a link's text over two lines is past the line-by-line checks: the build still stops, saying why
+    unit.write_text(unit.read_text().replace("Compare [exercise {n}](#ex-gamma) here.", "See [the\n{n}](#why-small)."))
+    result = CliRunner().invoke(main, ["build", str(course), "--edition", "student", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert (
+        "error: '{n}' in the text of a link to '#why-small': it has no number (only units, exercises, figures and tables do); write the words out"
+        in result.output
+    )
+    assert not list((tmp_path / "out").rglob("*.pdf"))

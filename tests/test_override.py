@@ -68,3 +68,34 @@ def test_a_machine_cache_that_cannot_be_written_is_not_needed(tmp_path: Path, mo
     report = build([FIXTURES / "override"], opts)
     assert not report.failures, report.failures
     assert "EXTENDED DEFAULT STUDENT TEMPLATE" in all_text(tmp_path / "out/override/en/student.pdf")
+
+
+def test_the_compiled_templates_on_disk_are_only_trusted_when_sound_and_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged compiled template is compiled again; a folder others can write to is not used
+    (compiled templates are code: Python runs them)."""
+    from jinja2.bccache import bc_magic
+
+    from coursepack import theme
+
+    cache = tmp_path / "machine-cache"
+    monkeypatch.setenv("COURSEPACK_CACHE", str(cache))
+    opts = Options(tmp_path / "out", editions=["student"], jobs=1, strict=True, epoch=EPOCH, use_cache=False)
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)
+    assert not build([FIXTURES / "override"], opts).failures
+    compiled = list((cache / "templates").glob("*.jinja"))
+    assert compiled
+    for path in compiled:
+        path.write_bytes(bc_magic + b"\x80\x04garbage")
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)
+    assert not build([FIXTURES / "override"], opts).failures
+    assert "EXTENDED DEFAULT STUDENT TEMPLATE" in all_text(tmp_path / "out/override/en/student.pdf")
+
+    shared = tmp_path / "shared-cache"
+    (shared / "templates").mkdir(parents=True)
+    (shared / "templates").chmod(0o777)
+    monkeypatch.setenv("COURSEPACK_CACHE", str(shared))
+    monkeypatch.setattr(theme, "_TEMPLATE_CACHE", None)
+    assert not build([FIXTURES / "override"], opts).failures
+    assert not list((shared / "templates").glob("*.jinja"))
