@@ -338,7 +338,7 @@ def build(
         if pieces is not None and len(pieces.segments) > 1 and not opts.single:
             # always parts, whatever else is built: the bytes of a pack depend on its inputs only
             hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
-            pack = Pack(pieces, t.variant.duplex, hint)
+            pack = Pack(pieces, t.variant.two_sided, hint)
         works.append(_Work(t, key, html, args, job_key, pack, pieces))
         poll(works[-1])
         if isinstance(executor, ProcessPoolExecutor):
@@ -434,7 +434,7 @@ def build(
         if work.pack is not None:
             parts_hint = work.pack.hint()
         elif work.pieces is not None and not t.variant.booklet and not t.variant.n_up:
-            parts_hint = layouts_from_single(work.pieces, result, t.variant.duplex)
+            parts_hint = layouts_from_single(work.pieces, result, t.variant.two_sided)
         note_stale_dependents(t, cache.previous_anchors(opts.output, t.key), result.anchors)
         cache.store(opts.output, t.key, cache.Record(work.key, digest, result.pages, result.anchors, parts_hint))
         report.timings.add("write", time.perf_counter() - tick)

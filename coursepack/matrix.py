@@ -47,6 +47,11 @@ class Variant:
     booklet: bool = False  # A5 pages imposed 2-up on A4 sheets
     n_up: int | None = None
 
+    @property
+    def two_sided(self) -> bool:
+        """Laid out for both sides of the sheet: duplex, and always a booklet (it is folded)."""
+        return self.duplex or self.booklet
+
     def suffix(self, default_paper: str) -> str:
         """'' for the plain PDF, else '-letter-duplex', '-a5-booklet', ..."""
         parts = []

@@ -24,7 +24,13 @@ MM = 72 / 25.4
 @pytest.fixture(scope="session")
 def print_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("print")
-    variants = [Variant("letter", duplex=True, print_shop=True), Variant("a5"), Variant(booklet=True), Variant(n_up=2)]
+    variants = [
+        Variant("letter", duplex=True, print_shop=True),
+        Variant("a5"),
+        Variant("a5", duplex=True),
+        Variant(booklet=True),
+        Variant(n_up=2),
+    ]
     report = build(
         [FIXTURES / "minimal"], Options(out, editions=["student"], jobs=2, strict=True, epoch=EPOCH, variants=variants)
     )
@@ -117,9 +123,24 @@ def test_booklet_page_order(pages: int, expected: list[tuple[int, int]]) -> None
 
 
 def test_booklet_pads_to_a_multiple_of_four(print_variants: Path) -> None:
-    plain = len(pypdf.PdfReader(str(print_variants / "student-a5.pdf")).pages)
+    two_sided = len(pypdf.PdfReader(str(print_variants / "student-a5-duplex.pdf")).pages)
     sheets = len(pypdf.PdfReader(str(print_variants / "student-a5-booklet.pdf")).pages)
-    assert sheets == -(-plain // 4) * 2
+    assert sheets == -(-two_sided // 4) * 2
+
+
+def test_a_booklet_is_laid_out_two_sided(print_variants: Path) -> None:
+    """A folded booklet is read in spreads: page numbers on the outer edge of every page (on a
+    sheet, the left page's at the sheet's left, the right page's at its right), units on the right."""
+    with pdfplumber.open(str(print_variants / "student-a5-booklet.pdf")) as doc:
+        seen = 0
+        for sheet in doc.pages:
+            for word in sheet.extract_words():
+                if word["text"].isdigit() and len(word["text"]) <= 3 and word["top"] > sheet.height * 0.92:
+                    left_page = word["x1"] < sheet.width / 2
+                    assert (word["x0"] < sheet.width / 4) if left_page else (word["x1"] > sheet.width * 3 / 4), word
+                    assert int(word["text"]) % 2 == (0 if left_page else 1), word  # even pages on the left
+                    seen += 1
+        assert seen >= 4
 
 
 def test_two_up(print_variants: Path) -> None:
