@@ -24,6 +24,7 @@ def apply() -> None:
     fix_variable_fonts()
     fix_font_digits()
     fix_table_header_scope()
+    fix_element_language()
 
 
 @contextlib.contextmanager
@@ -308,4 +309,34 @@ def fix_table_header_scope() -> None:
             mark["A"]["Scope"] = "/Row" if cell.element.attrib.get("scope") == "row" else "/Column"
 
     build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
+    wp_tags._build_box_tree = build_box_tree
+
+
+def fix_element_language() -> None:
+    """Tag an element whose ``lang`` differs from the document's with ``/Lang`` (PDF/UA 7.2).
+
+    WeasyPrint 70 writes the document's language in the catalog only, so a passage left in the
+    source language (a translation's fallback, an untranslated title) was announced by screen
+    readers in the pack's language. The structure tree passes ``/Lang`` down to the element's
+    contents, as HTML's ``lang`` does.
+    """
+    import pydyf
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from weasyprint.pdf import tags as wp_tags
+
+    original = wp_tags._build_box_tree
+    if getattr(original, "coursepack_lang", False):
+        return
+
+    def build_box_tree(box, *args):  # type: ignore[no-untyped-def]
+        own = box._box if isinstance(box, AbsolutePlaceholder) else box
+        element = getattr(own, "element", None)
+        lang = element.attrib.get("lang") if element is not None and own.element_tag not in ("html", "body") else None
+        for struct in original(box, *args):  # recursive calls come back through this wrapper
+            if lang and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+            yield struct
+
+    build_box_tree.coursepack_lang = True  # type: ignore[attr-defined]
+    build_box_tree.coursepack_fix = getattr(original, "coursepack_fix", False)  # type: ignore[attr-defined]
     wp_tags._build_box_tree = build_box_tree

@@ -157,4 +157,11 @@ def stylesheet(lang: str) -> str:
     def css_list(names: tuple[str, ...], generic: str) -> str:
         return ", ".join(f'"{n}"' for n in names) + f", {generic}"
 
-    return f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; }}\n"
+    css = f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; }}\n"
+    if any("CJK" in name for name in body[:1]):
+        # the CJK font comes first for its full-width punctuation; text in another language (a
+        # translation's fallback) puts the Latin font first, or its quotes would be full-width too
+        latin = css_list(tuple(sorted(body, key=lambda name: "CJK" in name)), "sans-serif")
+        base = lang.split("-")[0]
+        css += f"[lang]:not(:lang({base})) {{ --font-body: {latin}; --font-heading: {latin}; font-family: {latin}; }}\n"
+    return css

@@ -31,6 +31,18 @@ from pymdownx.blocks.block import Block
 from coursepack.i18n import punctuation, smarty_config, text_direction
 
 RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+CJK_LETTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def untranslated(text: str, lang: str) -> bool:
+    """Whether ``text`` has no letter of the script of ``lang`` (only told for right-to-left and
+    CJK scripts): a passage left in the source language, in an Arabic or a Chinese pack."""
+
+    if text_direction(lang) == "rtl":
+        return not RTL_LETTER.search(text)
+    if lang.split("-")[0] in ("zh", "ja", "ko"):
+        return not CJK_LETTER.search(text)
+    return False
 
 
 # name -> (audience, default title). "all" shows in every edition.
@@ -184,7 +196,6 @@ class FallbackBlock(Block):
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
-        from coursepack.i18n import text_direction
 
         return etree.SubElement(
             parent,
@@ -595,13 +606,14 @@ class MarkdownRenderer:
     def smart(self, text: str | None) -> Markup:
         """Plain text (a title) with the language's quotes, dashes and spacing.
 
-        In a right-to-left document, text with no right-to-left letters (an untranslated title)
-        is set left to right, so its punctuation stays where it belongs.
+        Text with no letter of the pack's script (an untranslated title in an Arabic or Chinese
+        pack) is marked as the source language: set left to right with its own punctuation,
+        fonts and quotes, and announced in its language by screen readers.
         """
-        html = smart(text, self.state.lang)
-        if text and text_direction(self.state.lang) == "rtl" and not RTL_LETTER.search(text):
-            return Markup(f'<span dir="ltr">{html}</span>')
-        return html
+        state = self.state
+        if text and untranslated(text, state.lang):
+            return Markup(f'<span dir="ltr" lang="{state.source_lang}">{smart(text, state.source_lang)}</span>')
+        return smart(text, state.lang)
 
     def render_inline(self, text: str) -> str:
         """Render a short Markdown string without a wrapping paragraph."""

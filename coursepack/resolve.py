@@ -21,13 +21,13 @@ from coursepack.errors import BuildError
 from coursepack.i18n import catalog, duration, list_separator, locale, long_date, text_direction
 from coursepack.markup import (
     PAGEREF_RE,
-    RTL_LETTER,
     XREF_RE,
     MarkdownRenderer,
     RenderState,
     extract_audience,
     nbsp,
     smart,
+    untranslated,
 )
 from coursepack.model import Course, Reading
 
@@ -144,11 +144,9 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     meta = course.meta
     labels = state.labels
 
-    rtl = text_direction(lang) == "rtl"
-
     def isolate(html: str, text: str, tag: str) -> Markup:
-        """In a right-to-left pack, text with no right-to-left letters (untranslated) runs left to right."""
-        if rtl and not RTL_LETTER.search(text):
+        """Text left in the source language (in an Arabic or Chinese pack) is marked as such."""
+        if untranslated(text, lang):
             return Markup(f'<{tag} dir="ltr" lang="{course.meta.language}">{html}</{tag}>')
         return Markup(html)
 

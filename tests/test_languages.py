@@ -346,3 +346,30 @@ def test_contents_page_numbers_have_their_own_column(sample_all: Path, lang: str
             text = "".join(g.char for g in line)
             places = [left, *title_starts, *number_starts]
             assert any(abs(start(line[0]) - x) < 1.0 for x in places), f"{lang} {edition}: {text!r} is out of line"
+
+
+def _element_languages(pdf: Path) -> dict[str, int]:
+    import pikepdf
+
+    counts: dict[str, int] = {}
+    with pikepdf.open(pdf) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.StructElem and "/Lang" in obj:
+                counts[str(obj.Lang)] = counts.get(str(obj.Lang), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh"])
+def test_text_left_in_the_source_language_is_tagged_and_set_as_such(sample_all: Path, lang: str) -> None:
+    """The Arabic and Chinese sample packs are partly English (fallback): screen readers must read
+    it as English (/Lang on its structure elements), and in Chinese its quotes and apostrophes
+    must not be the CJK font's full-width ones."""
+    pdf = sample_all / lang / "student.pdf"
+    assert catalog_lang(pdf) == lang
+    assert _element_languages(pdf).get("en", 0) > 100
+    assert not _element_languages(sample_all / "fr" / "student.pdf")  # complete: nothing to mark
+    if lang == "zh":
+        with pdfplumber.open(str(pdf)) as doc:
+            english = [p for p in doc.pages if "Technology in the smuggling of migrants" in (p.extract_text() or "")]
+            quotes = [c["fontname"] for p in english[:3] for c in p.chars if c["text"] in "’“”"]
+        assert quotes and not any("CJK" in name for name in quotes), quotes

@@ -71,3 +71,16 @@ def test_a_note_cited_twice_is_printed_once() -> None:
     )
     assert html.count("Note A.") == 1 and html.count('class="footnote"') == 2, html
     assert '<sup class="footnote-again">1</sup>' in html
+
+
+def test_an_untranslated_title_is_marked_as_the_source_language() -> None:
+    """In an Arabic or Chinese pack, a title with no letter of the pack's script is the source's."""
+    from coursepack.markup import MarkdownRenderer, RenderState
+
+    zh = MarkdownRenderer(RenderState(frozenset({"student"}), lang="zh", source_lang="en"))
+    assert str(zh.smart("Smugglers' marketing")) == '<span dir="ltr" lang="en">Smugglers’ marketing</span>'
+    assert "lang" not in str(zh.smart("法律框架"))
+    ar = MarkdownRenderer(RenderState(frozenset({"student"}), lang="ar", source_lang="en"))
+    assert 'lang="en"' in str(ar.smart("The legal framework")) and "lang" not in str(ar.smart("الإطار القانوني"))
+    fr = MarkdownRenderer(RenderState(frozenset({"student"}), lang="fr", source_lang="en"))
+    assert str(fr.smart("Le cadre juridique")) == "Le cadre juridique"  # same script: cannot be told
