@@ -133,7 +133,8 @@ def test_instructor_guide_cites_student_pack_pages(minimal_out: Path) -> None:
     student = destinations(minimal_out / "student.pdf")
     guide = all_text(minimal_out / "instructor.pdf")
     assert f"teach Unit 1 (Student pack, p. {student['first-unit']})" in guide
-    assert f"Student pack, p. {student['ex-beta']}" in guide
+    # an exercise's own row: its page in the student pack, not read as its unit's page
+    assert f"Unit 2 — The second unit Student pack p. {student['ex-beta']}" in guide
     assert f"Unit 1, p. {student['first-unit']}" in guide  # class plan material column
 
 
