@@ -59,7 +59,7 @@ def test_check_strict_is_clean() -> None:
 
 def test_page_counts_in_range(sample_out: Path) -> None:
     assert 50 <= len(page_texts(sample_out / "student.pdf")) <= 90
-    assert 25 <= len(page_texts(sample_out / "instructor.pdf")) <= 60
+    assert 25 <= len(page_texts(sample_out / "instructor.pdf")) <= 70  # 61 with each exercise's student-pack row
 
 
 def test_student_pack_contains_every_unit_exercise_and_reading(sample_out: Path) -> None:
