@@ -246,7 +246,7 @@ def build(
             if lang != course.meta.language and (not opts.langs or lang in opts.langs):
                 report.outdated.extend(
                     f"{course.meta.id}/{lang}: {rel} changed since it was translated "
-                    f"(`coursepack status --lang {lang}` shows how)"
+                    f"(`coursepack status <course folder> --lang {lang}` shows how)"
                     for rel in translation.outdated(course, lang)
                 )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()

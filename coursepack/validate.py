@@ -174,6 +174,14 @@ def _scan(
             col = m.start() + 1
             if url.startswith("#"):
                 links.append(LinkUse(src.path, line_no, col, url[1:], not instructor, "{n}" in m.group(1)))
+                if m.group(1).strip().lower().strip(" .!") in VAGUE_LINK_TEXT:
+                    diags.warning(
+                        src.path,
+                        line_no,
+                        col,
+                        f"link text '{m.group(1).strip()}' says nothing out of context: name what it leads to, "
+                        "or leave the text empty for the target's label",
+                    )
             elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) and not re.match(r"^(https?|mailto):", url, re.I):
                 diags.error(src.path, line_no, col, f"link '{url}': only http, https and mailto links are allowed")
             elif not re.match(r"^(https?|mailto):", url, re.I):

@@ -9,6 +9,14 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
+# What to do about PyYAML's commonest complaints (its messages say what, not why).
+HINTS = (
+    ("mapping values are not allowed here", ": put a value that contains ': ' in quotes, or check the indentation"),
+    ("expected <block end>", ": line this up with the keys above it (spaces, not tabs)"),
+    ("cannot start any token", ": indent with spaces; YAML allows no tabs"),
+    ("could not find expected ':'", ": write 'key: value', or put the text in quotes"),
+    ("expected ',' or ']'", ": close the list with ']', and put items that contain ':' or ',' in quotes"),
+)
 MAX_DEPTH = 32
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -114,7 +122,8 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         col = mark.column + 1 if mark else 1
         if exc.context and exc.context_mark and exc.problem and exc.context_mark.line != getattr(mark, "line", None):
             problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1 + line_offset})"
-        raise YamlError(line, col, f"YAML: {problem}") from None
+        hint = next((h for found, h in HINTS if found in problem), "")
+        raise YamlError(line, col, f"YAML: {problem}{hint}") from None
     except yaml.YAMLError as exc:
         raise YamlError(line_offset + 1, 1, f"YAML: {exc}") from None
     except (RecursionError, OverflowError, ValueError, IndexError) as exc:

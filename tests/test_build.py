@@ -133,6 +133,7 @@ def test_broken_content_writes_nothing(course_copy, tmp_path: Path) -> None:  # 
         build([course], Options(out, editions=["student"], epoch=EPOCH, use_cache=False))
     assert str(exc.value).endswith(
         "units/first-unit.md:4:9: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 3)"
+        ": close the list with ']', and put items that contain ':' or ',' in quotes"
     )
     assert _sha(pdf) == before
     assert not list(pdf.parent.glob(".*.part"))

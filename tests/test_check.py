@@ -67,7 +67,13 @@ CASES = [
         "course.yaml",
         'version: "0.1"',
         "version: [0.1",
-        "course.yaml:7:5: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 6)",
+        "course.yaml:7:5: YAML: expected ',' or ']', but got ':' (while parsing a flow sequence that starts at line 6): close the list with ']', and put items that contain ':' or ',' in quotes",
+    ),
+    (
+        "course.yaml",
+        "id: minimal",
+        "id: minimal\ntitle: Fixtures: a course",
+        "course.yaml:2:16: YAML: mapping values are not allowed here: put a value that contains ': ' in quotes, or check the indentation",
     ),
     (
         "course.yaml",
@@ -184,6 +190,7 @@ def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore
     )
     strict = CliRunner().invoke(main, ["check", "--strict", str(course)])
     assert strict.exit_code == 1
+    assert "1 problem(s) (0 error(s), 1 warning(s) made errors by --strict); nothing was written." in strict.output
 
 
 LINT = [
@@ -201,6 +208,11 @@ LINT = [
         "Small fixtures, fast tests.",
         "Small fixtures, fast tests: [click here](https://example.org/fixtures).",
         "units/first-unit.md:49:29: warning: link text 'click here' says nothing out of context: say where the link leads",
+    ),
+    (
+        "Small fixtures, fast tests.",
+        "Small fixtures, fast tests: [click here](#why-small).",
+        "units/first-unit.md:49:29: warning: link text 'click here' says nothing out of context: name what it leads to, or leave the text empty for the target's label",
     ),
     (
         "Small fixtures, fast tests.",
