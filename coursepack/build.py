@@ -416,6 +416,8 @@ def build(
             result = work.result
         works.remove(work)
         tick = time.perf_counter()
+        if t.variant.print_shop and not t.variant.booklet and not t.variant.n_up:
+            result.pdf = impose.crop_marks(result.pdf)
         if t.variant.booklet:
             result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
         elif t.variant.n_up:

@@ -77,24 +77,39 @@ def test_duplex_starts_every_unit_on_a_right_hand_page(print_variants: Path) -> 
 
 
 def test_print_shop_bleed_and_crop_marks(print_variants: Path) -> None:
+    """3 mm of bleed around the trimmed page, and crop marks beyond it on a slug, where
+    printers look for them: WeasyPrint draws its marks inside the bleed, under the artwork
+    (black on the cover's blue), so the page grows by 7 mm more and the marks are drawn there."""
     pdf = print_variants / "student-letter-duplex-print.pdf"
     trim = _box(pdf, "trimbox")
     bleed = _box(pdf, "bleedbox")
+    media = _box(pdf, "mediabox")
     assert bleed == (round(trim[0] + 6 * MM, 1), round(trim[1] + 6 * MM, 1))  # 3 mm on every side
-    with pdfplumber.open(str(pdf)) as doc:  # crop marks: lines in the bleed, outside the trimmed page
-        page = doc.pages[4]
-        outside = [line for line in page.lines if line["x0"] < 0 or line["x1"] > page.trimbox[2]]
-        assert len(outside) >= 4
-    # and visible: the stitcher once clipped the page furniture (which draws them) to the trim box
+    assert media == (round(trim[0] + 20 * MM, 1), round(trim[1] + 20 * MM, 1))  # and 7 mm of slug beyond
     document = pdfium.PdfDocument(str(pdf))
     try:
-        image = document[4].render(scale=300 / 72).to_pil().convert("L")
+        for index in (0, 4):  # the cover (its colour runs to the bleed) and a text page
+            image = document[index].render(scale=300 / 72).to_pil().convert("L")
+            px = 300 / 25.4  # pixels a millimetre
+            for corner_x, corner_y in ((0, 0), (image.width, image.height)):
+                sx, sy = (1, 1) if corner_x == 0 else (-1, -1)
+                # the slug: from the media box's edge to 1 mm short of the bleed (10 mm to the trim)
+                near, far = round(0.5 * px), round(6.5 * px)
+                trim_line = round(10 * px)
+                strips = (  # a horizontal mark continues the trim line; so does a vertical one
+                    (near, trim_line - 3, far, trim_line + 3),
+                    (trim_line - 3, near, trim_line + 3, far),
+                )
+                for x_a, y_a, x_b, y_b in strips:
+                    box = (
+                        sorted((corner_x + sx * x_a, corner_x + sx * x_b)),
+                        sorted((corner_y + sy * y_a, corner_y + sy * y_b)),
+                    )
+                    crop = image.crop((box[0][0], box[1][0], box[0][1], box[1][1]))
+                    dark = sum(1 for value in crop.tobytes() if value < 128)
+                    assert dark > 20, f"page {index + 1}: no crop mark in the slug at {box}"
     finally:
         document.close()
-    band = round(3 * 300 / 25.4)  # the 3 mm bleed, in pixels
-    for box in ((0, 0, 3 * band, band), (image.width - 3 * band, image.height - band, image.width, image.height)):
-        dark = sum(1 for value in image.crop(box).tobytes() if value < 128)
-        assert dark > 20, f"no visible crop mark in the bleed at {box}"
 
 
 def _numbered_pdf(pages: int) -> bytes:
@@ -237,17 +252,24 @@ def test_four_up_puts_four_pages_on_each_sheet() -> None:
 
 
 def _corners(pdf: Path) -> list[tuple[int, int, int]]:
+    """The colours at the corners of the first page's bleed box (its media box where it has none)."""
     document = pdfium.PdfDocument(str(pdf))
     try:
         image = document[0].render(scale=0.5).to_pil().convert("RGB")
     finally:
         document.close()
-    w, h = image.width - 2, image.height - 2
-    return [image.getpixel(xy) for xy in ((1, 1), (w, 1), (1, h), (w, h))]  # type: ignore[misc]
+    page = pypdf.PdfReader(str(pdf)).pages[0]
+    media, bleed = page.mediabox, page.bleedbox  # pypdf gives the media box when there is no bleed box
+    left, bottom = (float(bleed.left) - float(media.left)) / 2, (float(bleed.bottom) - float(media.bottom)) / 2
+    right, top = (float(media.right) - float(bleed.right)) / 2, (float(media.top) - float(bleed.top)) / 2
+    x0, y0 = round(left) + 1, round(top) + 1
+    x1, y1 = image.width - round(right) - 2, image.height - round(bottom) - 2
+    return [image.getpixel(xy) for xy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))]  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("name", ["student-a5.pdf", "student-letter-duplex-print.pdf"])
 def test_the_cover_fills_the_page(print_variants: Path, name: str) -> None:
-    """The cover's colour reaches every edge (the page's own margins once framed it in white)."""
+    """The cover's colour reaches every edge, the bleed's in print-shop output (the page's own
+    margins once framed it in white)."""
     for r, g, b in _corners(print_variants / name):
         assert (r, g, b) != (255, 255, 255) and b > r + 40, f"{name}: cover corner is {(r, g, b)}"
