@@ -235,11 +235,14 @@ def build(
     targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
     if opts.shard:
         targets = shard(targets, *opts.shard)
+    # the fallbacks of the packs being built: instructor files only where an edition shows them
+    packs = {(t.course.meta.id, t.lang) for t in targets}
+    teaching = {(t.course.meta.id, t.lang) for t in targets if "instructor" in t.edition.audiences}
     for (cid, lang), items in sorted(checked.fallbacks.items()):
-        if opts.langs and lang not in opts.langs:
-            continue
         report.fallbacks.extend(
-            f"{cid}/{lang}: {f.path}: {f.what} in {lang_name(f.lang, source_of(courses, cid))}" for f in items
+            f"{cid}/{lang}: {f.path}: {f.what} in {lang_name(f.lang, source_of(courses, cid))}"
+            for f in items
+            if (cid, lang) in packs and ((cid, lang) in teaching or not f.path.startswith("instructor/"))
         )
     for course in courses:
         for lang in course.languages:

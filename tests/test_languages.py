@@ -65,6 +65,14 @@ def test_untranslated_text_falls_back_and_is_named(bilingual_release: tuple[Path
     assert "bilingual/fr: units/first-unit.md: section 'Summary' in the source language (en)" in fr
     assert not any("first-unit.md: section 'Pourquoi" in f or "first-unit.md: whole file" in f for f in fr)
     assert not any(f.startswith("bilingual/en:") for f in report.fallbacks)
+    assert not any(": instructor/" in f for f in fr)  # only student packs were built: the guide's files are not in them
+
+
+def test_a_guide_build_names_the_guide_files_left_in_the_source_language(tmp_path: Path) -> None:
+    opts = Options(tmp_path, langs=["fr"], editions=["instructor"], jobs=1, epoch=EPOCH)
+    report = build([FIXTURES / "bilingual"], opts)
+    assert not report.failures, report.failures
+    assert "bilingual/fr: instructor/guide.md: whole file in the source language (en)" in report.fallbacks
 
 
 def test_review_copy_marks_and_lists_fallback(bilingual_review: Path) -> None:
