@@ -23,8 +23,7 @@ def apply() -> None:
     fix_subset_with_harfbuzz()
     fix_variable_fonts()
     fix_font_digits()
-    fix_table_header_scope()
-    fix_element_language()
+    fix_structure_tags()
 
 
 @contextlib.contextmanager
@@ -286,14 +285,19 @@ def fix_font_digits() -> None:
     wp_pdf.build_fonts_dictionary = build_fonts_dictionary
 
 
-def fix_table_header_scope() -> None:
-    """Tag each table header cell with its scope (``/Scope /Column`` or ``/Row``).
+def fix_structure_tags() -> None:
+    """Two things WeasyPrint 70 leaves out of the tagged structure (PDF/UA).
 
-    WeasyPrint 70 links data cells to their headers (``/Headers``) but leaves the header
-    cells without ``/Scope``, which PDF/UA checkers and some screen readers look for. A
-    header's scope is its ``scope`` attribute, or the column when it has none (as
-    WeasyPrint itself assumes when it links the cells).
+    - Table header cells get their scope (``/Scope /Column`` or ``/Row``): WeasyPrint links
+      data cells to their headers (``/Headers``) but leaves the header cells without it, which
+      PDF/UA checkers and some screen readers look for. A header's scope is its ``scope``
+      attribute, or the column when it has none (as WeasyPrint itself assumes).
+    - An element with a ``lang`` of its own gets ``/Lang`` (PDF/UA 7.2): WeasyPrint writes the
+      document's language in the catalog only, so a passage left in the source language (a
+      translation's fallback, an untranslated title) was announced in the pack's language. The
+      structure tree passes ``/Lang`` down to the element's contents, as HTML's ``lang`` does.
     """
+    import pydyf
     from weasyprint.layout.absolute import AbsolutePlaceholder
     from weasyprint.pdf import tags as wp_tags
 
@@ -302,41 +306,16 @@ def fix_table_header_scope() -> None:
         return
 
     def build_box_tree(box, *args):  # type: ignore[no-untyped-def]
-        yield from original(box, *args)  # recursive calls come back through this wrapper
-        cell = box._box if isinstance(box, AbsolutePlaceholder) else box
-        mark = getattr(cell, "mark", None)
-        if cell.element is not None and cell.element_tag == "th" and mark is not None and "A" in mark:
-            mark["A"]["Scope"] = "/Row" if cell.element.attrib.get("scope") == "row" else "/Column"
-
-    build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
-    wp_tags._build_box_tree = build_box_tree
-
-
-def fix_element_language() -> None:
-    """Tag an element whose ``lang`` differs from the document's with ``/Lang`` (PDF/UA 7.2).
-
-    WeasyPrint 70 writes the document's language in the catalog only, so a passage left in the
-    source language (a translation's fallback, an untranslated title) was announced by screen
-    readers in the pack's language. The structure tree passes ``/Lang`` down to the element's
-    contents, as HTML's ``lang`` does.
-    """
-    import pydyf
-    from weasyprint.layout.absolute import AbsolutePlaceholder
-    from weasyprint.pdf import tags as wp_tags
-
-    original = wp_tags._build_box_tree
-    if getattr(original, "coursepack_lang", False):
-        return
-
-    def build_box_tree(box, *args):  # type: ignore[no-untyped-def]
         own = box._box if isinstance(box, AbsolutePlaceholder) else box
-        element = getattr(own, "element", None)
+        element = own.element
         lang = element.attrib.get("lang") if element is not None and own.element_tag not in ("html", "body") else None
         for struct in original(box, *args):  # recursive calls come back through this wrapper
             if lang and "Lang" not in struct:
                 struct["Lang"] = pydyf.String(lang)
             yield struct
+        mark = getattr(own, "mark", None)
+        if element is not None and own.element_tag == "th" and mark is not None and "A" in mark:
+            mark["A"]["Scope"] = "/Row" if element.attrib.get("scope") == "row" else "/Column"
 
-    build_box_tree.coursepack_lang = True  # type: ignore[attr-defined]
-    build_box_tree.coursepack_fix = getattr(original, "coursepack_fix", False)  # type: ignore[attr-defined]
+    build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
     wp_tags._build_box_tree = build_box_tree

@@ -158,7 +158,7 @@ def stylesheet(lang: str) -> str:
         return ", ".join(f'"{n}"' for n in names) + f", {generic}"
 
     css = f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; }}\n"
-    if any("CJK" in name for name in body[:1]):
+    if "CJK" in body[0]:
         # the CJK font comes first for its full-width punctuation; text in another language (a
         # translation's fallback) puts the Latin font first, or its quotes would be full-width too
         latin = css_list(tuple(sorted(body, key=lambda name: "CJK" in name)), "sans-serif")

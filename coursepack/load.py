@@ -6,6 +6,7 @@ Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagn
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -96,6 +97,19 @@ def _load_yaml(path: Path, diags: Diagnostics) -> YamlDoc | None:
     except YamlError as exc:
         diags.error(path, exc.line, exc.col, exc.message)
         return None
+
+
+def named_like(ident: str, items: Iterable[Unit | Exercise]) -> Unit | Exercise | None:
+    """The unit or exercise whose file is named ``ident`` (when nothing has that id: a typo in one of the two)."""
+    return next((item for item in items if item.source.path.stem == ident), None)
+
+
+def mismatch(item: Unit | Exercise | None) -> str:
+    """What to say of a file whose name and id differ ('' for none)."""
+    if item is None:
+        return ""
+    path = item.source.path
+    return f"{path.parent.name}/{path.name} says 'id: {item.meta.id}': make them the same"
 
 
 def _remember_broken(path: Path, text: str) -> None:
@@ -223,16 +237,12 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         if uid in units_by_id:
             units.append(units_by_id[uid])
         elif uid not in BROKEN_IDS:
-            named = [u for u in units_by_id.values() if u.source.path.stem == uid]
-            fix = (
-                f"units/{uid}.md says 'id: {named[0].meta.id}': make them the same"
-                if named
-                else f"add units/{uid}.md with 'id: {uid}' in its front matter"
-            )
-            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: {fix}")
+            named = named_like(uid, units_by_id.values())
+            fix = f"add units/{uid}.md with 'id: {uid}' in its front matter"
+            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: {mismatch(named) or fix}")
             BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
-            for unit in named:
-                _remember_broken(unit.source.path, unit.source.path.read_text(encoding="utf-8", errors="replace"))
+            if named is not None:
+                _remember_broken(named.source.path, named.source.path.read_text(encoding="utf-8", errors="replace"))
     for uid, unit in units_by_id.items():
         if uid not in meta.units:
             diags.warning(

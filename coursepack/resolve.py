@@ -402,16 +402,16 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     return Resolved(context, labels, state.kinds, _, state.numbers)
 
 
-def _number_slot(m: re.Match[str], numbers: dict[str, str]) -> str:
+def _number_slot(ident: str, text: str, numbers: dict[str, str]) -> str:
     """'{n}' in a link's own text is the target's number: [l’unité {n}](#some-unit) reads "l’unité 7"."""
-    if NUMBER_SLOT not in m.group(2):
-        return m.group(0)
-    if m.group(1) not in numbers:  # the checks catch this on one line; a link's text can run over two
+    if NUMBER_SLOT not in text:
+        return text
+    if ident not in numbers:  # the checks catch this on one line; a link's text can run over two
         raise BuildError(
-            f"'{{n}}' in the text of a link to '#{m.group(1)}': it has no number "
+            f"'{{n}}' in the text of a link to '#{ident}': it has no number "
             "(only units, exercises, figures and tables do); write the words out"
         )
-    return m.group(0).replace(NUMBER_SLOT, str(escape(numbers[m.group(1)])))
+    return text.replace(NUMBER_SLOT, str(escape(numbers[ident])))
 
 
 def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
@@ -437,11 +437,14 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
         return ""
 
     html = PAGEREF_RE.sub(pageref, html)
-    html = XREF_LINK_RE.sub(lambda m: _number_slot(m, resolved.numbers), html)
-    # a link whose target is not in this document (the student pack's units) becomes text
-    html = XREF_LINK_RE.sub(
-        lambda m: m.group(0) if m.group(1) in own_ids else f'<span class="xref">{m.group(2)}</span>', html
-    )
+
+    def xref(m: re.Match[str]) -> str:
+        ident, text = m.group(1), _number_slot(m.group(1), m.group(2), resolved.numbers)
+        if ident in own_ids:
+            return f'<a class="xref" href="#{ident}">{text}</a>'
+        return f'<span class="xref">{text}</span>'  # its target is not in this document (the student pack's units)
+
+    html = XREF_LINK_RE.sub(xref, html)
     html = XREF_RE.sub(lambda m: str(escape(resolved.labels.get(m.group(1), m.group(1)))), html)
     return html
 

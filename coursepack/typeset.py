@@ -97,8 +97,7 @@ def _remove_font_folders() -> None:
         folder = getattr(font_config, "_folder", None)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
-            font_config._folder = None  # type: ignore[attr-defined]
-    _STYLES.clear()
+    forget_inherited_styles()
 
 
 def _styles(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursepack.errors import Diagnostics
+from coursepack.load import mismatch, named_like
 from coursepack.markup import BLOCKS
 from coursepack.model import Course, MarkdownSource
 
@@ -315,10 +316,8 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
 
 def _no_exercise(course: Course, eid: str) -> str:
     """The error for a missing exercise; a file of that name with another id is named."""
-    named = [e for e in course.exercises.values() if e.source.path.stem == eid]
-    if named:
-        return f"exercise '{eid}' not found: exercises/{eid}.md says 'id: {named[0].meta.id}': make them the same"
-    return f"exercise '{eid}' not found: add exercises/{eid}.md"
+    fix = mismatch(named_like(eid, course.exercises.values())) or f"add exercises/{eid}.md"
+    return f"exercise '{eid}' not found: {fix}"
 
 
 def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], diags: Diagnostics) -> None:
