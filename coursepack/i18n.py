@@ -49,9 +49,14 @@ _FR_TIGHT = re.compile(r"(?<=[^\s(\[«])[ \u00a0\u202f]?([;!?])(?=\s|$|[»)\]”
 _FR_COLON = re.compile(r"(?<=[^\s\d(\[])[ \u00a0\u202f]?:(?=\s|$)")
 
 
+def quotes(lang: str) -> tuple[str, str]:
+    """The language's (left, right) double quotation marks."""
+    return QUOTES.get(lang.split("-")[0], ("\u201c", "\u201d"))
+
+
 def smarty_config(lang: str) -> dict[str, dict[str, str]]:
     """Python-Markdown smarty substitutions for the language's quotation marks."""
-    left, right = QUOTES.get(lang.split("-")[0], ("\u201c", "\u201d"))
+    left, right = quotes(lang)
     return {"substitutions": {"left-double-quote": left, "right-double-quote": right}}
 
 

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
-from coursepack.i18n import punctuation, smarty_config, text_direction
+from coursepack.i18n import punctuation, quotes, smarty_config, text_direction
 
 RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 CJK_LETTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -66,10 +66,20 @@ BLOCKS: dict[str, tuple[str, str]] = {
 ANSWER_SPACE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lines?|cm)(?:\s+(lines|box|grid))?\s*$")
 MAX_ANSWER_ROWS = 60
 
+STASHED_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")  # a piece Python-Markdown keeps aside (a smart quote)
 XREF = "\u2063xref:{}\u2063"  # placeholder text for an automatic cross-reference label
-XREF_RE = re.compile("\u2063xref:([a-z0-9-]+)\u2063")
+SOURCE_XREF = "\u2063xref:src:{}\u2063"  # the same, in text left in the source language
+XREF_RE = re.compile("\u2063xref:(src:)?([a-z0-9-]+)\u2063")
 CAPTION_ID_RE = re.compile(r"\s*\{:?\s*#([a-z0-9-]+)\s*\}\s*$")
-PAGEREF_RE = re.compile(r'<span class="pageref" data-target="([a-z0-9-]+)"></span>')
+# (nh3 writes attributes in alphabetical order)
+PAGEREF_RE = re.compile(r'<span class="pageref"( data-source="1")? data-target="([a-z0-9-]+)"></span>')
+# the words of an automatic label, by the kind of its target
+LABELS = {
+    "unit": N_("Unit %(num)s"),
+    "exercise": N_("Exercise %(num)s"),
+    "figure": N_("Figure %(num)s"),
+    "table": N_("Table %(num)s"),
+}
 
 ALLOWED_TAGS = {
     "p",
@@ -275,7 +285,7 @@ class Numbering(Treeprocessor):
             i = int(m.group(1))
             return html_module.unescape(str(stash[i])) if i < len(stash) else ""
 
-        return re.sub("\x02wzxhzdk:(\\d+)\x03", put_back, text)
+        return STASHED_RE.sub(put_back, text)
 
     def run(self, root: etree.Element) -> None:
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
@@ -292,12 +302,13 @@ class Numbering(Treeprocessor):
                     if fig_id:
                         child.set("id", fig_id)
                         state.numbers[fig_id] = f"{state.series}{state.figures}"
-                        state.labels[fig_id] = nbsp(_("Figure %(num)s") % {"num": state.numbers[fig_id]})
+                        state.kinds[fig_id] = "figure"
+                        state.labels[fig_id] = nbsp(_(LABELS["figure"]) % {"num": state.numbers[fig_id]})
                     # the image's title is an attribute, which the smart quotes pass does not see
                     caption = smart_text(img.attrib.pop("title", ""), state.lang)
                     cap = etree.SubElement(child, "figcaption")
                     label = etree.SubElement(cap, "span", {"class": "caption-label"})
-                    label.text = nbsp(_("Figure %(num)s") % {"num": f"{state.series}{state.figures}"})
+                    label.text = nbsp(_(LABELS["figure"]) % {"num": f"{state.series}{state.figures}"})
                     label.tail = " " + caption if caption else ""
                 elif child.tag == "table":
                     nxt = children[i + 1] if i + 1 < len(children) else None
@@ -305,7 +316,7 @@ class Numbering(Treeprocessor):
                         state.tables += 1
                         cap = etree.Element("caption")
                         label = etree.SubElement(cap, "span", {"class": "caption-label"})
-                        label.text = nbsp(_("Table %(num)s") % {"num": f"{state.series}{state.tables}"})
+                        label.text = nbsp(_(LABELS["table"]) % {"num": f"{state.series}{state.tables}"})
                         caption_text = (nxt.text or "")[len("Table:") :].lstrip()
                         tab_id = nxt.get("id")
                         m = CAPTION_ID_RE.search(caption_text) if len(nxt) == 0 else None
@@ -324,19 +335,29 @@ class Numbering(Treeprocessor):
                         if tab_id:
                             child.set("id", tab_id)
                             state.numbers[tab_id] = f"{state.series}{state.tables}"
-                            state.labels[tab_id] = nbsp(_("Table %(num)s") % {"num": state.numbers[tab_id]})
+                            state.kinds[tab_id] = "table"
+                            state.labels[tab_id] = nbsp(_(LABELS["table"]) % {"num": state.numbers[tab_id]})
                         parent.remove(nxt)
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
                     state.labels[child.get("id", "")] = self._plain(_text(child))
+        # automatic labels and page references in text left in the source language are in that language
+        in_source = (
+            {id(el) for div in root.iter("div") if "fallback" in (div.get("class") or "").split() for el in div.iter()}
+            if state.lang != state.source_lang
+            else set()
+        )
         for parent in list(root.iter()):
             for a in list(parent):
                 href = a.get("href", "") if a.tag == "a" else ""
                 if href.startswith("#") and len(href) > 1 and not a.get("class", "").startswith("footnote"):
                     target = href[1:]
                     a.set("class", "xref")
+                    source = id(a) in in_source
                     if not _text(a) and len(a) == 0:
-                        a.text = XREF.format(target)
+                        a.text = (SOURCE_XREF if source else XREF).format(target)
                     ref = etree.Element("span", {"class": "pageref", "data-target": target})
+                    if source:
+                        ref.set("data-source", "1")
                     ref.tail, a.tail = a.tail, None
                     parent.insert(list(parent).index(a) + 1, ref)
 
@@ -421,24 +442,39 @@ def _fill_note(span: etree.Element, li: etree.Element) -> None:
 
 
 class LanguageTypography(Treeprocessor):
-    """Number ranges with en dashes, and the language's punctuation spacing (French: espaces fines)."""
+    """Number ranges with en dashes, and the language's punctuation spacing (French: espaces fines).
+
+    Text marked with another language (a translation's fallback, ``lang="en"``) gets that
+    language's spacing and quotation marks, not the pack's.
+    """
 
     SKIP = frozenset({"code", "pre"})
 
     def run(self, root: etree.Element) -> None:
-        self._walk(root, self.md.coursepack_state.lang)  # type: ignore[attr-defined]
+        self._pack = self.md.coursepack_state.lang  # type: ignore[attr-defined]
+        self._walk(root, self._pack)
 
     def _walk(self, el: etree.Element, lang: str) -> None:
-        from coursepack.i18n import punctuation
-
         if el.tag in self.SKIP or (el.tag == "a" and el.get("href", "").startswith(("http", "mailto"))):
             return
+        lang = el.get("lang") or lang
         if el.text and el.get("class") != "url":
-            el.text = punctuation(el.text, lang)
+            el.text = self._typeset(el.text, lang)
         for child in el:
             self._walk(child, lang)
             if child.tail:
-                child.tail = punctuation(child.tail, lang)
+                child.tail = self._typeset(child.tail, lang)
+
+    def _typeset(self, text: str, lang: str) -> str:
+        if lang != self._pack and "\x02" in text:  # smart quotes were made in the pack's language
+            pack, own = quotes(self._pack), quotes(lang)
+            if pack != own:
+                stash = self.md.htmlStash.rawHtmlBlocks
+                for m in STASHED_RE.finditer(text):
+                    i = int(m.group(1))
+                    if i < len(stash) and stash[i] in pack:  # each quote is a stash entry of its own
+                        stash[i] = own[pack.index(str(stash[i]))]
+        return punctuation(text, lang)
 
 
 @cache

@@ -20,6 +20,7 @@ from coursepack.editions import Edition
 from coursepack.errors import BuildError
 from coursepack.i18n import catalog, duration, list_separator, locale, long_date, text_direction
 from coursepack.markup import (
+    LABELS,
     PAGEREF_RE,
     XREF_RE,
     MarkdownRenderer,
@@ -46,6 +47,10 @@ class Resolved:
     kinds: dict[str, str]
     gettext: Callable[[str], str]
     numbers: dict[str, str] = field(default_factory=dict)
+    # labels, words and language for text left in the source language (a translation's fallback)
+    source_labels: dict[str, str] = field(default_factory=dict)
+    source_gettext: Callable[[str], str] | None = None
+    source_lang: str = ""
 
 
 def _join(names: list[str], and_word: str) -> str:
@@ -160,11 +165,11 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     ex_order = course.exercise_order
     ex_num = {eid: i + 1 for i, eid in enumerate(ex_order)}
     for uid, n in unit_num.items():
-        labels[uid] = nbsp(_("Unit %(num)s") % {"num": n})
-        state.numbers[uid] = str(n)
+        labels[uid] = nbsp(_(LABELS["unit"]) % {"num": n})
+        state.numbers[uid], state.kinds[uid] = str(n), "unit"
     for eid, n in ex_num.items():
-        labels[eid] = nbsp(_("Exercise %(num)s") % {"num": n})
-        state.numbers[eid] = str(n)
+        labels[eid] = nbsp(_(LABELS["exercise"]) % {"num": n})
+        state.numbers[eid], state.kinds[eid] = str(n), "exercise"
     years = reading_years(course.readings)
     for rid, r in course.readings.items():
         labels[rid] = reading_label(r, years[rid], _("and"))
@@ -399,7 +404,19 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "colon": COLONS.get(lang.split("-")[0], ": "),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    return Resolved(context, labels, state.kinds, _, state.numbers)
+    source = course.meta.language
+    source_gettext = catalog(source).gettext if source != lang else _
+    source_labels = labels
+    if source != lang:
+        source_labels = {}
+        for ident, label in labels.items():
+            kind = state.kinds.get(ident, "")
+            if kind in LABELS:
+                label = nbsp(source_gettext(LABELS[kind]) % {"num": state.numbers[ident]})
+            elif kind == "reading":
+                label = reading_label(course.readings[ident], years[ident], source_gettext("and"))
+            source_labels[ident] = label
+    return Resolved(context, labels, state.kinds, _, state.numbers, source_labels, source_gettext, source)
 
 
 def _number_slot(ident: str, text: str, numbers: dict[str, str]) -> str:
@@ -420,19 +437,20 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
     A target inside this document gets a CSS ``target-counter`` page number; a target only in
     the student pack (cited from the instructor's guide) gets the page it has in the PDF built.
     """
-    _ = resolved.gettext
     own_ids = set(ID_ATTR_RE.findall(html))
-    sep = list_separator(resolved.context["lang"])
-    before, _page, after = _("p. %(page)s").partition("%(page)s")
-    list_before = _("reading list, p.") + ("" if resolved.context["lang"].startswith(("zh", "ja")) else "\u00a0")
+    pack = _RefWords(resolved.gettext, resolved.context["lang"])
+    source = _RefWords(resolved.source_gettext or resolved.gettext, resolved.source_lang or resolved.context["lang"])
 
     def pageref(m: re.Match[str]) -> str:
-        target = m.group(1)
+        target, words = m.group(2), source if m.group(1) else pack
         if target in own_ids:
-            head = list_before if resolved.kinds.get(target) == "reading" else before.replace(" ", "\u00a0")
-            return f'<a class="pageref" href="#{target}" data-before="{escape(sep + head)}" data-after="{escape(after)}"></a>'
+            head = words.list_before if resolved.kinds.get(target) == "reading" else words.before
+            return (
+                f'<a class="pageref" href="#{target}" data-before="{escape(words.sep + head)}" '
+                f'data-after="{escape(words.after)}"></a>'
+            )
         if student_pages and target in student_pages:
-            text = _("Student pack, p. %(page)s") % {"page": student_pages[target]}
+            text = words.gettext("Student pack, p. %(page)s") % {"page": student_pages[target]}
             return f'<span class="pageref external"> ({escape(text)})</span>'
         return ""
 
@@ -444,9 +462,23 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
             return f'<a class="xref" href="#{ident}">{text}</a>'
         return f'<span class="xref">{text}</span>'  # its target is not in this document (the student pack's units)
 
+    def label(m: re.Match[str]) -> str:
+        labels = resolved.source_labels if m.group(1) and resolved.source_labels else resolved.labels
+        return str(escape(labels.get(m.group(2), m.group(2))))
+
     html = XREF_LINK_RE.sub(xref, html)
-    html = XREF_RE.sub(lambda m: str(escape(resolved.labels.get(m.group(1), m.group(1)))), html)
-    return html
+    return XREF_RE.sub(label, html)
+
+
+class _RefWords:
+    """The words around a page reference in one language: ", p. 14", ", reading list, p. 30"."""
+
+    def __init__(self, gettext: Callable[[str], str], lang: str) -> None:
+        self.gettext = gettext
+        self.sep = list_separator(lang)
+        before, _page, self.after = gettext("p. %(page)s").partition("%(page)s")
+        self.before = before.replace(" ", "\u00a0")
+        self.list_before = gettext("reading list, p.") + ("" if lang.startswith(("zh", "ja")) else "\u00a0")
 
 
 def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[dict[str, Any]]:

@@ -68,6 +68,17 @@ def test_untranslated_text_falls_back_and_is_named(bilingual_release: tuple[Path
     assert not any(": instructor/" in f for f in fr)  # only student packs were built: the guide's files are not in them
 
 
+def test_fallback_text_keeps_its_own_language_typography(bilingual_release: tuple[Path, Report]) -> None:
+    """English left in a French or Arabic pack reads as English: its cross-reference labels,
+    "p." and quotation marks are English, without French spacing; the translated text keeps French."""
+    out, _ = bilingual_release
+    for lang in ("fr", "ar"):
+        text = " ".join(all_text(out / lang / "student.pdf").split())
+        assert re.search(r"Next, Exercise 2, p\. \d+ builds on Unit 1, p\. \d+: \u201csmall\u201d steps\.", text), lang
+    french = " ".join(all_text(out / "fr" / "student.pdf").split())
+    assert "Exercice 1, p. 8" in french and "Unité 1" in french  # the translated text's labels stay French
+
+
 def test_a_guide_build_names_the_guide_files_left_in_the_source_language(tmp_path: Path) -> None:
     opts = Options(tmp_path, langs=["fr"], editions=["instructor"], jobs=1, epoch=EPOCH)
     report = build([FIXTURES / "bilingual"], opts)
