@@ -263,6 +263,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     for path in sorted((root / "readings").glob("*.yaml")):
         for reading, rdoc, i in _load_list(path, Reading, diags):
             define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
+            positions[f"reading:{reading.id}.authors"] = (path, *rdoc.locate((i, "authors")))
             readings.setdefault(reading.id, reading)
 
     plans: list[Plan] = []

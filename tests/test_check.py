@@ -180,6 +180,22 @@ def test_minimal_fixture_is_clean() -> None:
     assert result.output == "1 course(s) in 1 language version(s) checked: no errors.\n"
 
 
+def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """authors: [Casey, Eoghan] is two authors to YAML ("Casey and Eoghan 2011" in the pack)."""
+    course = course_copy()
+    readings = course / "readings" / "list.yaml"
+    readings.write_text(readings.read_text().replace('authors: ["Doe, Jane"]', "authors: [Doe, Jane]"))
+    code, lines = _check(course)
+    assert code == 0
+    assert lines == [
+        "readings/list.yaml:3:12: warning: reading 'doe-2020': authors 'Doe', 'Jane' look like names cut at "
+        'their comma: quote each person, authors: ["Doe, Jane"]'
+    ]
+    # a body's name, and two bodies, are not names cut in two
+    readings.write_text(readings.read_text().replace("authors: [Doe, Jane]", "authors: [UNODC, Council of Europe]"))
+    assert _check(course) == (0, [])
+
+
 def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     (course / "units" / "extra.md").write_text("---\nid: extra-unit\ntitle: Not listed\n---\n\nText.\n")
