@@ -199,6 +199,19 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
         return True
 
 
+def _text_lines(recorded: Path, root: Path, rel: str) -> tuple[list[str], list[str]]:
+    """The translatable text of a file as it was translated and as it is now, for a diff
+    showing what the translator has to change (a changed duration or id is left out)."""
+    if not (recorded / rel).is_file():
+        return [], (root / rel).read_text(encoding="utf-8").splitlines()
+    try:
+        return text_only(recorded, rel).splitlines(), text_only(root, rel).splitlines()
+    except Exception:  # a copy that no longer reads (an old format): the files as they are
+        return (recorded / rel).read_text(encoding="utf-8").splitlines(), (root / rel).read_text(
+            encoding="utf-8"
+        ).splitlines()
+
+
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
     """Per source file: translated, outdated (with the source's diff), missing or not yet recorded."""
     tdir = translation_dir(course, lang)
@@ -217,12 +230,9 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts))
         elif _source_changed(record[rel], course, tdir, rel):
-            old = tdir / ".source" / rel
-            before = old.read_text(encoding="utf-8").splitlines() if old.is_file() else []
             diff = list(
                 difflib.unified_diff(
-                    before,
-                    src.read_text(encoding="utf-8").splitlines(),
+                    *_text_lines(tdir / ".source", course.root, rel),
                     "source when translated",
                     "source now",
                     lineterm="",

@@ -244,6 +244,9 @@ def test_only_a_change_to_text_makes_a_translation_outdated(bilingual_copy: Path
     result = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"])
     assert re.search(r"^  outdated   units/first-unit.md", result.output, re.M)
     assert "course.yaml" not in " ".join(re.findall(r"^  outdated .*$", result.output, re.M))
+    # the diff shows what the translator has to change, not the duration changed with it
+    assert "+title: The very first unit" in result.output
+    assert "duration" not in result.output
 
 
 def test_language_neutral_data_cannot_be_changed_by_a_translation(bilingual_copy: Path) -> None:
