@@ -14,7 +14,7 @@ import xml.etree.ElementTree as etree
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 import markdown
@@ -534,14 +534,18 @@ class QuickInline(InlineProcessor):
     as before. Same HTML, in less than half the time.
     """
 
+    _patterns: list[Any] = []  # noqa: RUF012 (set per instance in run)
+
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
-        self._patterns = list(self.inlinePatterns)
-        needs = [_needs(p.getCompiledRegExp()) if isinstance(p, NewStylePattern) else None for p in self._patterns]
-        self._triggers = frozenset().union(*(n for n in needs if n is not None))
-        # the patterns each trigger character can set off, and those any text can
-        self._by_char = {c: frozenset(i for i, n in enumerate(needs) if n and c in n) for c in self._triggers}
-        self._always = frozenset(i for i, n in enumerate(needs) if n is None)
-        self._search = [isinstance(p, NewStylePattern) for p in self._patterns]
+        patterns = list(self.inlinePatterns)
+        if patterns != self._patterns:  # read once per Markdown instance (its patterns do not change)
+            self._patterns = patterns
+            needs = [_needs(p.getCompiledRegExp()) if isinstance(p, NewStylePattern) else None for p in patterns]
+            self._triggers = frozenset().union(*(n for n in needs if n is not None))
+            # the patterns each trigger character can set off, and those any text can
+            self._by_char = {c: frozenset(i for i, n in enumerate(needs) if n and c in n) for c in self._triggers}
+            self._always = frozenset(i for i, n in enumerate(needs) if n is None)
+            self._search = [isinstance(p, NewStylePattern) for p in patterns]
         return super().run(tree, ancestors)
 
     def _candidates(self, data: str) -> list[int]:
@@ -659,7 +663,7 @@ class MarkdownRenderer:
         return html
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")  # those Markdown unescapes
 
 
 @cache
@@ -669,11 +673,28 @@ def _smarty(lang: str) -> markdown.Markdown:
     return md
 
 
+_SMARTY_NEEDS = re.compile(r"['\"]|--|\.\.\.")  # what smarty changes
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+@lru_cache(maxsize=4096)
 def smart_text(text: str, lang: str = "en") -> str:
-    """Plain text with typographic quotes, dashes and ellipses, as plain text."""
+    """Plain text with typographic quotes, dashes and ellipses, as plain text.
+
+    White space becomes one space. A title without quotes, dashes or dots comes back as it
+    is, without a Markdown pass: most are, and the same titles are set many times (contents,
+    running heads, links).
+    """
+    text = _SPACES.sub(" ", text).strip()  # one line: no code block, no line break
+    if not _SMARTY_NEEDS.search(text):
+        return text
+    return _smarty_pass(text, lang)
+
+
+def _smarty_pass(text: str, lang: str) -> str:
     escaped = _MD_SPECIAL.sub(r"\\\1", html_module.escape(text, quote=False))
     escaped = re.sub(r"^(\d+)\.", r"\1\\.", escaped)
-    escaped = re.sub(r"^([-=])", r"\\\1", escaped)
+    escaped = re.sub(r"^-", r"\\-", escaped)  # not a list item
     html = _smarty(lang).reset().convert(escaped)
     if html.startswith("<p>") and html.endswith("</p>"):
         html = html[3:-4]

@@ -84,3 +84,25 @@ def test_an_untranslated_title_is_marked_as_the_source_language() -> None:
     assert 'lang="en"' in str(ar.smart("The legal framework")) and "lang" not in str(ar.smart("الإطار القانوني"))
     fr = MarkdownRenderer(RenderState(frozenset({"student"}), lang="fr", source_lang="en"))
     assert str(fr.smart("Le cadre juridique")) == "Le cadre juridique"  # same script: cannot be told
+
+
+def test_smart_text_changes_only_quotes_dashes_and_dots() -> None:
+    """Titles are plain text: Markdown's syntax in them ('1. ', '- ', '#', '|', '~', '=', four
+    spaces, two spaces before a line break) must come out as typed, on one line."""
+    import random
+    import re
+
+    back = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "--", "\u2013": "--", "\u2026": "..."}
+    back |= {"\u00ab\u202f": '"', "\u202f\u00bb": '"'}
+    pieces = [*"ab AZ1.#*_`[]()<>&;:!?-=+\\/|~^{}@\t\n'\"", "1. ", "- ", "    ", "  \n", "=\n", "--", "...", "<b>"]
+    rng = random.Random(7)
+    samples = ["A | B", "x ~ y", "= sign", "    indented", 'trail "q"  ', "1. First", "- dash"]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for lang in ("en", "fr"):
+        for text in samples:
+            typed = re.sub(r"[ \t\r\n]+", " ", text).strip().replace("---", "--")
+            out = markup.smart_text(text, lang)
+            for typo, plain in back.items():
+                out = out.replace(typo, plain)
+            assert out.replace("---", "--") == typed, (text, markup.smart_text(text, lang))
+    assert markup.smart_text('A "quoted" -- title...', "en") == "A \u201cquoted\u201d \u2013 title\u2026"
