@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from coursepack.errors import Diagnostics
 from coursepack.load import _load_yaml, _read_text, validate_model
 from coursepack.model import (
+    IMAGE_TYPES,
     Assessment,
     Course,
     CourseMeta,
@@ -428,7 +429,24 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
             _apply_assessment(out.assessment, at)
     elif out.assessment:
         missing("instructor/assessment.yaml", "whole file")
+    out.assets = localized_assets(course, lang)
     return out, fallbacks
+
+
+def localized_assets(course: Course, lang: str) -> dict[str, str]:
+    """The translation's own versions of the course's images: ``figures/x.svg`` ->
+    ``translations/<lang>/figures/x.svg``, for every such file the translation has."""
+    tdir = translation_dir(course, lang)
+    found: dict[str, str] = {}
+    if not tdir.is_dir():
+        return found
+    for path in sorted(tdir.rglob("*")):
+        rel_path = path.relative_to(tdir)
+        if not path.is_file() or rel_path.parts[0].startswith(".") or path.suffix.lower() not in IMAGE_TYPES:
+            continue
+        if (course.root / rel_path).is_file():  # (check warns about a file that translates nothing)
+            found[rel_path.as_posix()] = path.relative_to(course.root).as_posix()
+    return found
 
 
 def _apply_assessment(assessment: Assessment, text: AssessmentText) -> None:

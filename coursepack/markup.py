@@ -9,6 +9,7 @@ that content can never inject markup, styles or URLs the theme did not intend.
 from __future__ import annotations
 
 import html as html_module
+import posixpath
 import re
 import xml.etree.ElementTree as etree
 from bisect import bisect_left
@@ -146,6 +147,7 @@ class RenderState:
     series: str = ""  # a prefix for figure and table numbers ("G" in the guide)
     notes: int = 0  # the last footnote number given
     restart_notes: bool = True  # number each document's footnotes from 1
+    assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
     kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
@@ -290,6 +292,11 @@ class Numbering(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
         _ = state.gettext
+        if state.assets:  # the translation's own version of an image
+            for img in root.iter("img"):
+                own = state.assets.get(posixpath.normpath(img.get("src", "")))
+                if own:
+                    img.set("src", own)
         for parent in list(root.iter()):
             children = list(parent)
             for i, child in enumerate(children):

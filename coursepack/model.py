@@ -115,6 +115,9 @@ class ExerciseMeta(Strict):
     materials: list[Text] = Field(default_factory=list)
 
 
+IMAGE_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"})  # what a course's images may be
+
+
 class Reading(Strict):
     """One entry of a readings/*.yaml list."""
 
@@ -248,6 +251,8 @@ class Course:
     # the language this copy of the course is in, and the interface words it overrides
     lang: str = ""
     terms: dict[str, str] = field(default_factory=dict)
+    # images the translation has its own version of: "figures/x.svg" -> "translations/fr/figures/x.svg"
+    assets: dict[str, str] = field(default_factory=dict)
     # source file (relative path) -> its translated Markdown body as written, for bilingual proofs
     translated_bodies: dict[str, str | None] = field(default_factory=dict)
 

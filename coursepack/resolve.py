@@ -143,7 +143,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
-    state = RenderState(edition.audiences, _, lang=lang, source_lang=course.meta.language)
+    state = RenderState(edition.audiences, _, lang=lang, source_lang=course.meta.language, assets=course.assets)
     md = MarkdownRenderer(state)
     smart = md.smart
     meta = course.meta
@@ -491,6 +491,7 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
         catalog(localized.lang, localized.terms).gettext,
         lang=localized.lang,
         source_lang=source.meta.language,
+        assets=localized.assets,
     )
     src_md, tr_md = MarkdownRenderer(src_state), MarkdownRenderer(tr_state)
     docs: list[tuple[str, str, str, str]] = []  # (rel path, source title, translated title, source body)

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from coursepack.errors import BuildError
+from coursepack.errors import BuildError, display_path
 from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
-from coursepack.model import Course
+from coursepack.model import IMAGE_TYPES, Course
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
 from coursepack.yamlsource import split_front_matter
@@ -143,6 +143,12 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
                 _remember(course, tdir, record, rel)
                 lines.append(f"recorded  {rel}")
     _write_record(tdir, record)
+    images = [p for p in sorted((course.root / "figures").glob("*")) if p.suffix.lower() in IMAGE_TYPES]
+    if images and not update:
+        lines.append(
+            f"note: the {len(images)} image(s) in figures/ stay the source's; to translate one, save your "
+            f"version under the same name in {display_path(tdir / 'figures')}/"
+        )
     if lang not in course.languages:
         lines.append(f"note: add '{lang}' to 'languages' in course.yaml to build it")
     return lines

@@ -12,7 +12,7 @@ from pathlib import Path
 from coursepack.errors import Diagnostics
 from coursepack.load import mismatch, named_like
 from coursepack.markup import BLOCKS
-from coursepack.model import Course, MarkdownSource
+from coursepack.model import IMAGE_TYPES, Course, MarkdownSource
 
 BLOCK_RE = re.compile(r"^\s*(/{3,})\s*(?:([A-Za-z][\w-]*)\s*(?:\|.*)?)?$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -40,7 +40,6 @@ VAGUE_LINK_TEXT = {
 }
 CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 
 @dataclass

@@ -79,6 +79,15 @@ def test_fallback_text_keeps_its_own_language_typography(bilingual_release: tupl
     assert "Exercice 1, p. 8" in french and "Unité 1" in french  # the translated text's labels stay French
 
 
+def test_a_translation_has_its_own_version_of_an_image(bilingual_release: tuple[Path, Report]) -> None:
+    """translations/fr/figures/boxes.svg replaces figures/boxes.svg in the French pack only."""
+    out, _ = bilingual_release
+    french, english, arabic = (all_text(out / lang / "student.pdf") for lang in ("fr", "en", "ar"))
+    assert "Entrée" in french and "Sortie" in french and "Input" not in french
+    assert "Input" in english and "Entrée" not in english
+    assert "Input" in arabic  # no Arabic version: the source's image
+
+
 def test_a_guide_build_names_the_guide_files_left_in_the_source_language(tmp_path: Path) -> None:
     opts = Options(tmp_path, langs=["fr"], editions=["instructor"], jobs=1, epoch=EPOCH)
     report = build([FIXTURES / "bilingual"], opts)
@@ -198,6 +207,7 @@ def test_translate_starts_a_language_with_text_only_files(bilingual_copy: Path) 
     assert result.exit_code == 0, result.output
     assert "created   units/first-unit.md" in result.output
     assert "note: add 'de' to 'languages' in course.yaml to build it" in result.output
+    assert "note: the 1 image(s) in figures/ stay the source's; to translate one, save your version" in result.output
     tdir = bilingual_copy / "translations" / "de"
     front = yaml.safe_load((tdir / "units/first-unit.md").read_text().split("---")[1])
     assert set(front) == {"title", "learning_outcomes"}
