@@ -123,6 +123,14 @@ def test_each_language_pack_is_in_its_language(sample_all: Path, lang: str) -> N
         assert contents in text, f"{lang} {edition}: '{contents}' missing"
 
 
+@pytest.mark.parametrize(("lang", "word"), [("fr", "Cryptomonnaies"), ("es", "Criptomonedas"), ("ru", "Криптовалюты")])
+def test_the_figure_is_in_the_pack_language(sample_all: Path, lang: str, word: str) -> None:
+    """The trafficking-cycle diagram has French, Spanish and Russian versions (translations/*/figures)."""
+    for edition in ("student", "instructor"):
+        text = all_text(sample_all / lang / f"{edition}.pdf")
+        assert word in text and "Dating and messaging apps" not in text, f"{lang} {edition}"
+
+
 @pytest.mark.parametrize("lang", ["fr", "es", "ar", "ru", "zh"])
 def test_no_translated_instructor_text_in_student_packs(sample_all: Path, lang: str) -> None:
     passages = _instructor_passages(SAMPLE / "translations" / lang)
