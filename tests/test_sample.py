@@ -123,9 +123,19 @@ def test_each_language_pack_is_in_its_language(sample_all: Path, lang: str) -> N
         assert contents in text, f"{lang} {edition}: '{contents}' missing"
 
 
-@pytest.mark.parametrize(("lang", "word"), [("fr", "Cryptomonnaies"), ("es", "Criptomonedas"), ("ru", "Криптовалюты"), ("zh", "加密货币")])
+FIGURE_WORDS = [
+    ("fr", "Cryptomonnaies"),
+    ("es", "Criptomonedas"),
+    ("ru", "Криптовалюты"),
+    ("zh", "加密货币"),
+    ("ar", ""),
+]
+
+
+@pytest.mark.parametrize(("lang", "word"), FIGURE_WORDS)
 def test_the_figure_is_in_the_pack_language(sample_all: Path, lang: str, word: str) -> None:
-    """The trafficking-cycle diagram has French, Spanish, Russian and Chinese versions (translations/*/figures)."""
+    """The trafficking-cycle diagram has a version in each language (translations/*/figures;
+    the Arabic one's words are outlines, so there is no text to find)."""
     for edition in ("student", "instructor"):
         text = all_text(sample_all / lang / f"{edition}.pdf")
         assert word in text and "Dating and messaging apps" not in text, f"{lang} {edition}"
