@@ -5,6 +5,7 @@ Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagn
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,9 +44,15 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
         if path.stat().st_size > MAX_FILE_BYTES:
             diags.error(path, 1, 1, "file is larger than 2 MiB: split it")
             return None
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            diags.error(path, 1, 1, "UTF-16 text: save the file as UTF-8")
+            return None
+        return data.decode("utf-8-sig").replace("\r\n", "\n")  # a byte-order mark and Windows line ends are fine
     except UnicodeDecodeError as exc:
-        diags.error(path, 1, 1, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
+        diags.error(path, line, col, "not UTF-8 text: save the file as UTF-8")
     except OSError as exc:
         diags.error(path, 1, 1, f"cannot read: {exc.strerror}")
     return None
@@ -123,7 +130,12 @@ def _remember_broken(path: Path, text: str) -> None:
 
 def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
     text = _read_text(path, diags)
-    if text is None:
+    if text is None:  # reported; what can be read of it still names its ids
+        with contextlib.suppress(OSError):
+            if path.stat().st_size <= MAX_FILE_BYTES:
+                data = path.read_bytes()
+                utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+                _remember_broken(path, data.decode("utf-16" if utf16 else "utf-8", "replace"))
         return None
     loaded = _parse_front_matter(path, text, model, diags)
     if loaded is None:
@@ -180,6 +192,20 @@ def _markdown(path: Path, diags: Diagnostics) -> MarkdownSource | None:
     return None if text is None else MarkdownSource(path, text, 1)
 
 
+def _once(ids: list[str], path: Path, doc: YamlDoc, key: tuple[str, ...], what: str, diags: Diagnostics) -> list[str]:
+    """``ids`` without repeats; each repeat is an error at the place it is listed again."""
+    first: dict[str, int] = {}
+    for i, ident in enumerate(ids):
+        if ident in first:
+            line, col = doc.locate((*key, first[ident]))
+            diags.error(
+                path, *doc.locate((*key, i)), f"{what} '{ident}' is listed twice (first at {line}:{col}): list it once"
+            )
+        else:
+            first[ident] = i
+    return list(first)
+
+
 def load_course(root: Path, diags: Diagnostics) -> Course | None:
     """Load one course folder. Returns None when course.yaml itself is unusable."""
     BROKEN_IDS.clear()
@@ -214,9 +240,11 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         else:
             positions[key] = (path, line, col)
 
+    meta.units = _once(meta.units, course_file, doc, ("units",), "unit", diags)
     for i, _uid in enumerate(meta.units):
         positions[f"course.units:{i}"] = (course_file, *doc.locate(("units", i)))
     if meta.exercises:
+        meta.exercises = _once(meta.exercises, course_file, doc, ("exercises",), "exercise", diags)
         for i, _eid in enumerate(meta.exercises):
             positions[f"course.exercises:{i}"] = (course_file, *doc.locate(("exercises", i)))
     for i, outcome in enumerate(meta.outcomes):
@@ -230,6 +258,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             define(f"id:{umeta.id}", path, *udoc.locate(("id",)))
             units_by_id.setdefault(umeta.id, Unit(umeta, src))
             for key in ("readings", "exercises"):
+                setattr(umeta, key, _once(getattr(umeta, key), path, udoc, (key,), key.removesuffix("s"), diags))
                 for i, _ in enumerate(getattr(umeta, key)):
                     positions[f"{umeta.id}.{key}:{i}"] = (path, *udoc.locate((key, i)))
     units: list[Unit] = []

@@ -150,6 +150,24 @@ CASES = [
         "instructor/assessment.yaml:20:22: criterion 'Accuracy' has 1 descriptors but the rubric has 2 levels",
     ),
     (
+        "course.yaml",
+        "units: [first-unit, second-unit]",
+        "units: [first-unit, second-unit, first-unit]",
+        "course.yaml:19:34: unit 'first-unit' is listed twice (first at 19:9): list it once",
+    ),
+    (
+        "course.yaml",
+        "units: [first-unit, second-unit]",
+        "units: [first-unit, second-unit]\nexercises: [ex-alpha, ex-beta, ex-alpha]",
+        "course.yaml:20:32: exercise 'ex-alpha' is listed twice (first at 20:13): list it once",
+    ),
+    (
+        "units/first-unit.md",
+        "readings: [doe-2020, body-2019]",
+        "readings: [doe-2020, body-2019, doe-2020]",
+        "units/first-unit.md:7:33: reading 'doe-2020' is listed twice (first at 7:12): list it once",
+    ),
+    (
         "exercises/ex-alpha.md",
         "kind: discussion",
         "kind: lecture",
@@ -194,6 +212,21 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
     # a body's name, and two bodies, are not names cut in two
     readings.write_text(readings.read_text().replace("authors: [Doe, Jane]", "authors: [UNODC, Council of Europe]"))
     assert _check(course) == (0, [])
+
+
+def test_file_encodings(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """A byte-order mark and Windows line ends are UTF-8 too; another encoding is one error
+    at the place it goes wrong, not errors about the ids the file defines."""
+    course = course_copy()
+    unit = course / "units" / "second-unit.md"
+    text = unit.read_text()
+    unit.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert _check(course) == (0, [])
+    unit.write_bytes(text.replace("Two boxes", "Two b\u00e9xes").encode("cp1252"))
+    code, lines = _check(course)
+    assert (code, lines) == (1, ["units/second-unit.md:13:8: not UTF-8 text: save the file as UTF-8"])
+    unit.write_bytes(text.encode("utf-16"))
+    assert _check(course) == (1, ["units/second-unit.md:1:1: UTF-16 text: save the file as UTF-8"])
 
 
 def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore[no-untyped-def]
