@@ -5,9 +5,12 @@ Runs on the loaded model before anything is rendered; every problem is collected
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 from coursepack.errors import Diagnostics
 from coursepack.load import mismatch, named_like
@@ -59,6 +62,44 @@ class LinkUse:
     target: str
     student_visible: bool
     wants_number: bool = False  # "{n}" in its text
+
+
+@functools.cache
+def image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
+    """Why the engine could not draw the image at ``path``, or None (read once per version of the file).
+
+    WeasyPrint leaves an image it cannot read out of the page with a warning: the figure and
+    its caption would be missing from a PDF that looks built.
+    """
+    data = path.read_bytes()
+    if path.suffix.lower() == ".svg":
+        parser = expat.ParserCreate()
+
+        def no_entities(*_: object) -> None:
+            raise ValueError("entity declarations are not allowed")
+
+        roots: list[str] = []
+        parser.EntityDeclHandler = no_entities
+        parser.StartElementHandler = lambda name, _attrs: roots.append(name) if not roots else None
+        try:
+            parser.Parse(data, True)
+        except expat.ExpatError as exc:
+            return f"SVG: {expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}"
+        except ValueError as exc:
+            return f"SVG: {exc}"
+        if roots[0].rsplit(":", 1)[-1] != "svg":
+            return f"its first element is <{roots[0]}>, not <svg>"
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except UnidentifiedImageError:
+        return "not a PNG, JPEG, GIF or WebP image"
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        return str(exc).split("\n")[0] or type(exc).__name__
+    return None
 
 
 def _scan(
@@ -169,6 +210,12 @@ def _scan(
                 )
             elif target.suffix.lower() not in IMAGE_TYPES:
                 diags.error(src.path, line_no, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")
+            else:
+                problem = image_problem(target, target.stat().st_mtime_ns, target.stat().st_size)
+                if problem:
+                    diags.error(
+                        src.path, line_no, col, f"image '{url}' cannot be read ({problem}): fix it or export it again"
+                    )
         for m in LINK_RE.finditer(text):
             url = m.group(2)
             col = m.start() + 1
@@ -377,6 +424,11 @@ def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef
             continue
         if not (source.root / rel).is_file():
             diags.warning(path, 1, 1, f"no source file {rel.as_posix()}: this translation is not used")
+            continue
+        if path.suffix.lower() in IMAGE_TYPES:  # the language's own version of an image
+            problem = image_problem(path, path.stat().st_mtime_ns, path.stat().st_size)
+            if problem:
+                diags.error(path, 1, 1, f"image cannot be read ({problem}): fix it or export it again")
             continue
         if path.suffix != ".md":
             continue

@@ -202,6 +202,13 @@ def bilingual_copy(tmp_path: Path) -> Path:
     return dest
 
 
+def test_a_translated_image_is_checked_like_the_source(bilingual_copy: Path) -> None:
+    (bilingual_copy / "translations/fr/figures/boxes.svg").write_text("<svg><g></svg>")
+    result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
+    assert result.exit_code == 1
+    assert "translations/fr/figures/boxes.svg:1:1: image cannot be read (SVG: mismatched tag" in result.output
+
+
 def test_translate_starts_a_language_with_text_only_files(bilingual_copy: Path) -> None:
     result = CliRunner().invoke(main, ["translate", str(bilingual_copy), "de"])
     assert result.exit_code == 0, result.output
