@@ -72,7 +72,7 @@ XREF = "\u2063xref:{}\u2063"  # placeholder text for an automatic cross-referenc
 SOURCE_XREF = "\u2063xref:src:{}\u2063"  # the same, in text left in the source language
 XREF_RE = re.compile("\u2063xref:(src:)?([a-z0-9-]+)\u2063")
 CAPTION_ID_RE = re.compile(r"\s*\{:?\s*#([a-z0-9-]+)\s*\}\s*$")
-# (nh3 writes attributes in alphabetical order)
+# (Python-Markdown writes an element's attributes in alphabetical order)
 PAGEREF_RE = re.compile(r'<span class="pageref"( data-source="1")? data-target="([a-z0-9-]+)"></span>')
 # the words of an automatic label, by the kind of its target
 LABELS = {
@@ -148,6 +148,8 @@ class RenderState:
     notes: int = 0  # the last footnote number given
     restart_notes: bool = True  # number each document's footnotes from 1
     assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
+    source_gettext: Callable[[str], str] | None = None  # the source language's words, for its fallback text
+    all_source: bool = False  # every word is the source's (the source column of a bilingual proof)
     kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
@@ -289,9 +291,30 @@ class Numbering(Treeprocessor):
 
         return STASHED_RE.sub(put_back, text)
 
+    def _in_source(self, root: etree.Element, state: RenderState) -> set[int]:
+        """The elements of text left in the source language: fallback blocks, and the notes only they call."""
+        if state.all_source:
+            return {id(el) for el in root.iter()}
+        if state.lang == state.source_lang:
+            return set()
+        inside = {
+            id(el) for div in root.iter("div") if "fallback" in (div.get("class") or "").split() for el in div.iter()
+        }
+        calls: dict[str, list[bool]] = {}
+        for a in root.iter("a"):
+            if "footnote-ref" in (a.get("class") or "").split():
+                calls.setdefault(a.get("href", "")[1:], []).append(id(a) in inside)
+        for li in root.iter("li"):
+            called = calls.get(li.get("id", ""))
+            if called and all(called):
+                inside.update(id(el) for el in li.iter())
+        return inside
+
     def run(self, root: etree.Element) -> None:
         state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
-        _ = state.gettext
+        # automatic labels, captions and page references in text left in the source language are in that language
+        in_source = self._in_source(root, state)
+        pack_words, source_words = state.gettext, state.source_gettext or state.gettext
         if state.assets:  # the translation's own version of an image
             for img in root.iter("img"):
                 own = state.assets.get(posixpath.normpath(img.get("src", "")))
@@ -300,6 +323,8 @@ class Numbering(Treeprocessor):
         for parent in list(root.iter()):
             children = list(parent)
             for i, child in enumerate(children):
+                source = id(child) in in_source
+                _ = source_words if source else pack_words
                 if _holds_only(child, "img"):
                     img = child[0]
                     state.figures += 1
@@ -310,9 +335,9 @@ class Numbering(Treeprocessor):
                         child.set("id", fig_id)
                         state.numbers[fig_id] = f"{state.series}{state.figures}"
                         state.kinds[fig_id] = "figure"
-                        state.labels[fig_id] = nbsp(_(LABELS["figure"]) % {"num": state.numbers[fig_id]})
+                        state.labels[fig_id] = nbsp(pack_words(LABELS["figure"]) % {"num": state.numbers[fig_id]})
                     # the image's title is an attribute, which the smart quotes pass does not see
-                    caption = smart_text(img.attrib.pop("title", ""), state.lang)
+                    caption = smart_text(img.attrib.pop("title", ""), state.source_lang if source else state.lang)
                     cap = etree.SubElement(child, "figcaption")
                     label = etree.SubElement(cap, "span", {"class": "caption-label"})
                     label.text = nbsp(_(LABELS["figure"]) % {"num": f"{state.series}{state.figures}"})
@@ -343,16 +368,13 @@ class Numbering(Treeprocessor):
                             child.set("id", tab_id)
                             state.numbers[tab_id] = f"{state.series}{state.tables}"
                             state.kinds[tab_id] = "table"
-                            state.labels[tab_id] = nbsp(_(LABELS["table"]) % {"num": state.numbers[tab_id]})
+                            state.labels[tab_id] = nbsp(pack_words(LABELS["table"]) % {"num": state.numbers[tab_id]})
                         parent.remove(nxt)
                 elif child.tag in ("h2", "h3", "h4", "h5", "h6") and child.get("id"):
-                    state.labels[child.get("id", "")] = self._plain(_text(child))
-        # automatic labels and page references in text left in the source language are in that language
-        in_source = (
-            {id(el) for div in root.iter("div") if "fallback" in (div.get("class") or "").split() for el in div.iter()}
-            if state.lang != state.source_lang
-            else set()
-        )
+                    heading = self._plain(_text(child))
+                    if source:  # its quotes are set in the source language's later (LanguageTypography)
+                        heading = requote(heading, state.lang, state.source_lang)
+                    state.labels[child.get("id", "")] = heading
         for parent in list(root.iter()):
             for a in list(parent):
                 href = a.get("href", "") if a.tag == "a" else ""
@@ -464,7 +486,8 @@ class LanguageTypography(Treeprocessor):
     def _walk(self, el: etree.Element, lang: str) -> None:
         if el.tag in self.SKIP or (el.tag == "a" and el.get("href", "").startswith(("http", "mailto"))):
             return
-        lang = el.get("lang") or lang
+        if "fallback" in (el.get("class") or "").split():  # not any lang attribute: *in dubio*{: lang=la }
+            lang = el.get("lang") or lang
         if el.text and el.get("class") != "url":
             el.text = self._typeset(el.text, lang)
         for child in el:
@@ -474,14 +497,20 @@ class LanguageTypography(Treeprocessor):
 
     def _typeset(self, text: str, lang: str) -> str:
         if lang != self._pack and "\x02" in text:  # smart quotes were made in the pack's language
-            pack, own = quotes(self._pack), quotes(lang)
-            if pack != own:
-                stash = self.md.htmlStash.rawHtmlBlocks
-                for m in STASHED_RE.finditer(text):
-                    i = int(m.group(1))
-                    if i < len(stash) and stash[i] in pack:  # each quote is a stash entry of its own
-                        stash[i] = own[pack.index(str(stash[i]))]
+            stash = self.md.htmlStash.rawHtmlBlocks
+            for m in STASHED_RE.finditer(text):
+                i = int(m.group(1))
+                if i < len(stash) and isinstance(stash[i], str):  # a quote, or two ("' is one entry)
+                    stash[i] = requote(stash[i], self._pack, lang)
         return punctuation(text, lang)
+
+
+def requote(text: str, from_lang: str, to_lang: str) -> str:
+    """``text`` with the double quotation marks of one language changed to another's."""
+    for old, new in zip(quotes(from_lang), quotes(to_lang), strict=True):
+        if old != new:
+            text = text.replace(old, new)
+    return text
 
 
 @cache

@@ -143,7 +143,15 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
-    state = RenderState(edition.audiences, _, lang=lang, source_lang=course.meta.language, assets=course.assets)
+    source_words = catalog(course.meta.language).gettext if course.meta.language != lang else _
+    state = RenderState(
+        edition.audiences,
+        _,
+        lang=lang,
+        source_lang=course.meta.language,
+        assets=course.assets,
+        source_gettext=source_words,
+    )
     md = MarkdownRenderer(state)
     smart = md.smart
     meta = course.meta
@@ -404,8 +412,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "colon": COLONS.get(lang.split("-")[0], ": "),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    source = course.meta.language
-    source_gettext = catalog(source).gettext if source != lang else _
+    source, source_gettext = course.meta.language, source_words
     source_labels = labels
     if source != lang:
         source_labels = {}
@@ -485,7 +492,7 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
     """Source and translation side by side, section by section, for each document of the pack."""
     from coursepack.localize import proof_sections
 
-    src_state = RenderState(audiences, lang=source.meta.language, source_lang=source.meta.language)
+    src_state = RenderState(audiences, lang=source.meta.language, source_lang=source.meta.language, all_source=True)
     tr_state = RenderState(
         audiences,
         catalog(localized.lang, localized.terms).gettext,

@@ -75,8 +75,12 @@ def test_fallback_text_keeps_its_own_language_typography(bilingual_release: tupl
     for lang in ("fr", "ar"):
         text = " ".join(all_text(out / lang / "student.pdf").split())
         assert re.search(r"Next, Exercise 2, p\. \d+ builds on Unit 1, p\. \d+: \u201csmall\u201d steps\.", text), lang
+        # its note too, and a quotation inside a quotation
+        assert re.search(r"As \u201c\u2018small\u2019 means\u201d in Exercise 1, p\. \d+\.", text), lang
     french = " ".join(all_text(out / "fr" / "student.pdf").split())
-    assert "Exercice 1, p. 8" in french and "Unité 1" in french  # the translated text's labels stay French
+    # the translated text keeps French labels and quotes, a Latin phrase in it too
+    assert re.search(r"peut citer\s?\? Exercice 1, p\. \d+ ou un tableau comme Tableau 1, p\. \d+\.", french)
+    assert re.search(r"La maxime \u00ab\s?in dubio pro reo\s?\u00bb vaut", french)
 
 
 def test_a_translation_has_its_own_version_of_an_image(bilingual_release: tuple[Path, Report]) -> None:
@@ -125,6 +129,9 @@ def test_bilingual_proof_sets_source_and_translation_side_by_side(bilingual_revi
         french = next(w for w in words if w["text"] == "Pourquoi")
         assert abs(english["top"] - french["top"]) < 3  # the same row
         assert english["x0"] < page.width / 2 < french["x0"]  # source left, translation right
+    # the source column is the source's words throughout, the labels the build writes too
+    source = " ".join(all_text(pdf).split())
+    assert "Next, Exercise 2 builds on Unit 1" in source and "Exercice 2 builds" not in source
     assert not (bilingual_review / "en" / "bilingual.pdf").exists()
 
 
