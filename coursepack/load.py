@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from coursepack.errors import Diagnostics
@@ -192,6 +193,36 @@ def _markdown(path: Path, diags: Diagnostics) -> MarkdownSource | None:
     return None if text is None else MarkdownSource(path, text, 1)
 
 
+def _name_part(word: str) -> bool:
+    """A surname or given name on its own: 'Casey', 'Öztürk', "O'Brien", 'J.-P.'; not 'UNODC'."""
+    if not word or not word[0].isupper() or not all(c.isalpha() or c in "'\u2019-." for c in word):
+        return False
+    return not word.isupper() or word.endswith(".")  # an acronym is a body; an initial is a name
+
+
+def _check_authors(reading: Reading, doc: YamlDoc, i: int, path: Path, diags: Diagnostics) -> None:
+    """``authors: [Casey, Eoghan]`` is two authors to YAML: warn where an unquoted list of an even
+    number of single words looks like names cut at their commas (quoting the items silences it)."""
+    node = doc.node_at((i, "authors"))
+    authors = reading.authors
+    if not (
+        isinstance(node, yaml.SequenceNode)
+        and node.flow_style
+        and all(isinstance(item, yaml.ScalarNode) and item.style is None for item in node.value)
+        and len(authors) % 2 == 0
+        and all(_name_part(a) for a in authors)
+    ):
+        return
+    people = ", ".join(f'"{a}, {b}"' for a, b in zip(authors[::2], authors[1::2], strict=True))
+    bodies = ", ".join(f'"{a}"' for a in authors)
+    diags.warning(
+        path,
+        *doc.locate((i, "authors")),
+        f"reading '{reading.id}': authors {', '.join(repr(a) for a in authors)} look like names cut at "
+        f"their comma: quote each person, authors: [{people}] (or, if each is an author: [{bodies}])",
+    )
+
+
 def _once(ids: list[str], path: Path, doc: YamlDoc, key: tuple[str, ...], what: str, diags: Diagnostics) -> list[str]:
     """``ids`` without repeats; each repeat is an error at the place it is listed again."""
     first: dict[str, int] = {}
@@ -292,7 +323,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     for path in sorted((root / "readings").glob("*.yaml")):
         for reading, rdoc, i in _load_list(path, Reading, diags):
             define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
-            positions[f"reading:{reading.id}.authors"] = (path, *rdoc.locate((i, "authors")))
+            _check_authors(reading, rdoc, i, path, diags)
             readings.setdefault(reading.id, reading)
 
     plans: list[Plan] = []

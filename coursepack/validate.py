@@ -276,14 +276,6 @@ def _scan(
         diags.error(src.path, line, 1, f"block '/// {name}' is never closed: add a line '///' after its content")
 
 
-_NAME_PART = re.compile(r"[A-Z][a-z\u00e0-\u024f'\u2019-]+|(?:[A-Z]\.)+")
-
-
-def _split_names(authors: list[str]) -> bool:
-    """``authors: [Casey, Eoghan]``: YAML reads one 'Surname, Given name' as two authors."""
-    return len(authors) % 2 == 0 and all(_NAME_PART.fullmatch(a) for a in authors)
-
-
 def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
     """Every cross-file check of one course."""
     root = course.root
@@ -305,14 +297,6 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
             numbered = ident in numbered_ids
             ids[ident] = IdDef(path, line, col, instructor_only, numbered)
 
-    for rid, reading in course.readings.items():
-        if _split_names(reading.authors):
-            pairs = ", ".join(f'"{a}, {b}"' for a, b in zip(reading.authors[::2], reading.authors[1::2], strict=True))
-            diags.warning(
-                *pos.get(f"reading:{rid}.authors", at("")),
-                f"reading '{rid}': authors {', '.join(repr(a) for a in reading.authors)} look like names cut at "
-                f"their comma: quote each person, authors: [{pairs}]",
-            )
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
             if rid not in course.readings and rid not in course.broken_ids:

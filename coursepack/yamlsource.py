@@ -89,6 +89,18 @@ class YamlDoc:
             return self.line_offset + 1, 1
         return best.start_mark.line + 1 + self.line_offset, best.start_mark.column + 1
 
+    def node_at(self, loc: tuple[Any, ...]) -> Any:
+        """The node a pydantic ``loc`` names, or None."""
+        node = self.node
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                node = next((value for key, value in node.value if key.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+        return node
+
     def key_position(self, loc: tuple[Any, ...]) -> tuple[int, int]:
         """Position of the *key* named last in ``loc`` (for unknown keys)."""
         node = self.node
