@@ -191,6 +191,7 @@ class _Work:
     failed: str | None = None
     inflight: int = 0
     retypeset: int = 0
+    cites: str | None = None  # the pages of the edition it cites (cache.anchors_digest)
 
     def next_jobs(self) -> list[Job]:
         if self.failed:
@@ -342,7 +343,8 @@ def build(
             # always parts, whatever else is built: the bytes of a pack depend on its inputs only
             hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
             pack = Pack(pieces, t.variant.two_sided, hint)
-        works.append(_Work(t, key, html, args, job_key, pack, pieces))
+        cites = cache.anchors_digest(student_pages) if student_pages is not None else None
+        works.append(_Work(t, key, html, args, job_key, pack, pieces, cites=cites))
         poll(works[-1])
         if isinstance(executor, ProcessPoolExecutor):
             submit()  # the workers start on this target while the next one's HTML is rendered
@@ -440,24 +442,12 @@ def build(
             parts_hint = work.pack.hint()
         elif work.pieces is not None and not t.variant.booklet and not t.variant.n_up:
             parts_hint = layouts_from_single(work.pieces, result, t.variant.two_sided)
-        note_stale_dependents(t, cache.previous_anchors(opts.output, t.key), result.anchors)
-        cache.store(opts.output, t.key, cache.Record(work.key, digest, result.pages, result.anchors, parts_hint))
+        record = cache.Record(work.key, digest, result.pages, result.anchors, parts_hint, work.cites)
+        cache.store(opts.output, t.key, record)
         report.timings.add("write", time.perf_counter() - tick)
         anchors[fam] = result.anchors
         parts = len(work.pack.split.segments) if work.pack is not None else 1
         done(Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings, parts, work.retypeset))
-
-    def note_stale_dependents(t: Target, before: dict[str, int] | None, after: dict[str, int]) -> None:
-        """An edition citing this one's pages, not built this time, whose pages moved: say so."""
-        if before is None or before == after:
-            return
-        rest = t.output.name[len(t.edition.filename.removesuffix(".pdf")) :]  # "-a5.pdf", ".pdf"...
-        for dep in (e for e in EDITIONS.values() if e.needs == t.edition.name):
-            path = t.output.with_name(dep.filename.removesuffix(".pdf") + rest)
-            if path.is_file() and not any(o.output == path for o in targets):
-                report.stale.append(
-                    f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
-                )
 
     def start_ready() -> None:
         for t in list(waiting):
@@ -520,6 +510,7 @@ def build(
             pid, cpu = f.result()
             if (pid, *warm_sheets) in typesetters:
                 report.engine_cpu += cpu
+    report.stale = _stale_dependents(targets, anchors, opts.output)
     report.documents = state.parts_done
     report.peak_mb = {
         "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -547,6 +538,29 @@ def build(
     report.overhead = report.seconds - waited
     report.timings.add("total (wall clock)", report.seconds)
     return report
+
+
+def _stale_dependents(
+    targets: list[Target], anchors: dict[tuple[str, str, str, Variant], dict[str, int]], output: Path
+) -> list[str]:
+    """Editions not built this time that cite pages of one that was, as they are now: which cite
+    pages that moved since they were built (every build says so until they are built again)."""
+    stale = []
+    built = {t.output for t in targets}
+    for t in targets:
+        pages = anchors.get((t.course.meta.id, t.lang, t.edition.name, t.variant))
+        if pages is None:
+            continue
+        rest = t.output.name[len(t.edition.filename.removesuffix(".pdf")) :]  # "-a5.pdf", ".pdf"...
+        for dep in (e for e in EDITIONS.values() if e.needs == t.edition.name):
+            path = t.output.with_name(dep.filename.removesuffix(".pdf") + rest)
+            dep_key = f"{t.course.meta.id}/{t.lang}/{path.name.removesuffix('.pdf')}"
+            cited = cache.previous_cites(output, dep_key) if path.is_file() and path not in built else None
+            if cited is not None and cited != cache.anchors_digest(pages):
+                stale.append(
+                    f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
+                )
+    return stale
 
 
 # Workers are forked where that is safe (Linux), from the main process with the engine already

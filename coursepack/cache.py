@@ -86,6 +86,7 @@ class Record:
     pages: int
     anchors: dict[str, int]
     parts: list[dict[str, Any]] | None = None  # each part's layout, the next build's first guess
+    cites: str | None = None  # digest of the pages of the edition it cites, as it cited them
 
 
 def _record_path(output: Path, target_key: str) -> Path:
@@ -108,16 +109,22 @@ def store(output: Path, target_key: str, record: Record) -> None:
     data = {"key": record.key, "sha256": record.sha256, "pages": record.pages, "anchors": record.anchors}
     if record.parts is not None:
         data["parts"] = record.parts
+    if record.cites is not None:
+        data["cites"] = record.cites
     atomic_write(_record_path(output, target_key), json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
-def previous_anchors(output: Path, target_key: str) -> dict[str, int] | None:
-    """The page of each anchor in the PDF the last build of this target wrote, if any."""
+def anchors_digest(anchors: dict[str, int]) -> str:
+    return hashlib.sha256(json.dumps(anchors, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def previous_cites(output: Path, target_key: str) -> str | None:
+    """What the last build of this target recorded of the pages it cites (``anchors_digest``), if any."""
     try:
-        anchors = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("anchors")
+        cites = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("cites")
     except (OSError, ValueError, AttributeError):
         return None
-    return anchors if isinstance(anchors, dict) else None
+    return cites if isinstance(cites, str) else None
 
 
 def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:
