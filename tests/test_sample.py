@@ -211,3 +211,18 @@ def test_exercise_notes_are_numbered_from_one(sample_out: Path) -> None:
     handouts = sorted((sample_out / "handouts").glob("*.pdf"))
     firsts = [notes[0] for path in handouts for notes in [[n for _, ns in footnote_numbers(path) for n in ns]] if notes]
     assert firsts and set(firsts) == {"1"}, dict(zip([p.name for p in handouts], firsts, strict=False))
+
+
+@pytest.mark.parametrize("edition", ["exercise-booklet", "answer-key"])
+def test_a_handout_running_head_names_its_own_exercise(sample_out: Path, edition: str) -> None:
+    """A handout's first page has its own header (no running head); a page it runs on to is
+    headed with its exercise, not the one before (the head was the previous exercise's)."""
+    current = 0
+    for number, text in enumerate(page_texts(sample_out / f"{edition}.pdf"), start=1):
+        starts = [int(n.replace(" ", "")) for n in re.findall(r"^E ?X ?E ?R ?C ?I ?S ?E ((?:\d ?)+?)\r?$", text, re.M)]
+        heads = [int(n) for n in re.findall(r"^Exercise (\d+) ", text, re.M)]  # the head (the body says "EXERCISE")
+        if starts:
+            assert not heads, f"p. {number}: a running head above the start of exercise {starts[0]}"
+            current = starts[-1]
+        else:
+            assert heads in ([], [current]), f"p. {number}: head of exercise {heads} in exercise {current}"
