@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -333,8 +335,6 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for outcome in out.meta.outcomes:
         if outcome.id in texts:
             outcome.text = texts[outcome.id]
-        elif (tdir / "course.yaml").is_file():
-            missing("course.yaml", f"outcome '{outcome.id}'")
     out.terms = dict(meta_text.terms)
 
     # Markdown files without front matter
@@ -392,8 +392,6 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for rid, reading in out.readings.items():
         if rid in annotations:
             reading.annotation = annotations[rid]
-        elif reading.annotation:
-            missing("readings", f"annotation of '{rid}'")
 
     # class plans
     plans_file = tdir / "instructor" / "plans.yaml"
@@ -405,7 +403,6 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for plan in out.plans:
         pt = plan_texts.get(plan.id)
         if pt is None:
-            missing("instructor/plans.yaml", f"plan '{plan.id}'")
             continue
         plan.title = pt.title or plan.title
         plan.description = pt.description or plan.description
@@ -430,7 +427,67 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     elif out.assessment:
         missing("instructor/assessment.yaml", "whole file")
     out.assets = localized_assets(course, lang)
+    # text a translation file still has in the source's words counts as not translated
+    shown = {(f.path, f.what) for f in fallbacks}
+
+    def same(rel_path: str, model: type[BaseModel], src: Any, got: Any, whole: bool, where: str = "") -> None:
+        for what, text in untranslated_text(model, src, got, where):
+            out.fallback_texts.add(text)
+            if not whole and (rel_path, what) not in shown:
+                fallbacks.append(Fallback(lang, rel_path, what))
+
+    same("course.yaml", CourseText, course.meta, out.meta, not (tdir / "course.yaml").is_file())
+    for su, tu in zip(course.units, out.units, strict=True):
+        same(rel(su.source.path), UnitText, su.meta, tu.meta, tu.source.path == su.source.path)
+    for eid, se in course.exercises.items():
+        te = out.exercises[eid]
+        same(rel(se.source.path), ExerciseText, se.meta, te.meta, te.source.path == se.source.path)
+    for rid, reading in course.readings.items():
+        same("readings", ReadingText, reading, out.readings[rid], False, f"reading '{rid}': ")
+    for sp, tp in zip(course.plans, out.plans, strict=True):
+        same("instructor/plans.yaml", PlanText, sp, tp, not plans_file.is_file(), f"plan '{sp.id}': ")
+    if course.assessment and out.assessment:
+        same("instructor/assessment.yaml", AssessmentText, course.assessment, out.assessment, not afile.is_file())
     return out, fallbacks
+
+
+def _text_model(annotation: Any) -> type[BaseModel] | None:
+    """The text model inside ``list[PlanBlockText]`` and the like."""
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        found = _text_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def untranslated_text(model: type[BaseModel], src: Any, got: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """(what, text) for each translatable text of ``got`` that is still the source's (``src``),
+    the keys read from the translation file's ``model`` (see ``_wordy`` for what may be the same)."""
+    for name, field in model.model_fields.items():
+        if name in ("id", "terms"):
+            continue
+        a, b = getattr(src, name, None), getattr(got, name, None)
+        label = f"{where}{name.replace('_', ' ')}"
+        nested = _text_model(field.annotation)
+        if nested is not None and isinstance(a, list) and isinstance(b, list):
+            for i, (x, y) in enumerate(zip(a, b, strict=False)):
+                ident = getattr(x, "id", None)
+                head = f"{name.removesuffix('s')} '{ident}'" if ident else f"{name.removesuffix('s')} {i + 1}"
+                yield from untranslated_text(nested, x, y, f"{where}{head}: ")
+        elif isinstance(a, list) and isinstance(b, list):
+            for i, (x, y) in enumerate(zip(a, b, strict=False)):
+                if isinstance(x, str) and x == y and _wordy(x):
+                    yield f"{label} {i + 1}", x
+        elif isinstance(a, str) and a == b and _wordy(a):
+            yield label, a
+
+
+def _wordy(text: str) -> bool:
+    """Two words or more, acronyms and numbers aside: 'UNTOC, art. 10' or 'Introduction' may be
+    the same in a translation, 'Case summary and timeline' is not translated."""
+    return sum(1 for w in re.findall(r"[^\W\d_]{2,}", text) if not w.isupper()) >= 2
 
 
 def localized_assets(course: Course, lang: str) -> dict[str, str]:

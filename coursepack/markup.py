@@ -150,6 +150,7 @@ class RenderState:
     assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
     source_gettext: Callable[[str], str] | None = None  # the source language's words, for its fallback text
     all_source: bool = False  # every word is the source's (the source column of a bilingual proof)
+    fallback_texts: set[str] = field(default_factory=set)  # YAML and front-matter text left in the source language
     kinds: dict[str, str] = field(default_factory=dict)  # id -> "reading", ... where it matters
 
 
@@ -687,9 +688,16 @@ class MarkdownRenderer:
         fonts and quotes, and announced in its language by screen readers.
         """
         state = self.state
-        if text and untranslated(text, state.lang):
-            return Markup(f'<span dir="ltr" lang="{state.source_lang}">{smart(text, state.source_lang)}</span>')
+        if text and self.in_source(text):
+            source = state.source_lang
+            return Markup(f'<span dir="{text_direction(source)}" lang="{source}">{smart(text, source)}</span>')
         return smart(text, state.lang)
+
+    def in_source(self, text: str) -> bool:
+        """Whether ``text`` is left in the source language: not translated (the translation file has
+        the source's words, or none), or, in an Arabic or Chinese pack, without a letter of its script."""
+        state = self.state
+        return state.lang != state.source_lang and (text in state.fallback_texts or untranslated(text, state.lang))
 
     def render_inline(self, text: str) -> str:
         """Render a short Markdown string without a wrapping paragraph."""

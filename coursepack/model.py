@@ -253,6 +253,8 @@ class Course:
     terms: dict[str, str] = field(default_factory=dict)
     # images the translation has its own version of: "figures/x.svg" -> "translations/fr/figures/x.svg"
     assets: dict[str, str] = field(default_factory=dict)
+    # text of course.yaml, front matter and the YAML files shown in the source language (not translated)
+    fallback_texts: set[str] = field(default_factory=set)
     # source file (relative path) -> its translated Markdown body as written, for bilingual proofs
     translated_bodies: dict[str, str | None] = field(default_factory=dict)
 

@@ -28,7 +28,6 @@ from coursepack.markup import (
     extract_audience,
     nbsp,
     smart,
-    untranslated,
 )
 from coursepack.model import Course, Reading
 
@@ -151,23 +150,33 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         source_lang=course.meta.language,
         assets=course.assets,
         source_gettext=source_words,
+        fallback_texts=course.fallback_texts,
     )
     md = MarkdownRenderer(state)
     smart = md.smart
     meta = course.meta
     labels = state.labels
+    source_lang = course.meta.language
+    # Markdown text left in the source language is set with its typography and words ("Unit 3")
+    in_source = MarkdownRenderer(
+        RenderState(edition.audiences, source_words, lang=source_lang, source_lang=source_lang, all_source=True)
+    )
 
     def isolate(html: str, text: str, tag: str) -> Markup:
-        """Text left in the source language (in an Arabic or Chinese pack) is marked as such."""
-        if untranslated(text, lang):
-            return Markup(f'<{tag} dir="ltr" lang="{course.meta.language}">{html}</{tag}>')
+        """Text left in the source language is marked as such."""
+        if md.in_source(text):
+            return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{html}</{tag}>')
         return Markup(html)
 
     def block(text: str | None) -> Markup | None:
-        return isolate(md.render(text), text, "div") if text else None
+        if not text:
+            return None
+        return isolate((in_source if md.in_source(text) else md).render(text), text, "div")
 
     def inline(text: str | None) -> Markup | None:
-        return isolate(md.render_inline(text), text, "span") if text else None
+        if not text:
+            return None
+        return isolate((in_source if md.in_source(text) else md).render_inline(text), text, "span")
 
     unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
     ex_order = course.exercise_order

@@ -209,6 +209,23 @@ def bilingual_copy(tmp_path: Path) -> Path:
     return dest
 
 
+def test_yaml_text_left_in_the_source_words_is_fallback(
+    bilingual_copy: Path, bilingual_release: tuple[Path, Report], tmp_path: Path
+) -> None:
+    """`translate` copies the source's words into the translation's front matter and YAML: text
+    left as it was is not translated. It is reported, and tagged and set as the source language."""
+    unit = bilingual_copy / "translations/fr/units/first-unit.md"
+    unit.write_text(
+        unit.read_text().replace("Expliquer pourquoi les cas d'essai sont petits.", "Explain why fixtures are small.")
+    )
+    status = CliRunner().invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--no-diff"])
+    assert "units/first-unit.md (2 part(s) still in en: section 'Summary'; learning outcomes 1)" in status.output
+    report = build([bilingual_copy], Options(tmp_path, langs=["fr"], editions=["student"], jobs=1, epoch=EPOCH))
+    assert "bilingual/fr: units/first-unit.md: learning outcomes 1 in the source language (en)" in report.fallbacks
+    english = _element_languages(tmp_path / "bilingual" / "fr" / "student.pdf").get("en", 0)
+    assert english > _element_languages(bilingual_release[0] / "fr" / "student.pdf").get("en", 0)
+
+
 def test_a_translated_image_is_checked_like_the_source(bilingual_copy: Path) -> None:
     (bilingual_copy / "translations/fr/figures/boxes.svg").write_text("<svg><g></svg>")
     result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
