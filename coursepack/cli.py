@@ -419,6 +419,8 @@ def status(
                 if f.fallback:
                     shown = "; ".join(f.fallback[:3]) + (" ..." if len(f.fallback) > 3 else "")
                     note = f" ({len(f.fallback)} part(s) still in {course.meta.language}: {shown})"
+                if f.lacks:
+                    note += f" ({f.lacks})"
                 click.echo(f"  {f.state:<10} {f.path}{note}")
                 if diff and f.diff:
                     for line in f.diff:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from coursepack.errors import BuildError, display_path
-from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
+from coursepack.localize import COURSE_TEXT, Fallback, sections, translation_dir
 from coursepack.model import IMAGE_TYPES, Course
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
@@ -132,6 +133,7 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
                 raise BuildError(f"{rel} is not a source file of {course.meta.id} (use paths like units/intro.md)")
             _remember(course, tdir, record, rel)
             lines.append(f"current   {rel}")
+            lines += _sections_missing(course.root / rel, tdir / rel, rel, lang)
     else:
         for rel in sources:
             target = tdir / rel
@@ -161,6 +163,7 @@ class FileStatus:
     words: int
     fallback: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
+    lacks: str = ""  # "4 sections in the source, 3 here ('Consent online')": text not in the packs at all
 
 
 @dataclass
@@ -205,6 +208,36 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
         return True
 
 
+def _headings(path: Path) -> list[tuple[str, str]]:
+    """(title, id) of each ``##`` section of a Markdown file's body."""
+    _, body, _ = split_front_matter(path.read_text(encoding="utf-8"))
+    found = []
+    for title, text in sections(body):
+        if title:
+            m = re.search(r"\{[^}]*#([a-z0-9-]+)[^}]*\}\s*$", text.splitlines()[0])
+            found.append((title, m.group(1) if m else ""))
+    return found
+
+
+def _lacks(source: Path, translation: Path) -> str:
+    """'the source has 4 sections, the translation 3 ('Consent online')', or '' when none is missing."""
+    if source.suffix != ".md" or not translation.is_file():
+        return ""
+    theirs, ours = _headings(source), _headings(translation)
+    if len(ours) >= len(theirs):
+        return ""
+    ids = {i for _, i in ours if i}
+    named = [f"'{title}'" for title, i in theirs if i and i not in ids]
+    which = f" ({', '.join(named)})" if named else ""
+    return f"the source has {len(theirs)} sections, the translation {len(ours)}{which}"
+
+
+def _sections_missing(source: Path, translation: Path, rel: str, lang: str) -> list[str]:
+    """A warning when the translation recorded as current lacks sections the source has."""
+    lacks = _lacks(source, translation)
+    return [f"warning: {rel}: {lacks}: what is not translated is not in the {lang} packs"] if lacks else []
+
+
 def _text_lines(recorded: Path, root: Path, rel: str) -> tuple[list[str], list[str]]:
     """The translatable text of a file as it was translated and as it is now, for a diff
     showing what the translator has to change (a changed duration or id is left out)."""
@@ -245,7 +278,7 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
                     n=1,
                 )
             )
-            files.append(FileStatus(rel, "outdated", words, parts, diff))
+            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel)))
         else:
-            files.append(FileStatus(rel, "translated", words, parts))
+            files.append(FileStatus(rel, "translated", words, parts, lacks=_lacks(src, tdir / rel)))
     return LangStatus(lang, files)

@@ -273,6 +273,20 @@ def test_status_reports_outdated_files_with_the_source_diff(bilingual_copy: Path
     assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
 
 
+def test_recording_a_translation_that_lacks_a_new_section_says_so(bilingual_copy: Path) -> None:
+    """`translate --update` after the source gained a section the translation does not have:
+    what is missing would be in no French pack, so both the update and `status` say so."""
+    runner = CliRunner()
+    unit = bilingual_copy / "units" / "first-unit.md"
+    unit.write_text(unit.read_text() + "\n## Consent online {#consent-online}\n\nNew text.\n")
+    done = runner.invoke(main, ["translate", str(bilingual_copy), "fr", "--update", "units/first-unit.md"])
+    assert done.exit_code == 0, done.output
+    lacks = "the source has 4 sections, the translation 3 ('Consent online')"
+    assert f"warning: units/first-unit.md: {lacks}: what is not translated is not in the fr packs" in done.output
+    status = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--no-diff"])
+    assert re.search(rf"^  translated units/first-unit.md .*\({re.escape(lacks)}\)$", status.output, re.M)
+
+
 def test_only_a_change_to_text_makes_a_translation_outdated(bilingual_copy: Path) -> None:
     """Adding a language or changing a duration changes no text a translator sees; a title does."""
     runner = CliRunner()
