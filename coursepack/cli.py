@@ -75,8 +75,10 @@ def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
         if debug:
             traceback.print_exc()
         errors = [d for d in exc.diagnostics if d.severity == "error"]
-        strict = len(exc.diagnostics) - len(errors)  # only --strict stops on warnings
-        counts = f"{len(errors)} error(s)" + (f", {strict} warning(s) made errors by --strict" if strict else "")
+        warned = len(exc.diagnostics) - len(errors)
+        counts = f"{len(errors)} error(s)"
+        if warned:
+            counts += f", {warned} warning(s)" + (" made errors by --strict" if exc.strict else "")
         _fail(
             [str(d) for d in exc.diagnostics] + [f"{len(exc.diagnostics)} problem(s) ({counts}); nothing was written."]
         )

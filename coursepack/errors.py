@@ -38,8 +38,9 @@ def display_path(path: Path | str) -> str:
 class ContentError(Exception):
     """The content has errors; the build stops before anything is written."""
 
-    def __init__(self, diagnostics: list[Diagnostic]):
+    def __init__(self, diagnostics: list[Diagnostic], strict: bool = False):
         self.diagnostics = sorted(set(diagnostics))
+        self.strict = strict  # the warnings among them stopped the build too
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
@@ -75,7 +76,6 @@ class Diagnostics:
         return [d for d in self.items if d.severity == "warning"]
 
     def raise_if(self, strict: bool = False) -> None:
-        """Stop with every error (and, when strict, every warning as an error)."""
-        failing = self.items if strict else self.errors
-        if failing:
-            raise ContentError(failing)
+        """Stop when there is an error (or, when strict, a warning), naming every problem found."""
+        if self.errors or (strict and self.items):
+            raise ContentError(self.items, strict)

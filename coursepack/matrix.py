@@ -130,7 +130,7 @@ def plan_targets(
                     seen[path] = target.key
                     targets.append(target)
     if not targets:
-        available = sorted({lang for (_, lang) in localized})
+        available = sorted({lang for course in localized.values() for lang in course.languages})
         raise OptionError(
             f"no pack to build: --lang {', '.join(langs or [])} matches none of the courses' languages ({', '.join(available)})"
         )

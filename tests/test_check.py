@@ -221,6 +221,19 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
         assert _check(course) == (0, []), authors
 
 
+def test_an_error_does_not_hide_the_warnings(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """Every problem at once: the warnings are named with the error that stops the build."""
+    course = course_copy()
+    (course / "units" / "extra.md").write_text("---\nid: extra-unit\ntitle: Not listed\n---\n\nText.\n")
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text() + "\nSee [](#nowhere).\n")
+    result = CliRunner().invoke(main, ["check", str(course)])
+    assert result.exit_code == 1
+    assert "warning: unit 'extra-unit' is not listed in course.yaml 'units'" in result.output
+    assert "cross-reference to '#nowhere'" in result.output
+    assert result.output.splitlines()[-1] == "2 problem(s) (1 error(s), 1 warning(s)); nothing was written."
+
+
 def test_strict_turns_warnings_into_errors(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     (course / "units" / "extra.md").write_text("---\nid: extra-unit\ntitle: Not listed\n---\n\nText.\n")

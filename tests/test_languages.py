@@ -226,6 +226,22 @@ def test_yaml_text_left_in_the_source_words_is_fallback(
     assert english > _element_languages(bilingual_release[0] / "fr" / "student.pdf").get("en", 0)
 
 
+def test_a_mistake_in_one_translation_stops_only_that_language(bilingual_copy: Path, tmp_path: Path) -> None:
+    """A translator's work in progress does not stop the lecturer's build of the source language."""
+    unit = bilingual_copy / "translations/fr/units/first-unit.md"
+    unit.write_text(unit.read_text().replace("[](#tab-sizes)", "[](#tab-sizez)"))
+    runner = CliRunner()
+    english = runner.invoke(
+        main, ["build", str(bilingual_copy), "--lang", "en", "--edition", "student", "-o", str(tmp_path)]
+    )
+    assert english.exit_code == 0, english.output
+    french = runner.invoke(
+        main, ["build", str(bilingual_copy), "--lang", "fr", "--edition", "student", "-o", str(tmp_path)]
+    )
+    assert french.exit_code == 1 and "translations/fr/units/first-unit.md" in french.output
+    assert runner.invoke(main, ["check", str(bilingual_copy)]).exit_code == 1
+
+
 def test_a_translated_image_is_checked_like_the_source(bilingual_copy: Path) -> None:
     (bilingual_copy / "translations/fr/figures/boxes.svg").write_text("<svg><g></svg>")
     result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
