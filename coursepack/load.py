@@ -150,7 +150,15 @@ def _parse_front_matter(
     try:
         front, body, first = split_front_matter(text)
         if front is None:
-            diags.error(path, 1, 1, "missing front matter: start the file with '---', the YAML keys, then '---'")
+            if not text.strip():
+                diags.error(
+                    path,
+                    1,
+                    1,
+                    "the file is empty: write its front matter ('---', its id and title, '---'), then its text",
+                )
+            else:
+                diags.error(path, 1, 1, "missing front matter: start the file with '---', the YAML keys, then '---'")
             return None
         doc = parse_yaml(front, line_offset=1)
     except YamlError as exc:
@@ -167,10 +175,15 @@ def _parse_front_matter(
 
 def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, YamlDoc, int]]:
     doc = _load_yaml(path, diags)
-    if doc is None or doc.data is None:
-        return []
-    if not isinstance(doc.data, list):
-        diags.error(path, 1, 1, "expected a list of entries (each starting with '- ')")
+    if doc is None or not isinstance(doc.data, list):
+        if doc is not None and doc.data is not None:
+            diags.error(path, 1, 1, "expected a list of entries (each starting with '- ')")
+        elif doc is not None:
+            diags.warning(path, 1, 1, "the file is empty: add its entries (each starting with '- '), or delete it")
+        # reported: the ids it means to define are not reported again where they are used
+        with contextlib.suppress(OSError):
+            text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", "replace")
+            BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", text, re.M))
         return []
     out = []
     for i, item in enumerate(doc.data):

@@ -168,6 +168,13 @@ CASES = [
         "units/first-unit.md:7:33: reading 'doe-2020' is listed twice (first at 7:12): list it once",
     ),
     (
+        "readings/list.yaml",
+        "- id: body-2019",
+        "-  id: body-2019",
+        "readings/list.yaml:10:3: YAML: expected <block end>, but found '<block mapping start>' (while parsing a block "
+        "collection that starts at line 1): line this up with the keys above it (spaces, not tabs)",
+    ),
+    (
         "exercises/ex-alpha.md",
         "kind: discussion",
         "kind: lecture",
@@ -219,6 +226,24 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
     ):
         readings.write_text(original.replace('authors: ["Doe, Jane"]', f"authors: {authors}"))
         assert _check(course) == (0, []), authors
+
+
+def test_empty_files(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    (course / "readings" / "list.yaml").write_text("")
+    code, lines = _check(course)
+    assert code == 1
+    assert (
+        lines[0]
+        == "readings/list.yaml:1:1: warning: the file is empty: add its entries (each starting with '- '), or delete it"
+    )
+    (course / "readings" / "list.yaml").write_text((FIXTURES / "minimal" / "readings" / "list.yaml").read_text())
+    (course / "exercises" / "ex-beta.md").write_text("\n")
+    code, lines = _check(course)
+    assert (
+        "exercises/ex-beta.md:1:1: the file is empty: write its front matter ('---', its id and title, '---'), then its text"
+        in lines
+    )
 
 
 def test_an_error_does_not_hide_the_warnings(course_copy) -> None:  # type: ignore[no-untyped-def]
