@@ -29,8 +29,15 @@ EDITIONS: dict[str, Edition] = {
         frozenset({"student", "instructor", "answer"}),
         needs="student",
     ),
+    # handouts cite the student pack's pages for what they refer to outside the exercise
     "handouts": Edition(
-        "handouts", N_("Handout"), "handout.html", "handouts", frozenset({"student", "handout"}), per_exercise=True
+        "handouts",
+        N_("Handout"),
+        "handout.html",
+        "handouts",
+        frozenset({"student", "handout"}),
+        needs="student",
+        per_exercise=True,
     ),
     "exercise-booklet": Edition(
         "exercise-booklet",
@@ -38,9 +45,15 @@ EDITIONS: dict[str, Edition] = {
         "handout.html",
         "exercise-booklet.pdf",
         frozenset({"student", "handout"}),
+        needs="student",
     ),
     "answer-key": Edition(
-        "answer-key", N_("Answer key"), "handout.html", "answer-key.pdf", frozenset({"student", "answer"})
+        "answer-key",
+        N_("Answer key"),
+        "handout.html",
+        "answer-key.pdf",
+        frozenset({"student", "answer"}),
+        needs="student",
     ),
     "reading-list": Edition(
         "reading-list", N_("Reading list"), "reading-list.html", "reading-list.pdf", frozenset({"student"})
