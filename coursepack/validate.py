@@ -288,12 +288,13 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
     outcome_ids = {o.id for o in course.meta.outcomes}
     ids: dict[str, IdDef] = {}
     numbered_ids = {u.meta.id for u in course.units} | set(course.exercise_order)  # those the pack numbers
+    tasks = course.assessment.tasks if course.assessment else []
+    # the assessment's tasks and their rubrics are printed in the student pack too
+    in_student_pack = {t.id for t in tasks} | {t.rubric for t in tasks if t.rubric}
     for key, (path, line, col) in pos.items():
         if key.startswith("id:"):
             ident = key[3:]
-            instructor_only = path.parent.name == "instructor" and not any(
-                t.id == ident for t in (course.assessment.tasks if course.assessment else [])
-            )
+            instructor_only = path.parent.name == "instructor" and ident not in in_student_pack
             numbered = ident in numbered_ids
             ids[ident] = IdDef(path, line, col, instructor_only, numbered)
 

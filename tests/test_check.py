@@ -228,6 +228,14 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
         assert _check(course) == (0, []), authors
 
 
+def test_a_task_rubric_is_in_the_student_pack(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """A unit may link to an assessment task and its rubric: both are printed in the student pack."""
+    course = course_copy()
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text() + "\nSee [](#quiz) and [](#quiz-rubric).\n")
+    assert _check(course) == (0, [])
+
+
 def test_empty_files(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     (course / "readings" / "list.yaml").write_text("")
