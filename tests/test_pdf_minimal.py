@@ -174,3 +174,9 @@ def test_figures_and_tables_numbered_by_the_builder(minimal_out: Path) -> None:
     text = all_text(minimal_out / "student.pdf")
     assert "Figure 1 Two boxes and an arrow" in text
     assert "Table 1 Fixture sizes" in text
+
+
+def test_guide_bookmarks_name_each_part(minimal_out: Path) -> None:
+    marks = [(b.level, b.title) for b in bookmarks(minimal_out / "instructor.pdf")]
+    assert (0, "Class plans") in marks
+    assert (1, "A one-hour class") in marks  # the plan's title, without its length ("60 min")
