@@ -234,3 +234,10 @@ def test_handouts_cite_student_pack_pages(sample_out: Path) -> None:
     cited = re.search(r"Unit 1 \(Student pack, p\. (\d+)\)", text)
     assert cited, "no student-pack page for Unit 1"
     assert int(cited.group(1)) == destinations(sample_out / "student.pdf")["legal-framework"]
+
+
+def test_percentages_in_the_language_format(sample_all: Path) -> None:
+    """Rubric weights and task weights alike: "25%" in English, "25 %" (a no-break space) in French."""
+    english = all_text(sample_all / "en" / "student.pdf")
+    assert re.search(r"\b25%", english) and not re.search(r"\d %", english)
+    assert re.search(r"\b25\s%", all_text(sample_all / "fr" / "student.pdf"))
