@@ -398,7 +398,14 @@ def status(
     from coursepack.i18n import missing_words
     from coursepack.translation import status as lang_status
 
-    checked = _run(debug, load_and_check, _course_dirs(course_dirs), False)
+    checked = _run(debug, load_and_check, _course_dirs(course_dirs), False, list(langs) or None)
+    known = {lang for course in checked.courses for lang in course.languages}
+    unknown = [lang for lang in langs if lang not in known]
+    if unknown:
+        raise click.UsageError(
+            f"--lang {', '.join(unknown)}: not a language of the course ({', '.join(sorted(known))}); "
+            "add it to 'languages' in course.yaml"
+        )
     below = []
     for course in checked.courses:
         for lang in course.languages:

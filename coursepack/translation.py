@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 from coursepack.errors import BuildError, display_path
 from coursepack.localize import COURSE_TEXT, Fallback, sections, translation_dir
@@ -122,6 +123,10 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
     """Create or complete ``translations/<lang>/``; with ``update``, mark those files as current."""
     if lang == course.meta.language:
         raise BuildError(f"'{lang}' is the source language of {course.meta.id}: nothing to translate")
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise BuildError(f"'{lang}' is not a language code: use one such as fr, es, ar, ru, zh or pt-BR") from None
     tdir = translation_dir(course, lang)
     record = _read_record(tdir)
     record["source_language"] = course.meta.language

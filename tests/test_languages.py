@@ -289,6 +289,15 @@ def test_status_reports_outdated_files_with_the_source_diff(bilingual_copy: Path
     assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
 
 
+def test_a_language_the_course_does_not_have(bilingual_copy: Path) -> None:
+    runner = CliRunner()
+    status = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "de"])
+    assert status.exit_code == 2 and "--lang de: not a language of the course (ar, en, fr)" in status.output
+    nonsense = runner.invoke(main, ["translate", str(bilingual_copy), "xx"])
+    assert nonsense.exit_code == 1 and "'xx' is not a language code" in nonsense.output
+    assert not (bilingual_copy / "translations" / "xx").exists()
+
+
 def test_recording_a_translation_that_lacks_a_new_section_says_so(bilingual_copy: Path) -> None:
     """`translate --update` after the source gained a section the translation does not have:
     what is missing would be in no French pack, so both the update and `status` say so."""
