@@ -6,7 +6,9 @@ Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagn
 from __future__ import annotations
 
 import contextlib
+import difflib
 import re
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,11 +61,28 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
     return None
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _keys(model: type[BaseModel]) -> set[str]:
+    """Every key ``model`` and the models inside it know."""
+    found = set(model.model_fields)
+    for field in model.model_fields.values():
+        stack = [field.annotation]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, type) and issubclass(t, BaseModel) and t is not model:
+                found |= _keys(t)
+            stack.extend(typing.get_args(t))
+    return found
+
+
+def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{err['loc'][-1]}': remove it or check its spelling"
+        key = str(err["loc"][-1])
+        close = difflib.get_close_matches(key, sorted(_keys(model)), n=1, cutoff=0.75) if model else []
+        if close:
+            return f"unknown key '{key}': did you mean '{close[0]}'?"
+        return f"unknown key '{key}': remove it or check its spelling"
     if kind == "missing":
         return f"missing required key '{loc}'"
     msg = err["msg"]
@@ -92,7 +111,7 @@ def validate_model(
                 line, col = doc.locate(loc[:-1])
             else:
                 line, col = doc.locate(loc)
-            diags.error(path, line, col, _describe({**err, "loc": err["loc"]}))
+            diags.error(path, line, col, _describe({**err, "loc": err["loc"]}, model))
     return None
 
 
@@ -312,7 +331,8 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             units.append(units_by_id[uid])
         elif uid not in BROKEN_IDS:
             named = named_like(uid, units_by_id.values())
-            fix = f"add units/{uid}.md with 'id: {uid}' in its front matter"
+            close = difflib.get_close_matches(uid, list(units_by_id), n=1, cutoff=0.8)
+            fix = f"did you mean '{close[0]}'?" if close else f"add units/{uid}.md with 'id: {uid}' in its front matter"
             diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: {mismatch(named) or fix}")
             BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
             if named is not None:

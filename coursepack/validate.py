@@ -5,6 +5,7 @@ Runs on the loaded model before anything is rendered; every problem is collected
 
 from __future__ import annotations
 
+import difflib
 import functools
 import io
 import re
@@ -301,9 +302,9 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
             if rid not in course.readings and rid not in course.broken_ids:
-                diags.error(
-                    *at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: define it in readings/*.yaml"
-                )
+                close = difflib.get_close_matches(rid, list(course.readings), n=1, cutoff=0.8)
+                fix = f"did you mean '{close[0]}'?" if close else "define it in readings/*.yaml"
+                diags.error(*at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: {fix}")
         for i, eid in enumerate(unit.meta.exercises):
             if eid not in course.exercises and eid not in course.broken_ids:
                 diags.error(*at(f"{unit.meta.id}.exercises:{i}"), _no_exercise(course, eid))
@@ -363,7 +364,9 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
 
 def _no_exercise(course: Course, eid: str) -> str:
     """The error for a missing exercise; a file of that name with another id is named."""
-    fix = mismatch(named_like(eid, course.exercises.values())) or f"add exercises/{eid}.md"
+    close = difflib.get_close_matches(eid, list(course.exercises), n=1, cutoff=0.8)
+    fix = mismatch(named_like(eid, course.exercises.values()))
+    fix = fix or (f"did you mean '{close[0]}'?" if close else f"add exercises/{eid}.md")
     return f"exercise '{eid}' not found: {fix}"
 
 
@@ -373,11 +376,13 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
         if target is None and link.target in course.broken_ids:
             continue
         if target is None:
+            close = difflib.get_close_matches(link.target, [*ids, *course.broken_ids], n=1, cutoff=0.8)
+            hint = f": did you mean '#{close[0]}'?" if close else ""
             diags.error(
                 link.path,
                 link.line,
                 link.col,
-                f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id",
+                f"cross-reference to '#{link.target}': no unit, exercise, reading, figure, table or heading has that id{hint}",
             )
         elif link.wants_number and not target.numbered:
             diags.error(

@@ -228,6 +228,23 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
         assert _check(course) == (0, []), authors
 
 
+def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    unit = course / "units" / "first-unit.md"
+    text = unit.read_text()
+    unit.write_text(text.replace("duration: ", "durration: "))
+    assert _check(course) == (1, ["units/first-unit.md:4:1: unknown key 'durration': did you mean 'duration'?"])
+    text = text.replace("readings: [doe-2020", "readings: [doe-2002")
+    unit.write_text(text.replace("exercises: [ex-alpha]", "exercises: [ex-alfa]"))
+    second = course / "units" / "second-unit.md"
+    second.write_text(second.read_text() + "\nSee [](#fig-boxs).\n")
+    code, lines = _check(course)
+    assert code == 1
+    assert "units/first-unit.md:7:12: reading 'doe-2002' not found: did you mean 'doe-2020'?" in lines
+    assert "units/first-unit.md:8:13: exercise 'ex-alfa' not found: did you mean 'ex-alpha'?" in lines
+    assert any(line.endswith("has that id: did you mean '#fig-boxes'?") for line in lines), lines
+
+
 def test_a_task_rubric_is_in_the_student_pack(course_copy) -> None:  # type: ignore[no-untyped-def]
     """A unit may link to an assessment task and its rubric: both are printed in the student pack."""
     course = course_copy()
