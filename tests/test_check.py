@@ -228,6 +228,39 @@ def test_a_name_cut_at_its_comma_is_flagged(course_copy) -> None:  # type: ignor
         assert _check(course) == (0, []), authors
 
 
+def test_file_encodings(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """A byte-order mark and Windows line ends are UTF-8 too; another encoding is one error
+    at the place it goes wrong, not errors about the ids the file defines."""
+    course = course_copy()
+    unit = course / "units" / "second-unit.md"
+    text = unit.read_text()
+    unit.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert _check(course) == (0, [])
+    unit.write_bytes(text.replace("Two boxes", "Two b\u00e9xes").encode("cp1252"))
+    code, lines = _check(course)
+    assert (code, lines) == (1, ["units/second-unit.md:13:8: not UTF-8 text: save the file as UTF-8"])
+    unit.write_bytes(text.encode("utf-16"))
+    assert _check(course) == (1, ["units/second-unit.md:1:1: UTF-16 text: save the file as UTF-8"])
+
+
+def test_an_image_the_engine_cannot_draw_is_an_error(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """WeasyPrint leaves an unreadable image out with a warning: the figure would vanish from the PDF."""
+    course = course_copy()
+    (course / "figures" / "boxes.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"')
+    assert _check(course) == (
+        1,
+        [
+            "units/second-unit.md:13:1: image 'figures/boxes.svg' cannot be read "
+            "(SVG: unclosed token at line 1, column 41): fix it or export it again"
+        ],
+    )
+    (course / "figures" / "boxes.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text().replace("figures/boxes.svg", "figures/boxes.png"))
+    code, lines = _check(course)
+    assert code == 1 and lines[0].startswith("units/second-unit.md:13:1: image 'figures/boxes.png' cannot be read (")
+
+
 def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     unit = course / "units" / "first-unit.md"
