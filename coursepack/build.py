@@ -104,6 +104,7 @@ class Report:
     fallbacks: list[str] = field(default_factory=list)
     outdated: list[str] = field(default_factory=list)  # translations whose source changed since
     stale: list[str] = field(default_factory=list)  # PDFs not built this time that cite pages which moved
+    folders: dict[str, str] = field(default_factory=dict)  # course id -> its folder, as the user would type it
     manifest: Path | None = None
     seconds: float = 0.0
     timings: Timings = field(default_factory=Timings)
@@ -242,6 +243,7 @@ def build(
     if opts.shard:
         targets = shard(targets, *opts.shard)
     # the fallbacks of the packs being built: instructor files only where an edition shows them
+    report.folders = {c.meta.id: display_path(c.root) for c in courses}
     packs = {(t.course.meta.id, t.lang) for t in targets}
     teaching = {(t.course.meta.id, t.lang) for t in targets if "instructor" in t.edition.audiences}
     for (cid, lang), items in sorted(checked.fallbacks.items()):
@@ -255,7 +257,7 @@ def build(
             if lang != course.meta.language and (not opts.langs or lang in opts.langs):
                 report.outdated.extend(
                     f"{course.meta.id}/{lang}: {rel} changed since it was translated "
-                    f"(`coursepack status <course folder> --lang {lang}` shows how)"
+                    f"(`coursepack status {display_path(course.root)} --lang {lang}` shows how)"
                     for rel in translation.outdated(course, lang)
                 )
     theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parent]) + fonts.font_css()

@@ -46,7 +46,7 @@ def _fail(lines: list[str]) -> None:
     sys.exit(1)
 
 
-def _fallback_lines(fallbacks: list[str], shown: int = 3) -> list[str]:
+def _fallback_lines(fallbacks: list[str], folders: dict[str, str], shown: int = 3) -> list[str]:
     """Each fallback of a language that has a few; for one that has more, the count and where to see them."""
     by_pack: dict[str, list[str]] = {}
     for f in fallbacks:
@@ -57,12 +57,12 @@ def _fallback_lines(fallbacks: list[str], shown: int = 3) -> list[str]:
         if len(items) <= shown:
             lines += [f"fallback: {pack}: {what}" for what in items]
             continue
-        lang = pack.rpartition("/")[2]
+        cid, _, lang = pack.rpartition("/")
         files = list(dict.fromkeys(what.partition(": ")[0] for what in items))
         listed = ", ".join(files[:shown]) + (", ..." if len(files) > shown else "")
         lines.append(
             f"fallback: {pack}: {len(items)} parts in the source language, in {len(files)} file(s) ({listed}); "
-            f"`coursepack status <course folder> --lang {lang}` lists them, a `--review` build marks them in the PDF"
+            f"`coursepack status {folders.get(cid, cid)} --lang {lang}` lists them, a `--review` build marks them in the PDF"
         )
     return lines
 
@@ -258,7 +258,7 @@ def build(
             click.echo(f"  peak memory, {who}: {mb:.0f} MB")
     for w in report.warnings:
         click.echo(w, err=True)
-    for line in _fallback_lines(report.fallbacks):
+    for line in _fallback_lines(report.fallbacks, report.folders):
         click.echo(line)
     for o in report.outdated:
         click.echo(f"outdated: {o}")

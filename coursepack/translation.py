@@ -150,8 +150,14 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
                 _remember(course, tdir, record, rel)
                 lines.append(f"recorded  {rel}")
     _write_record(tdir, record)
+    started = any(line.startswith("created") for line in lines)
+    if not lines:
+        lines.append(
+            f"nothing to do: every file to translate is in {display_path(tdir)}; "
+            f"`coursepack status {display_path(course.root)} --lang {lang}` shows what is outdated"
+        )
     images = [p for p in sorted((course.root / "figures").glob("*")) if p.suffix.lower() in IMAGE_TYPES]
-    if images and not update:
+    if images and started:
         lines.append(
             f"note: the {len(images)} image(s) in figures/ stay the source's; to translate one, save your "
             f"version under the same name in {display_path(tdir / 'figures')}/"

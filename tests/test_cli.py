@@ -117,9 +117,9 @@ def test_many_fallbacks_of_a_language_are_one_summary_line() -> None:
 
     few = ["c/fr: units/a.md: section 'One' in English (en)"]
     many = [f"c/ar: units/u{i // 2}.md: section '{i}' in English (en)" for i in range(8)]
-    lines = _fallback_lines(few + many)
+    lines = _fallback_lines(few + many, {"c": "content/c"})
     assert lines[0] == "fallback: c/fr: units/a.md: section 'One' in English (en)"
     assert lines[1:] == [
         "fallback: c/ar: 8 parts in the source language, in 4 file(s) (units/u0.md, units/u1.md, units/u2.md, ...); "
-        "`coursepack status <course folder> --lang ar` lists them, a `--review` build marks them in the PDF"
+        "`coursepack status content/c --lang ar` lists them, a `--review` build marks them in the PDF"
     ]

@@ -255,6 +255,8 @@ def test_translate_starts_a_language_with_text_only_files(bilingual_copy: Path) 
     assert "created   units/first-unit.md" in result.output
     assert "note: add 'de' to 'languages' in course.yaml to build it" in result.output
     assert "note: the 1 image(s) in figures/ stay the source's; to translate one, save your version" in result.output
+    again = CliRunner().invoke(main, ["translate", str(bilingual_copy), "de"])
+    assert again.output.startswith("nothing to do: every file to translate is in ")
     tdir = bilingual_copy / "translations" / "de"
     front = yaml.safe_load((tdir / "units/first-unit.md").read_text().split("---")[1])
     assert set(front) == {"title", "learning_outcomes"}
