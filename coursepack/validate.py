@@ -74,32 +74,49 @@ def image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
     """
     data = path.read_bytes()
     if path.suffix.lower() == ".svg":
-        parser = expat.ParserCreate()
-
-        def no_entities(*_: object) -> None:
-            raise ValueError("entity declarations are not allowed")
-
-        roots: list[str] = []
-        parser.EntityDeclHandler = no_entities
-        parser.StartElementHandler = lambda name, _attrs: roots.append(name) if not roots else None
-        try:
-            parser.Parse(data, True)
-        except expat.ExpatError as exc:
-            return f"SVG: {expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}"
-        except ValueError as exc:
-            return f"SVG: {exc}"
-        if roots[0].rsplit(":", 1)[-1] != "svg":
-            return f"its first element is <{roots[0]}>, not <svg>"
-        return None
+        return _svg_problem(data)
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.verify()  # the file's structure and checksums, without decoding every pixel (no-op builds check too)
+            kind = image.format
+            image.verify()  # structure and checksums, without decoding every pixel (no-op builds check too)
     except UnidentifiedImageError:
         return "not a PNG, JPEG, GIF or WebP image"
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Exception as exc:  # Pillow reports damage as OSError, SyntaxError, ValueError...
         return str(exc).split("\n")[0] or type(exc).__name__
+    # Pillow's verify does not read JPEG and GIF data to the end: a cut-off file is found by its last bytes
+    end = data.rstrip(b"\0")
+    if kind == "JPEG" and not end.endswith(b"\xff\xd9"):
+        return "the JPEG data is cut off"
+    if kind == "GIF" and not end.endswith(b";"):
+        return "the GIF data is cut off"
+    return None
+
+
+def _svg_problem(data: bytes) -> str | None:
+    """Parse as the engine's XML parser would (expat, as under ElementTree), refusing entity
+    declarations (an 'entity bomb' would make the engine expand them without end)."""
+
+    def no_entities(*_: object) -> None:
+        raise ValueError("it declares entities (<!ENTITY>): export it again without them, e.g. as plain SVG")
+
+    def undefined(name: str, _parameter: bool) -> None:
+        raise ValueError(f"it uses an entity it does not define (&{name};): write the character itself")
+
+    roots: list[str] = []
+    parser = expat.ParserCreate()
+    parser.EntityDeclHandler = no_entities
+    parser.SkippedEntityHandler = undefined
+    parser.StartElementHandler = lambda name, _attrs: roots.append(name) if not roots else None
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        return f"SVG: {expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}"
+    except ValueError as exc:
+        return f"SVG: {exc}"
+    if roots[0].rsplit(":", 1)[-1] != "svg":
+        return f"its first element is <{roots[0]}>, not <svg>"
     return None
 
 

@@ -259,6 +259,28 @@ def test_an_image_the_engine_cannot_draw_is_an_error(course_copy) -> None:  # ty
     unit.write_text(unit.read_text().replace("figures/boxes.svg", "figures/boxes.png"))
     code, lines = _check(course)
     assert code == 1 and lines[0].startswith("units/second-unit.md:13:1: image 'figures/boxes.png' cannot be read (")
+    # one byte changed in a real PNG (a checksum error: it stopped the check with a traceback)
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), "red").save(buffer, "PNG")
+    damaged = bytearray(buffer.getvalue())
+    damaged[len(damaged) // 2] ^= 0xFF
+    (course / "figures" / "boxes.png").write_bytes(bytes(damaged))
+    code, lines = _check(course)
+    assert code == 1 and "cannot be read (broken PNG file" in lines[0]
+    # an undefined entity: the engine drops the image; a JPEG cut off: Pillow's verify passes it
+    svg = '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg xmlns="http://www.w3.org/2000/svg">&nbsp;</svg>'
+    (course / "figures" / "boxes.svg").write_text(svg)
+    unit.write_text(unit.read_text().replace("figures/boxes.png", "figures/boxes.svg"))
+    assert "it uses an entity it does not define (&nbsp;)" in _check(course)[1][0]
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), "red").save(buffer, "JPEG")
+    (course / "figures" / "boxes.jpg").write_bytes(buffer.getvalue()[:200])
+    unit.write_text(unit.read_text().replace("figures/boxes.svg", "figures/boxes.jpg"))
+    assert "cannot be read (" in _check(course)[1][0]  # (Pillow: "Truncated File Read", or ours: "cut off")
 
 
 def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-untyped-def]
