@@ -481,8 +481,9 @@ class LanguageTypography(Treeprocessor):
     SKIP = frozenset({"code", "pre"})
 
     def run(self, root: etree.Element) -> None:
-        self._pack = self.md.coursepack_state.lang  # type: ignore[attr-defined]
-        self._walk(root, self._pack)
+        state: RenderState = self.md.coursepack_state  # type: ignore[attr-defined]
+        self._pack = state.lang
+        self._walk(root, state.source_lang if state.all_source else state.lang)
 
     def _walk(self, el: etree.Element, lang: str) -> None:
         if el.tag in self.SKIP or (el.tag == "a" and el.get("href", "").startswith(("http", "mailto"))):
@@ -674,10 +675,18 @@ class MarkdownRenderer:
             strip_comments=True,
         )
 
-    def render(self, text: str) -> str:
-        """Markdown → sanitised HTML (a trusted string from here on)."""
+    def render(self, text: str, source: bool = False) -> str:
+        """Markdown → sanitised HTML (a trusted string from here on).
+
+        ``source``: the text is left in the source language (set with its typography and words,
+        "Unit 3" and not "Unité 3"), numbered in the pack's series like the rest.
+        """
         self.md.reset()
-        html = self.md.convert(text)
+        before, self.state.all_source = self.state.all_source, self.state.all_source or source
+        try:
+            html = self.md.convert(text)
+        finally:
+            self.state.all_source = before
         return self._cleaner.clean(html)
 
     def smart(self, text: str | None) -> Markup:
@@ -699,9 +708,9 @@ class MarkdownRenderer:
         state = self.state
         return state.lang != state.source_lang and (text in state.fallback_texts or untranslated(text, state.lang))
 
-    def render_inline(self, text: str) -> str:
+    def render_inline(self, text: str, source: bool = False) -> str:
         """Render a short Markdown string without a wrapping paragraph."""
-        html = self.render(text)
+        html = self.render(text, source)
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return html

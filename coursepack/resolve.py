@@ -157,18 +157,6 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     meta = course.meta
     labels = state.labels
     source_lang = course.meta.language
-    source_mds: list[MarkdownRenderer] = []
-
-    def renderer(text: str) -> MarkdownRenderer:
-        """Markdown left in the source language is set with its typography and words ("Unit 3")."""
-        if not md.in_source(text):
-            return md
-        if not source_mds:
-            words = RenderState(
-                edition.audiences, source_words, lang=source_lang, source_lang=source_lang, all_source=True
-            )
-            source_mds.append(MarkdownRenderer(words))
-        return source_mds[0]
 
     def isolate(html: str, text: str, tag: str) -> Markup:
         """Text left in the source language is marked as such."""
@@ -177,10 +165,10 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         return Markup(html)
 
     def block(text: str | None) -> Markup | None:
-        return isolate(renderer(text).render(text), text, "div") if text else None
+        return isolate(md.render(text, md.in_source(text)), text, "div") if text else None
 
     def inline(text: str | None) -> Markup | None:
-        return isolate(renderer(text).render_inline(text), text, "span") if text else None
+        return isolate(md.render_inline(text, md.in_source(text)), text, "span") if text else None
 
     unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
     ex_order = course.exercise_order
