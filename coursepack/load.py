@@ -255,8 +255,11 @@ def _check_authors(reading: Reading, doc: YamlDoc, i: int, path: Path, diags: Di
     )
 
 
-def _once(ids: list[str], path: Path, doc: YamlDoc, key: tuple[str, ...], what: str, diags: Diagnostics) -> list[str]:
-    """``ids`` without repeats; each repeat is an error at the place it is listed again."""
+def _once(
+    ids: list[str], path: Path, doc: YamlDoc, key: tuple[str, ...], what: str, diags: Diagnostics
+) -> dict[str, int]:
+    """``ids`` without repeats, each with its place in the list as written; each repeat is an
+    error at the place it is listed again."""
     first: dict[str, int] = {}
     for i, ident in enumerate(ids):
         if ident in first:
@@ -266,7 +269,7 @@ def _once(ids: list[str], path: Path, doc: YamlDoc, key: tuple[str, ...], what: 
             )
         else:
             first[ident] = i
-    return list(first)
+    return first
 
 
 def load_course(root: Path, diags: Diagnostics) -> Course | None:
@@ -303,13 +306,15 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         else:
             positions[key] = (path, line, col)
 
-    meta.units = _once(meta.units, course_file, doc, ("units",), "unit", diags)
-    for i, _uid in enumerate(meta.units):
-        positions[f"course.units:{i}"] = (course_file, *doc.locate(("units", i)))
+    listed = _once(meta.units, course_file, doc, ("units",), "unit", diags)
+    meta.units = list(listed)
+    for i, at in enumerate(listed.values()):
+        positions[f"course.units:{i}"] = (course_file, *doc.locate(("units", at)))
     if meta.exercises:
-        meta.exercises = _once(meta.exercises, course_file, doc, ("exercises",), "exercise", diags)
-        for i, _eid in enumerate(meta.exercises):
-            positions[f"course.exercises:{i}"] = (course_file, *doc.locate(("exercises", i)))
+        listed = _once(meta.exercises, course_file, doc, ("exercises",), "exercise", diags)
+        meta.exercises = list(listed)
+        for i, at in enumerate(listed.values()):
+            positions[f"course.exercises:{i}"] = (course_file, *doc.locate(("exercises", at)))
     for i, outcome in enumerate(meta.outcomes):
         define(f"outcome:{outcome.id}", course_file, *doc.locate(("outcomes", i, "id")))
 
@@ -321,9 +326,10 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             define(f"id:{umeta.id}", path, *udoc.locate(("id",)))
             units_by_id.setdefault(umeta.id, Unit(umeta, src))
             for key in ("readings", "exercises"):
-                setattr(umeta, key, _once(getattr(umeta, key), path, udoc, (key,), key.removesuffix("s"), diags))
-                for i, _ in enumerate(getattr(umeta, key)):
-                    positions[f"{umeta.id}.{key}:{i}"] = (path, *udoc.locate((key, i)))
+                listed = _once(getattr(umeta, key), path, udoc, (key,), key.removesuffix("s"), diags)
+                setattr(umeta, key, list(listed))
+                for i, at in enumerate(listed.values()):
+                    positions[f"{umeta.id}.{key}:{i}"] = (path, *udoc.locate((key, at)))
     units: list[Unit] = []
     explained: set[str] = set()  # ids of units already named by an error
     for i, uid in enumerate(meta.units):
@@ -333,7 +339,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             named = named_like(uid, units_by_id.values())
             close = difflib.get_close_matches(uid, list(units_by_id), n=1, cutoff=0.8)
             fix = f"did you mean '{close[0]}'?" if close else f"add units/{uid}.md with 'id: {uid}' in its front matter"
-            diags.error(course_file, *doc.locate(("units", i)), f"unit '{uid}' not found: {mismatch(named) or fix}")
+            diags.error(*positions[f"course.units:{i}"], f"unit '{uid}' not found: {mismatch(named) or fix}")
             BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
             if named is not None:
                 _remember_broken(named.source.path, named.source.path.read_text(encoding="utf-8", errors="replace"))

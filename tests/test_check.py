@@ -283,6 +283,21 @@ def test_an_image_the_engine_cannot_draw_is_an_error(course_copy) -> None:  # ty
     assert "cannot be read (" in _check(course)[1][0]  # (Pillow: "Truncated File Read", or ours: "cut off")
 
 
+def test_after_a_repeat_later_problems_are_placed_right(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy()
+    meta = course / "course.yaml"
+    meta.write_text(
+        meta.read_text().replace(
+            "units: [first-unit, second-unit]", "units: [first-unit, first-unit, nope, second-unit]"
+        )
+    )
+    code, lines = _check(course)
+    assert lines == [
+        "course.yaml:19:21: unit 'first-unit' is listed twice (first at 19:9): list it once",
+        "course.yaml:19:33: unit 'nope' not found: add units/nope.md with 'id: nope' in its front matter",
+    ]
+
+
 def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy()
     unit = course / "units" / "first-unit.md"
