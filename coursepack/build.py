@@ -197,7 +197,7 @@ class _Work:
     failed: str | None = None
     inflight: int = 0
     retypeset: int = 0
-    cites: str | None = None  # the pages of the edition it cites (cache.anchors_digest)
+    cites: dict[str, int] | None = None  # the pages of the edition it cites, those it printed
 
     def next_jobs(self) -> list[Job]:
         if self.failed:
@@ -339,7 +339,8 @@ def build(
             "item": t.item,
         }
         source = checked.localized[(cid, t.course.meta.language)]
-        html = render_html(t.course, t.lang, t.edition, student_pages, extra, source)
+        cited = _Cited(student_pages) if student_pages is not None else None
+        html = render_html(t.course, t.lang, t.edition, cited, extra, source)
         report.timings.add("render HTML", time.perf_counter() - tick)
         job_key = cache.cache_key(
             theme_digest, asset_digest(t.course.root), str(epoch), t.lang, *(str(s) for s in sheets)
@@ -350,8 +351,7 @@ def build(
             # always parts, whatever else is built: the bytes of a pack depend on its inputs only
             hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
             pack = Pack(pieces, t.variant.two_sided, hint)
-        cites = cache.anchors_digest(student_pages) if student_pages is not None else None
-        works.append(_Work(t, key, html, args, job_key, pack, pieces, cites=cites))
+        works.append(_Work(t, key, html, args, job_key, pack, pieces, cites=cited.cited() if cited else None))
         poll(works[-1])
         if isinstance(executor, ProcessPoolExecutor):
             submit()  # the workers start on this target while the next one's HTML is rendered
@@ -547,26 +547,53 @@ def build(
     return report
 
 
+class _Cited(dict[str, int]):
+    """The pages of the edition another cites, noting those it looks up (what it prints)."""
+
+    def __init__(self, pages: dict[str, int]) -> None:
+        super().__init__(pages)
+        self.used: set[str] = set()
+
+    def __getitem__(self, key: str) -> int:
+        self.used.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        if key in self:
+            self.used.add(key)
+        return super().get(key, default)
+
+    def cited(self) -> dict[str, int]:
+        return {key: dict.__getitem__(self, key) for key in sorted(self.used)}
+
+
 def _stale_dependents(
     targets: list[Target], anchors: dict[tuple[str, str, str, Variant], dict[str, int]], output: Path
 ) -> list[str]:
-    """Editions not built this time that cite pages of one that was, as they are now: which cite
-    pages that moved since they were built (every build says so until they are built again)."""
+    """Editions not built this time that cite pages of one that was, as they are now: which print
+    a page that moved since they were built (every build of the cited edition says so until they
+    are built again)."""
     stale = []
     built = {t.output for t in targets}
     for t in targets:
         pages = anchors.get((t.course.meta.id, t.lang, t.edition.name, t.variant))
-        if pages is None:
+        if pages is None or t.item:
             continue
         rest = t.output.name[len(t.edition.filename.removesuffix(".pdf")) :]  # "-a5.pdf", ".pdf"...
+        lang_dir, head = t.output.parent, f"{t.course.meta.id}/{t.lang}/"
         for dep in (e for e in EDITIONS.values() if e.needs == t.edition.name):
-            path = t.output.with_name(dep.filename.removesuffix(".pdf") + rest)
-            dep_key = f"{t.course.meta.id}/{t.lang}/{path.name.removesuffix('.pdf')}"
-            cited = cache.previous_cites(output, dep_key) if path.is_file() and path not in built else None
-            if cited is not None and cited != cache.anchors_digest(pages):
-                stale.append(
-                    f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
-                )
+            if dep.per_exercise:  # handouts/<exercise><rest>
+                paths = [lang_dir / dep.filename / f"{eid}{rest}" for eid in t.course.exercise_order]
+            else:
+                paths = [lang_dir / (dep.filename.removesuffix(".pdf") + rest)]
+            for path in paths:
+                if not path.is_file() or path in built:
+                    continue
+                cited = cache.previous_cites(output, head + path.relative_to(lang_dir).as_posix().removesuffix(".pdf"))
+                if cited and any(pages.get(k) != page for k, page in cited.items()):
+                    stale.append(
+                        f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
+                    )
     return stale
 
 

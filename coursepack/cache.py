@@ -86,7 +86,7 @@ class Record:
     pages: int
     anchors: dict[str, int]
     parts: list[dict[str, Any]] | None = None  # each part's layout, the next build's first guess
-    cites: str | None = None  # digest of the pages of the edition it cites, as it cited them
+    cites: dict[str, int] | None = None  # the pages of the edition it cites, those it printed
 
 
 def _record_path(output: Path, target_key: str) -> Path:
@@ -114,17 +114,13 @@ def store(output: Path, target_key: str, record: Record) -> None:
     atomic_write(_record_path(output, target_key), json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
-def anchors_digest(anchors: dict[str, int]) -> str:
-    return hashlib.sha256(json.dumps(anchors, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def previous_cites(output: Path, target_key: str) -> str | None:
-    """What the last build of this target recorded of the pages it cites (``anchors_digest``), if any."""
+def previous_cites(output: Path, target_key: str) -> dict[str, int] | None:
+    """The pages of another edition the last build of this target printed, if any."""
     try:
         cites = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("cites")
     except (OSError, ValueError, AttributeError):
         return None
-    return cites if isinstance(cites, str) else None
+    return cites if isinstance(cites, dict) else None
 
 
 def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:

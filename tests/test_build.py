@@ -19,6 +19,7 @@ from coursepack.errors import ContentError
 from coursepack.write import atomic_write
 
 from conftest import EPOCH, FIXTURES, ROOT
+from pdfutil import all_text
 
 
 def _sha(path: Path) -> str:
@@ -208,6 +209,28 @@ def test_a_face_harfbuzz_cannot_subset_is_subset_by_fonttools(tmp_path: Path, mo
     assert not report.failures, report.failures
     pdf = next(tmp_path.rglob("student.pdf"))
     assert "Introduction" in all_text(pdf)
+
+
+def test_a_handout_left_citing_moved_pages_is_named_and_only_then(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A handout prints the student-pack page of what it refers to: named when that page moved,
+    not when pages it does not print moved."""
+    course = course_copy()
+    out = tmp_path / "out"
+    exercise = course / "exercises" / "ex-beta.md"
+    exercise.write_text(exercise.read_text() + "\nRead [](#second-unit) first.\n")
+    build([course], Options(out, editions=["handouts"], epoch=EPOCH))
+    handout = out / "minimal" / "en" / "handouts" / "ex-beta.pdf"
+    assert "(Student pack, p. " in all_text(handout)
+    last = course / "units" / "second-unit.md"
+    last.write_text(last.read_text() + "\n" + "\n\n".join(["More text at the very end. " * 12] * 6) + "\n")
+    assert not build([course], Options(out, editions=["student"], epoch=EPOCH)).stale  # the unit's start did not move
+    first = course / "units" / "first-unit.md"
+    first.write_text(first.read_text() + "\n" + "\n\n".join(["A paragraph that moves the pages on. " * 12] * 12) + "\n")
+    report = build([course], Options(out, editions=["student"], epoch=EPOCH))
+    assert any("handouts/ex-beta.pdf cites pages of minimal/en/student that moved" in s for s in report.stale), (
+        report.stale
+    )
+    assert not any("ex-alpha" in s for s in report.stale)  # it cites nothing that moved
 
 
 def test_a_guide_left_citing_moved_pages_is_named(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -292,6 +292,7 @@ def test_after_a_repeat_later_problems_are_placed_right(course_copy) -> None:  #
         )
     )
     code, lines = _check(course)
+    assert code == 1
     assert lines == [
         "course.yaml:19:21: unit 'first-unit' is listed twice (first at 19:9): list it once",
         "course.yaml:19:33: unit 'nope' not found: add units/nope.md with 'id: nope' in its front matter",
