@@ -147,6 +147,7 @@ class Fallback:
     path: str  # the source file, relative to the course folder
     what: str  # "whole file", "section 'Summary'", "title", ...
     anchor: str | None = None  # the id of the marked block in the PDF
+    words: int = 0  # how many words of the source it is (0: the whole file)
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +193,7 @@ class BodyMerger:
 
     def _wrap(self, text: str, rel: str, what: str) -> str:
         anchor = f"fallback-{len(self.fallbacks) + 1}"
-        self.fallbacks.append(Fallback(self.lang, rel, what, anchor))
+        self.fallbacks.append(Fallback(self.lang, rel, what, anchor, len(text.split())))
         return f"\n{FENCE} fallback | {anchor}\n{text.strip()}\n{FENCE}\n\n"
 
     def merge(self, source: str, translated: str | None, rel: str) -> str:
@@ -325,12 +326,10 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         meta_text = _load_text_yaml(tdir / "course.yaml", CourseText, CourseMeta, "course.yaml", diags) or CourseText()
     else:
         missing("course.yaml", "whole file")
-    for key in COURSE_TEXT:
+    for key in COURSE_TEXT:  # (a key left out is the source's text: reported with the rest below)
         value = getattr(meta_text, key)
         if value is not None:
             setattr(out.meta, key, value)
-        elif getattr(course.meta, key) and (tdir / "course.yaml").is_file():
-            missing("course.yaml", key)
     texts = {o.id: o.text for o in meta_text.outcomes}
     for outcome in out.meta.outcomes:
         if outcome.id in texts:
@@ -400,6 +399,8 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         if plans_file.is_file()
         else {}
     )
+    if out.plans and not plans_file.is_file():
+        missing("instructor/plans.yaml", "whole file")
     for plan in out.plans:
         pt = plan_texts.get(plan.id)
         if pt is None:
@@ -434,7 +435,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         for what, text in untranslated_text(model, src, got, where):
             out.fallback_texts.add(text)
             if not whole and (rel_path, what) not in shown:
-                fallbacks.append(Fallback(lang, rel_path, what))
+                fallbacks.append(Fallback(lang, rel_path, what, words=len(text.split())))
 
     same("course.yaml", CourseText, course.meta, out.meta, not (tdir / "course.yaml").is_file())
     for su, tu in zip(course.units, out.units, strict=True):
@@ -443,7 +444,13 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         te = out.exercises[eid]
         same(rel(se.source.path), ExerciseText, se.meta, te.meta, te.source.path == se.source.path)
     for rid, reading in course.readings.items():
-        same("readings", ReadingText, reading, out.readings[rid], False, f"reading '{rid}': ")
+        where = course.positions.get(f"id:{rid}")
+        list_file = rel(where[0]) if where else "readings"
+        absent = not (tdir / list_file).is_file()
+        if absent and reading.annotation and (list_file, "whole file") not in shown:
+            missing(list_file, "whole file")
+            shown.add((list_file, "whole file"))
+        same(list_file, ReadingText, reading, out.readings[rid], absent, f"reading '{rid}': ")
     for sp, tp in zip(course.plans, out.plans, strict=True):
         same("instructor/plans.yaml", PlanText, sp, tp, not plans_file.is_file(), f"plan '{sp.id}': ")
     if course.assessment and out.assessment:
@@ -485,9 +492,10 @@ def untranslated_text(model: type[BaseModel], src: Any, got: Any, where: str = "
 
 
 def _wordy(text: str) -> bool:
-    """Two words or more, acronyms and numbers aside: 'UNTOC, art. 10' or 'Introduction' may be
-    the same in a translation, 'Case summary and timeline' is not translated."""
-    return sum(1 for w in re.findall(r"[^\W\d_]{2,}", text) if not w.isupper()) >= 2
+    """Two words or more, one of them not a name: 'Introduction', 'UNTOC, art. 10' or 'Palermo
+    Protocol' may be the same in a translation, 'Case summary and timeline' is not translated."""
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", text) if not w.isupper()]
+    return len(words) >= 2 and any(not w[0].isupper() for w in words)
 
 
 def localized_assets(course: Course, lang: str) -> dict[str, str]:

@@ -175,6 +175,7 @@ class FileStatus:
     fallback: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
     lacks: str = ""  # "4 sections in the source, 3 here ('Consent online')": text not in the packs at all
+    fallback_words: int = 0  # the words of ``fallback``
 
 
 @dataclass
@@ -185,9 +186,8 @@ class LangStatus:
     @property
     def percent(self) -> float:
         total = sum(f.words for f in self.files) or 1
-        done = sum(f.words for f in self.files if f.state in ("translated", "untracked") and not f.fallback)
-        partial = sum(f.words // 2 for f in self.files if f.state in ("translated", "untracked") and f.fallback)
-        return 100.0 * (done + partial) / total
+        done = sum(max(0, f.words - f.fallback_words) for f in self.files if f.state in ("translated", "untracked"))
+        return 100.0 * done / total
 
 
 def outdated(course: Course, lang: str) -> list[str]:
@@ -272,13 +272,14 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
             continue
         rel = src.relative_to(course.root).as_posix()
         words = len(src.read_text(encoding="utf-8").split())
-        parts = [f.what for f in fallbacks if f.path == rel and f.what != "whole file"]
+        mine = [f for f in fallbacks if f.path == rel and f.what != "whole file"]
+        parts, left = [f.what for f in mine], sum(f.words for f in mine)
         if not (tdir / rel).is_file():
             files.append(FileStatus(rel, "missing", words))
         elif (tdir / rel).read_text(encoding="utf-8") == text_only(course.root, rel):
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
-            files.append(FileStatus(rel, "untracked", words, parts))
+            files.append(FileStatus(rel, "untracked", words, parts, fallback_words=left))
         elif _source_changed(record[rel], course, tdir, rel):
             diff = list(
                 difflib.unified_diff(
@@ -289,7 +290,9 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
                     n=1,
                 )
             )
-            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel)))
+            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel), left))
         else:
-            files.append(FileStatus(rel, "translated", words, parts, lacks=_lacks(src, tdir / rel)))
+            files.append(
+                FileStatus(rel, "translated", words, parts, lacks=_lacks(src, tdir / rel), fallback_words=left)
+            )
     return LangStatus(lang, files)

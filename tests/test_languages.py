@@ -224,6 +224,17 @@ def test_yaml_text_left_in_the_source_words_is_fallback(
     assert "bilingual/fr: units/first-unit.md: learning outcomes 1 in the source language (en)" in report.fallbacks
     english = _element_languages(tmp_path / "bilingual" / "fr" / "student.pdf").get("en", 0)
     assert english > _element_languages(bilingual_release[0] / "fr" / "student.pdf").get("en", 0)
+    # a name may rightly be the same in both languages; each fallback is named once
+    unit.write_text(unit.read_text().replace("title: La première unité", "title: Palermo Protocol"))
+    source = bilingual_copy / "units" / "first-unit.md"
+    source.write_text(source.read_text().replace("title: The first unit", "title: Palermo Protocol"))
+    status = CliRunner().invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--no-diff"]).output
+    assert "units/first-unit.md (2 part(s) still in en: section 'Summary'; learning outcomes 1)" in status
+    assert "course.yaml (2 part(s) still in en: resource note; content warning)" in status
+    assert "missing    instructor/plans.yaml" in status
+    fallbacks = build([bilingual_copy], Options(tmp_path, langs=["fr"], editions=["instructor"], epoch=EPOCH)).fallbacks
+    assert "bilingual/fr: instructor/plans.yaml: whole file in the source language (en)" in fallbacks
+    assert len(fallbacks) == len(set(fallbacks))
 
 
 def test_a_mistake_in_one_translation_stops_only_that_language(bilingual_copy: Path, tmp_path: Path) -> None:
