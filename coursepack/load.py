@@ -29,7 +29,7 @@ from coursepack.model import (
     Unit,
     UnitMeta,
 )
-from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
+from coursepack.yamlsource import BOM, YamlDoc, YamlError, decode_text, parse_yaml, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
 # ids of entries that failed their schema check: references to them are not reported again
@@ -51,10 +51,11 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             diags.error(path, 1, 1, "UTF-16 text: save the file as UTF-8")
             return None
-        return data.decode("utf-8-sig").replace("\r\n", "\n")  # a byte-order mark and Windows line ends are fine
+        return decode_text(data)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
+        at = exc.start + (len(BOM) if data.startswith(BOM) else 0)
+        line = data.count(b"\n", 0, at) + 1
+        col = len(data[data.rfind(b"\n", 0, at) + 1 : at].removeprefix(BOM).decode("utf-8", "replace")) + 1
         diags.error(path, line, col, "not UTF-8 text: save the file as UTF-8")
     except OSError as exc:
         diags.error(path, 1, 1, f"cannot read: {exc.strerror}")
@@ -201,7 +202,8 @@ def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, 
             diags.warning(path, 1, 1, "the file is empty: add its entries (each starting with '- '), or delete it")
         # reported: the ids it means to define are not reported again where they are used
         with contextlib.suppress(OSError):
-            text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", "replace")
+            raw = path.read_bytes()[:MAX_FILE_BYTES]
+            text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8", "replace")
             BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", text, re.M))
         return []
     out = []

@@ -22,7 +22,7 @@ from coursepack.localize import COURSE_TEXT, Fallback, sections, translation_dir
 from coursepack.model import IMAGE_TYPES, Course
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
-from coursepack.yamlsource import split_front_matter
+from coursepack.yamlsource import read_text, split_front_matter
 
 RECORD = "translation.yaml"
 FRONT_MATTER_TEXT = {"units": ("title", "learning_outcomes"), "exercises": ("title", "materials", "grouping")}
@@ -39,7 +39,7 @@ def _dump(data: Any) -> str:
 def text_only(root: Path, rel: str) -> str:
     """The translatable part of a source file, as a translation file starts out."""
     path = root / rel
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     top = rel.split("/")[0]
     if rel.endswith(".md"):
         front, body, _ = split_front_matter(text)
@@ -221,7 +221,7 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
 
 def _headings(path: Path) -> list[tuple[str, str]]:
     """(title, id) of each ``##`` section of a Markdown file's body."""
-    _, body, _ = split_front_matter(path.read_text(encoding="utf-8"))
+    _, body, _ = split_front_matter(read_text(path))
     found = []
     for title, text in sections(body):
         if title:
@@ -253,13 +253,11 @@ def _text_lines(recorded: Path, root: Path, rel: str) -> tuple[list[str], list[s
     """The translatable text of a file as it was translated and as it is now, for a diff
     showing what the translator has to change (a changed duration or id is left out)."""
     if not (recorded / rel).is_file():
-        return [], (root / rel).read_text(encoding="utf-8").splitlines()
+        return [], read_text(root / rel).splitlines()
     try:
         return text_only(recorded, rel).splitlines(), text_only(root, rel).splitlines()
     except Exception:  # a copy that no longer reads (an old format): the files as they are
-        return (recorded / rel).read_text(encoding="utf-8").splitlines(), (root / rel).read_text(
-            encoding="utf-8"
-        ).splitlines()
+        return read_text(recorded / rel).splitlines(), read_text(root / rel).splitlines()
 
 
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
@@ -271,12 +269,12 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
         if not src.is_file():
             continue
         rel = src.relative_to(course.root).as_posix()
-        words = len(src.read_text(encoding="utf-8").split())
+        words = len(read_text(src).split())
         mine = [f for f in fallbacks if f.path == rel and f.what != "whole file"]
         parts, left = [f.what for f in mine], sum(f.words for f in mine)
         if not (tdir / rel).is_file():
             files.append(FileStatus(rel, "missing", words))
-        elif (tdir / rel).read_text(encoding="utf-8") == text_only(course.root, rel):
+        elif read_text(tdir / rel) == text_only(course.root, rel):
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts, fallback_words=left))

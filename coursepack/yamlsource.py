@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -143,6 +144,20 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     finally:
         loader.dispose()
     return YamlDoc(data, node, line_offset)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text as the author's editor may save it: a byte-order mark and Windows line ends are
+    fine. Raises UnicodeDecodeError (its ``start`` counts from the first byte after a mark)."""
+    return data.removeprefix(BOM).decode("utf-8").replace("\r\n", "\n")
+
+
+def read_text(path: Path) -> str:
+    """A content file's text (see ``decode_text``)."""
+    return decode_text(path.read_bytes())
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

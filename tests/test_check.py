@@ -239,6 +239,11 @@ def test_file_encodings(course_copy) -> None:  # type: ignore[no-untyped-def]
     unit.write_bytes(text.replace("Two boxes", "Two b\u00e9xes").encode("cp1252"))
     code, lines = _check(course)
     assert (code, lines) == (1, ["units/second-unit.md:13:8: not UTF-8 text: save the file as UTF-8"])
+    unit.write_bytes(b"\xef\xbb\xbf" + text.replace("Two boxes", "Two b\u00e9xes").encode("cp1252"))
+    assert _check(course) == (
+        1,
+        ["units/second-unit.md:13:8: not UTF-8 text: save the file as UTF-8"],
+    )  # the mark aside
     unit.write_bytes(text.encode("utf-16"))
     assert _check(course) == (1, ["units/second-unit.md:1:1: UTF-16 text: save the file as UTF-8"])
 

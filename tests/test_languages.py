@@ -302,6 +302,17 @@ def test_status_reports_outdated_files_with_the_source_diff(bilingual_copy: Path
     assert "outdated" not in runner.invoke(main, ["status", str(bilingual_copy), "--lang", "fr"]).output
 
 
+def test_translate_reads_a_source_saved_with_a_byte_order_mark(bilingual_copy: Path) -> None:
+    unit = bilingual_copy / "units" / "first-unit.md"
+    unit.write_bytes(b"\xef\xbb\xbf" + unit.read_bytes().replace(b"\n", b"\r\n"))
+    (bilingual_copy / "translations/fr/units/first-unit.md").unlink()
+    runner = CliRunner()
+    assert "created   units/first-unit.md" in runner.invoke(main, ["translate", str(bilingual_copy), "fr"]).output
+    copy = (bilingual_copy / "translations/fr/units/first-unit.md").read_text()
+    assert set(yaml.safe_load(copy.split("---")[1])) == {"title", "learning_outcomes"}  # text only
+    assert runner.invoke(main, ["check", str(bilingual_copy)]).exit_code == 0
+
+
 def test_a_language_the_course_does_not_have(bilingual_copy: Path) -> None:
     runner = CliRunner()
     status = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "de"])
