@@ -62,17 +62,27 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
     return None
 
 
-def _keys(model: type[BaseModel]) -> set[str]:
-    """Every key ``model`` and the models inside it know."""
-    found = set(model.model_fields)
-    for field in model.model_fields.values():
-        stack = [field.annotation]
-        while stack:
-            t = stack.pop()
-            if isinstance(t, type) and issubclass(t, BaseModel) and t is not model:
-                found |= _keys(t)
-            stack.extend(typing.get_args(t))
-    return found
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that reads the mapping at ``loc`` (list indices skipped), or None."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        nested = _nested(field.annotation) if field is not None else None
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _nested(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
@@ -80,7 +90,9 @@ def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, sorted(_keys(model)), n=1, cutoff=0.75) if model else []
+        here = _model_at(model, tuple(err["loc"][:-1])) if model else None
+        known = sorted(set(here.model_fields) - {key}) if here else []
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         if close:
             return f"unknown key '{key}': did you mean '{close[0]}'?"
         return f"unknown key '{key}': remove it or check its spelling"
@@ -104,7 +116,16 @@ def validate_model(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        # a misspelt key is one error, not also "missing required key" for the key it meant
+        meant = {
+            (tuple(err["loc"][:-1]), m.group(1))
+            for err in errors
+            if err["type"] == "extra_forbidden" and (m := re.search(r"did you mean '([^']+)'", _describe(dict(err), model)))
+        }
+        for err in errors:
+            if err["type"] == "missing" and (tuple(err["loc"][:-1]), str(err["loc"][-1])) in meant:
+                continue
             loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
             if err["type"] == "extra_forbidden":
                 line, col = doc.key_position(loc)

@@ -393,7 +393,8 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
         if target is None and link.target in course.broken_ids:
             continue
         if target is None:
-            close = difflib.get_close_matches(link.target, [*ids, *course.broken_ids], n=1, cutoff=0.8)
+            names = [i for i, d in ids.items() if not (link.student_visible and d.instructor_only)]
+            close = difflib.get_close_matches(link.target, [*names, *course.broken_ids], n=1, cutoff=0.8)
             hint = f": did you mean '#{close[0]}'?" if close else ""
             diags.error(
                 link.path,

@@ -310,6 +310,18 @@ def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-u
     text = unit.read_text()
     unit.write_text(text.replace("duration: ", "durration: "))
     assert _check(course) == (1, ["units/first-unit.md:4:1: unknown key 'durration': did you mean 'duration'?"])
+    unit.write_text(text)
+    plans = course / "instructor" / "plans.yaml"
+    plans.write_text(plans.read_text().replace("      minutes: 25", "      minutse: 25", 1))
+    meta = course / "course.yaml"
+    meta.write_text(meta.read_text() + "duplex: true\n")  # a key of another file: no suggestion of itself
+    assert _check(course)[1] == [
+        "course.yaml:20:1: unknown key 'duplex': remove it or check its spelling",
+        # one error: not also "missing required key 'minutes'"
+        "instructor/plans.yaml:7:7: unknown key 'minutse': did you mean 'minutes'?",
+    ]
+    plans.write_text(plans.read_text().replace("minutse", "minutes"))
+    meta.write_text(meta.read_text().replace("duplex: true\n", ""))
     text = text.replace("readings: [doe-2020", "readings: [doe-2002")
     unit.write_text(text.replace("exercises: [ex-alpha]", "exercises: [ex-alfa]"))
     second = course / "units" / "second-unit.md"
@@ -319,6 +331,9 @@ def test_a_typo_gets_the_closest_name(course_copy) -> None:  # type: ignore[no-u
     assert "units/first-unit.md:7:12: reading 'doe-2002' not found: did you mean 'doe-2020'?" in lines
     assert "units/first-unit.md:8:13: exercise 'ex-alfa' not found: did you mean 'ex-alpha'?" in lines
     assert any(line.endswith("has that id: did you mean '#fig-boxes'?") for line in lines), lines
+    # a student-visible link is not sent to instructor-only material
+    second.write_text(second.read_text().replace("[](#fig-boxs)", "[](#plan-6)"))
+    assert any(line.endswith("or heading has that id") and "#plan-6" in line for line in _check(course)[1])
 
 
 def test_a_task_rubric_is_in_the_student_pack(course_copy) -> None:  # type: ignore[no-untyped-def]
