@@ -133,7 +133,7 @@ def _processor_time() -> float:
     "editions",
     multiple=True,
     type=click.Choice(sorted(EDITIONS)),
-    help="Build only this edition (repeatable). The instructor's guide also builds the student pack it cites.",
+    help="Build only this edition (repeatable). The instructor's guide, handouts, exercise booklet and answer key also build the student pack they cite.",
 )
 @click.option(
     "--jobs",
@@ -366,7 +366,7 @@ def translate(course_dir: Path, lang: str, update: tuple[str, ...], debug: bool)
     from coursepack.build import load_and_check
     from coursepack.translation import start
 
-    checked = _run(debug, load_and_check, [course_dir], False)
+    checked = _run(debug, load_and_check, [course_dir], False, [lang])  # other translations do not matter here
     for line in _run(debug, start, checked.courses[0], lang, list(update) or None):
         click.echo(line)
 
@@ -400,6 +400,11 @@ def status(
 
     checked = _run(debug, load_and_check, _course_dirs(course_dirs), False, list(langs) or None)
     known = {lang for course in checked.courses for lang in course.languages}
+    sources = {course.meta.language for course in checked.courses}
+    if any(lang in sources for lang in langs):
+        raise click.UsageError(
+            f"--lang {', '.join(langs)}: the source language has nothing to translate; name a translation"
+        )
     unknown = [lang for lang in langs if lang not in known]
     if unknown:
         raise click.UsageError(

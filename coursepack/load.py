@@ -121,7 +121,8 @@ def validate_model(
         meant = {
             (tuple(err["loc"][:-1]), m.group(1))
             for err in errors
-            if err["type"] == "extra_forbidden" and (m := re.search(r"did you mean '([^']+)'", _describe(dict(err), model)))
+            if err["type"] == "extra_forbidden"
+            and (m := re.search(r"did you mean '([^']+)'", _describe(dict(err), model)))
         }
         for err in errors:
             if err["type"] == "missing" and (tuple(err["loc"][:-1]), str(err["loc"][-1])) in meant:

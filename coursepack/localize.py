@@ -200,6 +200,8 @@ class BodyMerger:
         """The translated body, with untranslated sections (or the whole source) marked as fallback."""
         if translated is None:
             return self._wrap(source, rel, "whole file")
+        if not translated.strip() and source.strip():  # a file with its title translated, its text not yet
+            return self._wrap(source, rel, "all of its text (the translation has none)")
         # footnote definitions belong to the whole file: compare and keep them outside the sections
         notes = "\n".join(m.group(0) for m in FOOTNOTE_DEF.finditer(translated))
         source_texts = {_norm(text) for _, text in sections(FOOTNOTE_DEF.sub("", source))}

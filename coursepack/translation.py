@@ -119,14 +119,23 @@ def _remember(course: Course, tdir: Path, record: dict[str, Any], rel: str) -> N
     atomic_write(tdir / ".source" / rel, src.read_bytes())
 
 
+def _language_code(lang: str) -> bool:
+    """A code Babel knows ('fr', 'pt-BR'), or a three-letter ISO 639-3 one it may not ('prs')."""
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        return False
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return len(lang.split("-")[0]) == 3
+    return True
+
+
 def start(course: Course, lang: str, update: list[str] | None = None) -> list[str]:
     """Create or complete ``translations/<lang>/``; with ``update``, mark those files as current."""
     if lang == course.meta.language:
         raise BuildError(f"'{lang}' is the source language of {course.meta.id}: nothing to translate")
-    try:
-        Locale.parse(lang.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        raise BuildError(f"'{lang}' is not a language code: use one such as fr, es, ar, ru, zh or pt-BR") from None
+    if not _language_code(lang):
+        raise BuildError(f"'{lang}' is not a language code: use one such as fr, es, ar, ru, zh or pt-BR")
     tdir = translation_dir(course, lang)
     record = _read_record(tdir)
     record["source_language"] = course.meta.language

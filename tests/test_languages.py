@@ -313,10 +313,23 @@ def test_translate_reads_a_source_saved_with_a_byte_order_mark(bilingual_copy: P
     assert runner.invoke(main, ["check", str(bilingual_copy)]).exit_code == 0
 
 
+def test_a_translation_with_no_text_falls_back_to_the_source_text(bilingual_copy: Path, tmp_path: Path) -> None:
+    """A translation file with only its title translated: the unit's text is the source's, not nothing."""
+    (bilingual_copy / "translations/fr/units/first-unit.md").write_text("---\ntitle: La première unité\n---\n")
+    status = CliRunner().invoke(main, ["status", str(bilingual_copy), "--lang", "fr", "--no-diff"]).output
+    assert "units/first-unit.md (2 part(s) still in en: all of its text (the translation has none)" in status
+    build([bilingual_copy], Options(tmp_path, langs=["fr"], editions=["student"], jobs=1, epoch=EPOCH))
+    text = all_text(tmp_path / "bilingual" / "fr" / "student.pdf")
+    assert "La première unité" in text and "Small fixtures, fast tests." in text
+
+
 def test_a_language_the_course_does_not_have(bilingual_copy: Path) -> None:
     runner = CliRunner()
     status = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "de"])
     assert status.exit_code == 2 and "--lang de: not a language of the course (ar, en, fr)" in status.output
+    source = runner.invoke(main, ["status", str(bilingual_copy), "--lang", "en"])
+    assert source.exit_code == 2 and "the source language has nothing to translate" in source.output
+    assert runner.invoke(main, ["translate", str(bilingual_copy), "prs"]).exit_code == 0  # Dari: ISO 639-3
     nonsense = runner.invoke(main, ["translate", str(bilingual_copy), "xx"])
     assert nonsense.exit_code == 1 and "'xx' is not a language code" in nonsense.output
     assert not (bilingual_copy / "translations" / "xx").exists()
