@@ -273,3 +273,27 @@ def test_the_cover_fills_the_page(print_variants: Path, name: str) -> None:
     margins once framed it in white)."""
     for r, g, b in _corners(print_variants / name):
         assert (r, g, b) != (255, 255, 255) and b > r + 40, f"{name}: cover corner is {(r, g, b)}"
+
+
+def test_two_sided_right_to_left_page_numbers_on_the_outer_edge(tmp_path: Path) -> None:
+    """In an Arabic two-sided pack the margins mirror with the spread: the page number must sit on
+    the outer edge (the side of the narrower margin), not next to the binding."""
+    report = build(
+        [FIXTURES / "bilingual"],
+        Options(tmp_path, langs=["ar"], editions=["student"], jobs=1, epoch=EPOCH, variants=[Variant(duplex=True)]),
+    )
+    assert not report.failures, report.failures
+    pages = []  # (page, right margin of the right-aligned text, page number on the right)
+    with pdfplumber.open(str(tmp_path / "bilingual" / "ar" / "student-duplex.pdf")) as doc:
+        for page in doc.pages[2:]:
+            words = page.extract_words()
+            body = [w for w in words if page.height * 0.1 < w["top"] < page.height * 0.85]
+            foot = [w for w in words if w["text"] == str(page.page_number) and w["top"] > page.height * 0.88]
+            if body and foot:
+                pages.append(
+                    (page.page_number, page.width - max(w["x1"] for w in body), foot[0]["x0"] > page.width / 2)
+                )
+    outer = min(margin for _, margin, _ in pages)  # the outer margin is the narrower one (the inner 8 mm wider)
+    assert any(margin > outer + 15 for _, margin, _ in pages) and len(pages) >= 4
+    for number, margin, on_the_right in pages:
+        assert on_the_right == (margin < outer + 10), f"p. {number}: the page number is by the binding"
