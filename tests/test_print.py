@@ -74,6 +74,9 @@ def test_duplex_starts_every_unit_on_a_right_hand_page(print_variants: Path) -> 
             foot = [w for w in page.extract_words() if w["text"] == str(number) and w["top"] > page.height * 0.88]
             assert foot, f"no page number on p. {number}"
             assert (foot[0]["x0"] > page.width / 2) == (number % 2 == 1)
+        for page in doc.pages[: dests["introduction"] - 1]:  # the cover and front matter: unnumbered, as one-sided
+            words = page.extract_words()
+            assert not any(w["text"] == str(page.page_number) and w["top"] > page.height * 0.88 for w in words)
 
 
 def test_print_shop_bleed_and_crop_marks(print_variants: Path) -> None:
