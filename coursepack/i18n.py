@@ -131,6 +131,11 @@ def list_separator(lang: str) -> str:
     return {"ar": "\u060c ", "fa": "\u060c ", "zh": "\uff0c"}.get(lang.split("-")[0], ", ")
 
 
+def enumeration_separator(lang: str) -> str:
+    """Between the items of a short list ("LO1, LO3"): the enumeration comma 、 in Chinese, ، in Arabic."""
+    return {"ar": "\u060c ", "fa": "\u060c ", "zh": "\u3001"}.get(lang.split("-")[0], ", ")
+
+
 def long_date(value: dt.date, lang: str) -> str:
     return format_date(value, format="long", locale=locale(lang))
 

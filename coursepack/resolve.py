@@ -18,7 +18,15 @@ from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
 from coursepack.errors import BuildError
-from coursepack.i18n import catalog, duration, list_separator, locale, long_date, text_direction
+from coursepack.i18n import (
+    catalog,
+    duration,
+    enumeration_separator,
+    list_separator,
+    locale,
+    long_date,
+    text_direction,
+)
 from coursepack.markup import (
     LABELS,
     PAGEREF_RE,
@@ -411,6 +419,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "matrix": matrix,
         "labels": labels,
         "colon": COLONS.get(lang.split("-")[0], ": "),
+        "list_sep": enumeration_separator(lang),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
     source, source_gettext = course.meta.language, source_words

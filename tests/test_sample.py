@@ -250,3 +250,9 @@ def test_a_guide_left_in_english_keeps_the_guide_numbering(sample_all: Path, lan
     text = " ".join(all_text(sample_all / lang / "instructor.pdf").split())
     assert "Table G1" in text
     assert "tab-twelve-weeks" not in text
+
+
+def test_short_lists_use_the_language_enumeration_comma(sample_all: Path) -> None:
+    """An exercise's outcomes, a unit's exercises: "成果1、成果3" in Chinese, not a Latin comma."""
+    chinese = all_text(sample_all / "zh" / "student.pdf")
+    assert re.search(r"成果\d+、成果\d+", chinese) and not re.search(r"成果\d+, 成果\d+", chinese)
