@@ -468,7 +468,7 @@ def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[st
             )
         if student_pages and target in student_pages:
             text = words.gettext("Student pack, p. %(page)s") % {"page": student_pages[target]}
-            return f'<span class="pageref external"> ({escape(text)})</span>'
+            return f'<span class="pageref external">{escape(words.open)}{escape(text)}{escape(words.close)}</span>'
         return ""
 
     html = PAGEREF_RE.sub(pageref, html)
@@ -496,6 +496,9 @@ class _RefWords:
         before, _page, self.after = gettext("p. %(page)s").partition("%(page)s")
         self.before = before.replace(" ", "\u00a0")
         self.list_before = gettext("reading list, p.") + ("" if lang.startswith(("zh", "ja")) else "\u00a0")
+        self.open, self.close = " (", ")"  # around a page in another document: "(Student pack, p. 14)"
+        if lang.startswith(("zh", "ja")):  # a page reference in full-width parentheses: 图1（第12页）
+            self.sep, self.after, self.open, self.close = "\uff08", self.after + "\uff09", "\uff08", "\uff09"
 
 
 def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[dict[str, Any]]:
