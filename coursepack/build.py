@@ -33,7 +33,7 @@ from coursepack.errors import BuildError, ContentError, Diagnostics, display_pat
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
 from coursepack.localize import Fallback, localize
-from coursepack.matrix import PAPERS, Target, Variant, plan_targets
+from coursepack.matrix import PAPERS, Target, Variant, output_stem, plan_targets
 from coursepack.model import Course
 from coursepack.parts import Split, split
 from coursepack.render import render_html
@@ -579,14 +579,11 @@ def _stale_dependents(
         pages = anchors.get((t.course.meta.id, t.lang, t.edition.name, t.variant))
         if pages is None or t.item:
             continue
-        rest = t.output.name[len(t.edition.filename.removesuffix(".pdf")) :]  # "-a5.pdf", ".pdf"...
+        rest = t.output.name[len(output_stem(t.edition)) :]  # the variant's suffix: "-a5.pdf", ".pdf"...
         lang_dir, head = t.output.parent, f"{t.course.meta.id}/{t.lang}/"
         for dep in (e for e in EDITIONS.values() if e.needs == t.edition.name):
-            if dep.per_exercise:  # handouts/<exercise><rest>
-                paths = [lang_dir / dep.filename / f"{eid}{rest}" for eid in t.course.exercise_order]
-            else:
-                paths = [lang_dir / (dep.filename.removesuffix(".pdf") + rest)]
-            for path in paths:
+            items = t.course.exercise_order if dep.per_exercise else [None]
+            for path in (lang_dir / (output_stem(dep, item) + rest) for item in items):
                 if not path.is_file() or path in built:
                     continue
                 cited = cache.previous_cites(output, head + path.relative_to(lang_dir).as_posix().removesuffix(".pdf"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,12 @@ def display_path(path: Path | str) -> str:
     except ValueError:
         return str(p)
     return str(p.absolute()) if rel == ".." or rel.startswith("../") else rel
+
+
+def closest(word: str, names: Iterable[str], cutoff: float = 0.8) -> str | None:
+    """The name ``word`` was most likely meant to be (a typo), for a "did you mean" hint."""
+    found = difflib.get_close_matches(word, list(names), n=1, cutoff=cutoff)
+    return found[0] if found else None
 
 
 class ContentError(Exception):

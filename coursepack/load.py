@@ -6,7 +6,6 @@ Nothing here renders or writes. Problems are gathered as ``path:line:col`` diagn
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 import typing
 from collections.abc import Iterable
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from coursepack.errors import Diagnostics
+from coursepack.errors import Diagnostics, closest
 from coursepack.model import (
     Assessment,
     Course,
@@ -32,6 +31,7 @@ from coursepack.model import (
 from coursepack.yamlsource import BOM, YamlDoc, YamlError, decode_text, parse_yaml, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # ids of entries that failed their schema check: references to them are not reported again
 BROKEN_IDS: set[str] = set()
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -48,7 +48,7 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
             diags.error(path, 1, 1, "file is larger than 2 MiB: split it")
             return None
         data = path.read_bytes()
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if data.startswith(UTF16_BOMS):
             diags.error(path, 1, 1, "UTF-16 text: save the file as UTF-8")
             return None
         return decode_text(data)
@@ -62,24 +62,34 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
     return None
 
 
+def _salvage(path: Path) -> str:
+    """What can be read of a file that failed its checks (to know the ids it means to define)."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size <= MAX_FILE_BYTES:
+            data = path.read_bytes()
+            return data.decode("utf-16" if data.startswith(UTF16_BOMS) else "utf-8", "replace")
+    return ""
+
+
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model that reads the mapping at ``loc`` (list indices skipped), or None."""
     for part in loc:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(str(part))
-        nested = _nested(field.annotation) if field is not None else None
+        nested = nested_model(field.annotation) if field is not None else None
         if nested is None:
             return None
         model = nested
     return model
 
 
-def _nested(annotation: Any) -> type[BaseModel] | None:
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field's annotation holds: ``PlanBlock`` in ``list[PlanBlock]``, or None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _nested(arg)
+        found = nested_model(arg)
         if found is not None:
             return found
     return None
@@ -92,9 +102,9 @@ def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
         key = str(err["loc"][-1])
         here = _model_at(model, tuple(err["loc"][:-1])) if model else None
         known = sorted(set(here.model_fields) - {key}) if here else []
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-        if close:
-            return f"unknown key '{key}': did you mean '{close[0]}'?"
+        meant = closest(key, known, cutoff=0.75)
+        if meant:
+            return f"unknown key '{key}': did you mean '{meant}'?"
         return f"unknown key '{key}': remove it or check its spelling"
     if kind == "missing":
         return f"missing required key '{loc}'"
@@ -174,11 +184,7 @@ def _remember_broken(path: Path, text: str) -> None:
 def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
     text = _read_text(path, diags)
     if text is None:  # reported; what can be read of it still names its ids
-        with contextlib.suppress(OSError):
-            if path.stat().st_size <= MAX_FILE_BYTES:
-                data = path.read_bytes()
-                utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-                _remember_broken(path, data.decode("utf-16" if utf16 else "utf-8", "replace"))
+        _remember_broken(path, _salvage(path))
         return None
     loaded = _parse_front_matter(path, text, model, diags)
     if loaded is None:
@@ -223,10 +229,7 @@ def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, 
         elif doc is not None:
             diags.warning(path, 1, 1, "the file is empty: add its entries (each starting with '- '), or delete it")
         # reported: the ids it means to define are not reported again where they are used
-        with contextlib.suppress(OSError):
-            raw = path.read_bytes()[:MAX_FILE_BYTES]
-            text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8", "replace")
-            BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", text, re.M))
+        BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", _salvage(path), re.M))
         return []
     out = []
     for i, item in enumerate(doc.data):
@@ -361,12 +364,12 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             units.append(units_by_id[uid])
         elif uid not in BROKEN_IDS:
             named = named_like(uid, units_by_id.values())
-            close = difflib.get_close_matches(uid, list(units_by_id), n=1, cutoff=0.8)
-            fix = f"did you mean '{close[0]}'?" if close else f"add units/{uid}.md with 'id: {uid}' in its front matter"
+            meant = closest(uid, units_by_id)
+            fix = f"did you mean '{meant}'?" if meant else f"add units/{uid}.md with 'id: {uid}' in its front matter"
             diags.error(*positions[f"course.units:{i}"], f"unit '{uid}' not found: {mismatch(named) or fix}")
             BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
             if named is not None:
-                _remember_broken(named.source.path, named.source.path.read_text(encoding="utf-8", errors="replace"))
+                _remember_broken(named.source.path, _salvage(named.source.path))
                 explained.add(named.meta.id)
     for uid, unit in units_by_id.items():
         # (a course.yaml that failed its checks lists none; a misnamed unit is reported above)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import re
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from coursepack.errors import Diagnostics
-from coursepack.load import _load_yaml, _read_text, validate_model
+from coursepack.load import _load_yaml, _read_text, nested_model, validate_model
 from coursepack.model import (
     IMAGE_TYPES,
     Assessment,
@@ -460,17 +459,6 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     return out, fallbacks
 
 
-def _text_model(annotation: Any) -> type[BaseModel] | None:
-    """The text model inside ``list[PlanBlockText]`` and the like."""
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-        found = _text_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def untranslated_text(model: type[BaseModel], src: Any, got: Any, where: str = "") -> Iterator[tuple[str, str]]:
     """(what, text) for each translatable text of ``got`` that is still the source's (``src``),
     the keys read from the translation file's ``model`` (see ``_wordy`` for what may be the same)."""
@@ -479,7 +467,7 @@ def untranslated_text(model: type[BaseModel], src: Any, got: Any, where: str = "
             continue
         a, b = getattr(src, name, None), getattr(got, name, None)
         label = f"{where}{name.replace('_', ' ')}"
-        nested = _text_model(field.annotation)
+        nested = nested_model(field.annotation)
         if nested is not None and isinstance(a, list) and isinstance(b, list):
             for i, (x, y) in enumerate(zip(a, b, strict=False)):
                 ident = getattr(x, "id", None)

@@ -488,7 +488,8 @@ class LanguageTypography(Treeprocessor):
     def _walk(self, el: etree.Element, lang: str) -> None:
         if el.tag in self.SKIP or (el.tag == "a" and el.get("href", "").startswith(("http", "mailto"))):
             return
-        if "fallback" in (el.get("class") or "").split():  # not any lang attribute: *in dubio*{: lang=la }
+        classes = el.get("class")
+        if classes and "fallback" in classes.split():  # not any lang attribute: *in dubio*{: lang=la }
             lang = el.get("lang") or lang
         if el.text and el.get("class") != "url":
             el.text = self._typeset(el.text, lang)

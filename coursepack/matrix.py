@@ -86,6 +86,12 @@ class Target:
         return f"{self.course.meta.id}/{self.lang}/" + self.output.relative_to(lang_dir).as_posix().removesuffix(".pdf")
 
 
+def output_stem(edition: Edition, item: str | None = None) -> str:
+    """An edition's file name in a language's folder, before the variant's suffix: 'student',
+    'handouts/ex-debate'."""
+    return f"{edition.filename}/{item}" if item else edition.filename.removesuffix(".pdf")
+
+
 def plan_targets(
     localized: dict[tuple[str, str], Course],
     output: Path,
@@ -118,8 +124,7 @@ def plan_targets(
                 paper = "a5" if variant.booklet else (variant.paper or course.meta.paper)
                 items: list[str | None] = list(course.exercise_order) if edition.per_exercise else [None]
                 for item in items:
-                    base = f"{edition.filename}/{item}" if item else edition.filename.removesuffix(".pdf")
-                    stem = base + variant.suffix(course.meta.paper)
+                    stem = output_stem(edition, item) + variant.suffix(course.meta.paper)
                     filename = f"{stem}-review.pdf" if review and not edition.review_only else f"{stem}.pdf"
                     path = output / course.meta.id / lang / filename
                     target = Target(course, lang, edition, paper, path, review, variant, item)

@@ -150,12 +150,13 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
-    source_words = catalog(course.meta.language).gettext if course.meta.language != lang else _
+    source_lang = course.meta.language
+    source_words = catalog(source_lang).gettext if source_lang != lang else _
     state = RenderState(
         edition.audiences,
         _,
         lang=lang,
-        source_lang=course.meta.language,
+        source_lang=source_lang,
         assets=course.assets,
         source_gettext=source_words,
         fallback_texts=course.fallback_texts,
@@ -164,19 +165,27 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     smart = md.smart
     meta = course.meta
     labels = state.labels
-    source_lang = course.meta.language
 
-    def isolate(html: str, text: str, tag: str) -> Markup:
+    def mark(html: str, in_source: bool, tag: str) -> Markup:
         """Text left in the source language is marked as such."""
-        if md.in_source(text):
+        if in_source:
             return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{html}</{tag}>')
         return Markup(html)
 
+    def isolate(html: str, text: str, tag: str) -> Markup:
+        return mark(html, md.in_source(text), tag)
+
     def block(text: str | None) -> Markup | None:
-        return isolate(md.render(text, md.in_source(text)), text, "div") if text else None
+        if not text:
+            return None
+        in_source = md.in_source(text)
+        return mark(md.render(text, in_source), in_source, "div")
 
     def inline(text: str | None) -> Markup | None:
-        return isolate(md.render_inline(text, md.in_source(text)), text, "span") if text else None
+        if not text:
+            return None
+        in_source = md.in_source(text)
+        return mark(md.render_inline(text, in_source), in_source, "span")
 
     unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
     ex_order = course.exercise_order
@@ -422,18 +431,17 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "list_sep": enumeration_separator(lang),
         "student_page": lambda ident: (student_pages or {}).get(ident),
     }
-    source, source_gettext = course.meta.language, source_words
     source_labels = labels
-    if source != lang:
+    if source_lang != lang:
         source_labels = {}
         for ident, label in labels.items():
             kind = state.kinds.get(ident, "")
             if kind in LABELS:
-                label = nbsp(source_gettext(LABELS[kind]) % {"num": state.numbers[ident]})
+                label = nbsp(source_words(LABELS[kind]) % {"num": state.numbers[ident]})
             elif kind == "reading":
-                label = reading_label(course.readings[ident], years[ident], source_gettext("and"))
+                label = reading_label(course.readings[ident], years[ident], source_words("and"))
             source_labels[ident] = label
-    return Resolved(context, labels, state.kinds, _, state.numbers, source_labels, source_gettext, source)
+    return Resolved(context, labels, state.kinds, _, state.numbers, source_labels, source_words, source_lang)
 
 
 def _number_slot(ident: str, text: str, numbers: dict[str, str]) -> str:

@@ -5,7 +5,6 @@ Runs on the loaded model before anything is rendered; every problem is collected
 
 from __future__ import annotations
 
-import difflib
 import functools
 import io
 import re
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from coursepack.errors import Diagnostics
+from coursepack.errors import Diagnostics, closest
 from coursepack.load import mismatch, named_like
 from coursepack.markup import BLOCKS
 from coursepack.model import IMAGE_TYPES, Course, MarkdownSource
@@ -65,13 +64,19 @@ class LinkUse:
     wants_number: bool = False  # "{n}" in its text
 
 
-@functools.cache
-def image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
-    """Why the engine could not draw the image at ``path``, or None (read once per version of the file).
+def image_problem(path: Path) -> str | None:
+    """Why the engine could not draw the image at ``path``, or None.
 
     WeasyPrint leaves an image it cannot read out of the page with a warning: the figure and
     its caption would be missing from a PDF that looks built.
     """
+    info = path.stat()
+    return _image_problem(path, info.st_mtime_ns, info.st_size)
+
+
+@functools.cache
+def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
+    """``image_problem``, read once per version of the file (every language checks the same images)."""
     data = path.read_bytes()
     if path.suffix.lower() == ".svg":
         return _svg_problem(data)
@@ -229,7 +234,7 @@ def _scan(
             elif target.suffix.lower() not in IMAGE_TYPES:
                 diags.error(src.path, line_no, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")
             else:
-                problem = image_problem(target, target.stat().st_mtime_ns, target.stat().st_size)
+                problem = image_problem(target)
                 if problem:
                     diags.error(
                         src.path, line_no, col, f"image '{url}' cannot be read ({problem}): fix it or export it again"
@@ -319,8 +324,8 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
     for unit in course.units:
         for i, rid in enumerate(unit.meta.readings):
             if rid not in course.readings and rid not in course.broken_ids:
-                close = difflib.get_close_matches(rid, list(course.readings), n=1, cutoff=0.8)
-                fix = f"did you mean '{close[0]}'?" if close else "define it in readings/*.yaml"
+                meant = closest(rid, course.readings)
+                fix = f"did you mean '{meant}'?" if meant else "define it in readings/*.yaml"
                 diags.error(*at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: {fix}")
         for i, eid in enumerate(unit.meta.exercises):
             if eid not in course.exercises and eid not in course.broken_ids:
@@ -381,9 +386,9 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
 
 def _no_exercise(course: Course, eid: str) -> str:
     """The error for a missing exercise; a file of that name with another id is named."""
-    close = difflib.get_close_matches(eid, list(course.exercises), n=1, cutoff=0.8)
+    meant = closest(eid, course.exercises)
     fix = mismatch(named_like(eid, course.exercises.values()))
-    fix = fix or (f"did you mean '{close[0]}'?" if close else f"add exercises/{eid}.md")
+    fix = fix or (f"did you mean '{meant}'?" if meant else f"add exercises/{eid}.md")
     return f"exercise '{eid}' not found: {fix}"
 
 
@@ -394,8 +399,8 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
             continue
         if target is None:
             names = [i for i, d in ids.items() if not (link.student_visible and d.instructor_only)]
-            close = difflib.get_close_matches(link.target, [*names, *course.broken_ids], n=1, cutoff=0.8)
-            hint = f": did you mean '#{close[0]}'?" if close else ""
+            meant = closest(link.target, [*names, *course.broken_ids])
+            hint = f": did you mean '#{meant}'?" if meant else ""
             diags.error(
                 link.path,
                 link.line,
@@ -434,7 +439,7 @@ def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef
             diags.warning(path, 1, 1, f"no source file {rel.as_posix()}: this translation is not used")
             continue
         if path.suffix.lower() in IMAGE_TYPES:  # the language's own version of an image
-            problem = image_problem(path, path.stat().st_mtime_ns, path.stat().st_size)
+            problem = image_problem(path)
             if problem:
                 diags.error(path, 1, 1, f"image cannot be read ({problem}): fix it or export it again")
             continue

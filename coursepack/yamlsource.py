@@ -70,37 +70,32 @@ class YamlDoc:
     node: Any
     line_offset: int = 0
 
-    def locate(self, loc: tuple[Any, ...]) -> tuple[int, int]:
-        """1-based (line, col) of the deepest node reached along a pydantic ``loc``."""
-        node = best = self.node
+    def _walk(self, loc: tuple[Any, ...]) -> tuple[Any, bool]:
+        """The deepest node a pydantic ``loc`` leads to, and whether it leads all the way."""
+        node = self.node
         for part in loc:
             if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if key.value == str(part):
-                        node = best = value
-                        break
-                else:
-                    break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    node = best = node.value[part]
-                else:
-                    break
+                found = next((value for key, value in node.value if key.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                found = node.value[part]
+            else:
+                found = None
+            if found is None:
+                return node, False
+            node = found
+        return node, True
+
+    def locate(self, loc: tuple[Any, ...]) -> tuple[int, int]:
+        """1-based (line, col) of the deepest node reached along a pydantic ``loc``."""
+        best, _ = self._walk(loc)
         if best is None:
             return self.line_offset + 1, 1
         return best.start_mark.line + 1 + self.line_offset, best.start_mark.column + 1
 
     def node_at(self, loc: tuple[Any, ...]) -> Any:
         """The node a pydantic ``loc`` names, or None."""
-        node = self.node
-        for part in loc:
-            if isinstance(node, yaml.MappingNode):
-                node = next((value for key, value in node.value if key.value == str(part)), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-                node = node.value[part]
-            else:
-                return None
-        return node
+        node, whole = self._walk(loc)
+        return node if whole else None
 
     def key_position(self, loc: tuple[Any, ...]) -> tuple[int, int]:
         """Position of the *key* named last in ``loc`` (for unknown keys)."""
