@@ -133,6 +133,7 @@ def _scan(
     links: list[LinkUse],
     diags: Diagnostics,
     translation: bool = False,
+    broken: set[str] | None = None,
 ) -> None:
     """Line-level checks of one Markdown source; records ids and cross-references.
 
@@ -269,7 +270,9 @@ def _scan(
                 )
                 continue
             if translation:
-                if ident not in ids:
+                if ident not in ids and ident not in (
+                    broken or ()
+                ):  # (a source file that failed its checks is reported)
                     diags.error(
                         src.path,
                         line_no,
@@ -453,7 +456,16 @@ def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef
         except YamlError:
             continue  # reported when the translation was loaded
         instructor_file = rel.parts[0] == "instructor"
-        _scan(MarkdownSource(path, body, first), source.root, instructor_file, ids, links, diags, translation=True)
+        _scan(
+            MarkdownSource(path, body, first),
+            source.root,
+            instructor_file,
+            ids,
+            links,
+            diags,
+            translation=True,
+            broken=source.broken_ids,
+        )
     _check_links(source, ids, links, diags)
 
 

@@ -253,6 +253,16 @@ def test_a_mistake_in_one_translation_stops_only_that_language(bilingual_copy: P
     assert runner.invoke(main, ["check", str(bilingual_copy)]).exit_code == 1
 
 
+def test_a_broken_source_file_is_one_error_not_one_per_translation(bilingual_copy: Path) -> None:
+    """A unit whose front matter is broken: its translations keep ids the check cannot see in it."""
+    unit = bilingual_copy / "units" / "first-unit.md"
+    unit.write_text(unit.read_text().split("\n", 1)[1])  # the opening '---' deleted
+    result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
+    lines = [line for line in result.output.splitlines() if ": " in line and "problem(s)" not in line]
+    assert result.exit_code == 1
+    assert len(lines) == 1 and "units/first-unit.md:1:1: missing front matter" in lines[0], lines
+
+
 def test_a_translated_image_is_checked_like_the_source(bilingual_copy: Path) -> None:
     (bilingual_copy / "translations/fr/figures/boxes.svg").write_text("<svg><g></svg>")
     result = CliRunner().invoke(main, ["check", str(bilingual_copy)])
