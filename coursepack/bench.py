@@ -70,6 +70,8 @@ class Run:
 class Row:
     pages: int
     runs: dict[str, Run] = field(default_factory=dict)
+    parse: float = 0.0  # processor seconds: every Markdown file parsed (median of three)
+    write: float = 0.0  # processor seconds: the student pack's HTML written from the trees (median of three)
 
 
 def _engine(html: Path, base: Path, lang: str, sheets: list[Path]) -> Run:
@@ -138,6 +140,7 @@ def measure(size: int, work: Path, jobs: int) -> Row:
     html = work / f"student-{size}.html"
     html.write_text(render_html(localized, "en", EDITIONS["student"], None, extra, localized), encoding="utf-8")
     row = Row(size)
+    row.parse, row.write = html_stage(course, extra)
     row.runs["engine alone"] = _engine(html, c.root, "en", _stylesheets(c, "en"))
     out = work / f"out-{size}"
     row.runs["single"] = _build(course, work / f"single-{size}", jobs, "--single", "--no-cache")
@@ -148,6 +151,31 @@ def measure(size: int, work: Path, jobs: int) -> Row:
     benchgen.edit_unit(course, grow=True)
     row.runs["grow"] = _build(course, out, jobs)
     return row
+
+
+def html_stage(course: Path, extra: dict[str, object]) -> tuple[float, float]:
+    """Processor seconds of the HTML stage of the student pack: every Markdown file parsed, then
+    the pack's HTML written from the trees (medians of three, each on a course loaded afresh)."""
+    from coursepack.build import load_and_check
+    from coursepack.editions import EDITIONS
+    from coursepack.markdown.document import Parsed
+    from coursepack.render import render_html
+
+    parses, writes = [], []
+    for _ in range(3):
+        checked = load_and_check([course])
+        c = checked.courses[0]
+        sources = [u.source for u in c.units] + [e.source for e in c.exercises.values() if e.inline is None]
+        sources += [s for s in (c.introduction, c.guide) if s is not None]
+        start = time.process_time()
+        for src in sources:
+            Parsed(src.path, src.body, src.first_line, "en", src.path.stem)
+        parses.append(time.process_time() - start)
+        localized = checked.localized[(c.meta.id, "en")]
+        start = time.process_time()
+        render_html(localized, "en", EDITIONS["student"], None, extra, localized)
+        writes.append(time.process_time() - start)
+    return sorted(parses)[1], sorted(writes)[1]
 
 
 def report(rows: list[Row], jobs: int) -> str:
@@ -185,6 +213,17 @@ def report(rows: list[Row], jobs: int) -> str:
             f"{cold.peak_mb:.0f} | {cold.typeset} | {cold.cpu:.2f} s ({cold.cpu / e:.2f}×) | "
             f"{cold.overhead:.2f} s ({share:.1f} %) | {100 * cold.overhead / e:.1f} % | "
             f"{cold.busy:.2f} s ({100 * cold.busy / cold.seconds:.1f} % of the wall clock) |"
+        )
+    lines += [
+        "",
+        "| size | HTML stage: Markdown parsed | student pack's HTML written | in all | of the engine alone's time |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        e = row.runs["engine alone"].cpu
+        total = row.parse + row.write
+        lines.append(
+            f"| {row.pages} | {row.parse:.2f} s | {row.write:.2f} s | {total:.2f} s | {100 * total / e:.1f} % |"
         )
     return "\n".join(lines)
 

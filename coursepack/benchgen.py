@@ -798,7 +798,7 @@ def _introduction(t: _Text, units: list[_UnitPlan]) -> str:
         "",
     ]
     parts += [f"{u.num}. [](#{u.id}) examines {t.np_object()}." for u in units]
-    parts += ["", t.paragraph(), "", "/// instructor | Before the first class", t.paragraph(3), "///", ""]
+    parts += ["", t.paragraph(), "", "::: instructor Before the first class", t.paragraph(3), ":::", ""]
     return "\n".join(parts)
 
 
@@ -932,14 +932,14 @@ def _unit(
                     else f"{rng.choice(SURNAMES)} v. {rng.choice(SURNAMES)} ({t.year()})"
                 )
                 text = t.paragraph(3)
-                body.extend([f"/// {kind} | {head}", text, "///", ""])
+                body.extend([f"::: {kind} {head}", text, ":::", ""])
                 used += _lines(text) + 3.5
             elif r < 0.17:
                 md = t.definition_list()
                 body.extend([md, ""])
                 used += sum(_lines(x) for x in md.split("\n\n")) + 1.5
             elif r < 0.18:
-                body.extend(["/// instructor | Teaching note", t.paragraph(3), "///", ""])
+                body.extend(["::: instructor Teaching note", t.paragraph(3), ":::", ""])
             else:
                 para()
         if last:
@@ -981,16 +981,16 @@ def _exercise(t: _Text, eid: str, num: int, n_outcomes: int) -> str:
             "",
             t.numbered_list(),
             "",
-            f"/// answer-space | {rng.choice([6, 8, 10])} lines",
-            "///",
+            f"::: answer-space {rng.choice([6, 8, 10])} lines",
+            ":::",
             "",
-            "/// guidelines",
+            "::: guidelines",
             t.paragraph(4),
-            "///",
+            ":::",
             "",
-            "/// model-answer",
+            "::: model-answer",
             t.paragraph(5),
-            "///",
+            ":::",
             "",
         ]
     )

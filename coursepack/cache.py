@@ -46,9 +46,9 @@ def tree_digest(folders: list[Path]) -> str:
 # and the bundled fonts (the system's Pango is not read: loading it would cost a no-op build
 # a third of a second)
 ENGINES = (
-    "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "markdown", "pymdown-extensions", "jinja2", "nh3",
-    "babel", "fontpkg-noto-serif", "fontpkg-noto-sans", "fontpkg-amiri", "fontpkg-noto-sans-arabic",
-    "noto-cjk-sans-otc",
+    "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "markdown-it-py", "mdit-py-plugins",
+    "pygments", "jinja2", "nh3", "babel", "fontpkg-noto-serif", "fontpkg-noto-sans",
+    "fontpkg-amiri", "fontpkg-noto-sans-arabic", "noto-cjk-sans-otc", "fontpkg-ibm-plex-mono",
 )  # fmt: skip
 
 

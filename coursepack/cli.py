@@ -446,6 +446,30 @@ def status(
 
 
 @main.command()
+@course_args
+@click.option("--dry-run", is_flag=True, help="List the files that would change, and change nothing.")
+def migrate(course_dirs: tuple[Path, ...], dry_run: bool) -> None:
+    """Rewrite old '/// name | Title' blocks as fenced divs ('::: name Title').
+
+    Every Markdown file of each course is rewritten in place, translations included; only the
+    block lines change. Run it once after upgrading from coursepack 0.1.
+
+    \b
+    Example:
+      coursepack migrate content/my-course --dry-run
+    """
+    from coursepack.migrate import migrate as rewrite
+
+    total = 0
+    for course in _course_dirs(course_dirs):
+        for done in rewrite(course, dry_run):
+            click.echo(f"{display_path(done.path)}: {done.blocks} block(s)")
+            total += done.blocks
+    verb = "would be rewritten" if dry_run else "rewritten"
+    click.echo(f"{total} block(s) {verb}." if total else "Nothing to rewrite: no old '///' blocks.")
+
+
+@main.command()
 @click.argument(
     "name", required=False, type=click.Choice(["course", "unit", "exercise", "reading", "plan", "assessment"])
 )

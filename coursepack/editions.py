@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coursepack.markup import N_
+from coursepack.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -17,10 +17,20 @@ class Edition:
     needs: str | None = None  # an edition whose page numbers this one cites
     review_only: bool = False  # built only by review builds, for translated languages
     per_exercise: bool = False  # one file per exercise, in a folder named after the edition
+    # what it prints, by place: introduction, unit (text), notes (units' teaching notes), exercise,
+    # guide, plans, assessment, readings (the cross-references into it get its page numbers)
+    prints: frozenset[str] = frozenset()
 
 
 EDITIONS: dict[str, Edition] = {
-    "student": Edition("student", N_("Student pack"), "student.html", "student.pdf", frozenset({"student"})),
+    "student": Edition(
+        "student",
+        N_("Student pack"),
+        "student.html",
+        "student.pdf",
+        frozenset({"student"}),
+        prints=frozenset({"introduction", "unit", "exercise", "assessment", "readings"}),
+    ),
     "instructor": Edition(
         "instructor",
         N_("Instructor's guide"),
@@ -28,6 +38,7 @@ EDITIONS: dict[str, Edition] = {
         "instructor.pdf",
         frozenset({"student", "instructor", "answer"}),
         needs="student",
+        prints=frozenset({"guide", "plans", "notes", "exercise", "assessment", "readings"}),
     ),
     # handouts cite the student pack's pages for what they refer to outside the exercise
     "handouts": Edition(
@@ -38,6 +49,7 @@ EDITIONS: dict[str, Edition] = {
         frozenset({"student", "handout"}),
         needs="student",
         per_exercise=True,
+        prints=frozenset({"exercise"}),
     ),
     "exercise-booklet": Edition(
         "exercise-booklet",
@@ -46,6 +58,7 @@ EDITIONS: dict[str, Edition] = {
         "exercise-booklet.pdf",
         frozenset({"student", "handout"}),
         needs="student",
+        prints=frozenset({"exercise"}),
     ),
     "answer-key": Edition(
         "answer-key",
@@ -54,9 +67,15 @@ EDITIONS: dict[str, Edition] = {
         "answer-key.pdf",
         frozenset({"student", "answer"}),
         needs="student",
+        prints=frozenset({"exercise"}),
     ),
     "reading-list": Edition(
-        "reading-list", N_("Reading list"), "reading-list.html", "reading-list.pdf", frozenset({"student"})
+        "reading-list",
+        N_("Reading list"),
+        "reading-list.html",
+        "reading-list.pdf",
+        frozenset({"student"}),
+        prints=frozenset({"readings"}),
     ),
     "bilingual": Edition(
         "bilingual",

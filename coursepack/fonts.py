@@ -34,6 +34,10 @@ def _package_dir(name: str, sub: str = "") -> Path | None:
     return folder if folder.is_dir() else None
 
 
+CODE_FAMILY = "IBM Plex Mono"  # box drawing, arrows, Latin, Cyrillic; other scripts fall back to the language's fonts
+CODE_FACES = ("Regular", "Italic", "Bold", "BoldItalic")
+
+
 @lru_cache(maxsize=1)
 def faces() -> dict[str, list[Face]]:
     """Every bundled family and its faces."""
@@ -47,6 +51,9 @@ def faces() -> dict[str, list[Face]]:
         folder = _package_dir(package, "files")
         if folder:
             table[family] = [Face(family, p) for p in sorted(folder.glob("*.ttf"))]
+    mono = _package_dir("fontpkg_ibm_plex_mono", "files")
+    if mono:  # code: the four faces the theme uses
+        table[CODE_FAMILY] = [Face(CODE_FAMILY, mono / f"IBMPlexMono-{s}.ttf") for s in CODE_FACES]
     cjk = _package_dir("noto_cjk_sans_otc")
     if cjk and (cjk / "NotoSansCJK-Regular.ttc").is_file():
         table["Noto Sans CJK SC"] = [Face("Noto Sans CJK SC", cjk / "NotoSansCJK-Regular.ttc", 2)]
@@ -84,19 +91,19 @@ def _cmap(face: Face) -> frozenset[int]:
 
 
 @cache
-def coverage(lang: str) -> frozenset[int]:
-    """Code points that the fonts of ``lang`` can show."""
+def coverage(lang: str, code: bool = False) -> frozenset[int]:
+    """Code points that the fonts of ``lang`` can show (in code: the code font, then those)."""
     table = faces()
     covered: set[int] = set()
-    for family in families(lang):
-        for face in table.get(family, []):
+    for family in [CODE_FAMILY] * code + families(lang):
+        for face in table.get(family, [])[:1] if family == CODE_FAMILY else table.get(family, []):
             covered |= _cmap(face)
     return frozenset(covered)
 
 
-def uncovered(text: str, lang: str) -> list[str]:
+def uncovered(text: str, lang: str, code: bool = False) -> list[str]:
     """Characters of ``text`` that no font of ``lang`` has (spaces and controls are fine)."""
-    covered = coverage(lang)
+    covered = coverage(lang, code)
     missing = []
     for ch in dict.fromkeys(text):
         if ord(ch) in covered or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
@@ -157,7 +164,11 @@ def stylesheet(lang: str) -> str:
     def css_list(names: tuple[str, ...], generic: str) -> str:
         return ", ".join(f'"{n}"' for n in names) + f", {generic}"
 
-    css = f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; }}\n"
+    code = css_list((CODE_FAMILY, *body), "monospace")
+    css = (
+        f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; "
+        f"--font-code: {code}; }}\n"
+    )
     if "CJK" in body[0]:
         # the CJK font comes first for its full-width punctuation; text in another language (a
         # translation's fallback) puts the Latin font first, or its quotes would be full-width too

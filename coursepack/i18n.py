@@ -20,6 +20,13 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction into the catalogs; it is translated where it is used."""
+    return message
+
+
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 

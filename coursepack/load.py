@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coursepack.errors import Diagnostics, closest
+from coursepack.markdown.document import Body, Parsed, inline_exercises, plain
 from coursepack.model import (
     Assessment,
     Course,
@@ -431,16 +432,66 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
 
     if broken:
         return None
+    lang = meta.language
+    for unit in units_by_id.values():
+        unit.source.tree = Body.whole(
+            Parsed(unit.source.path, unit.source.body, unit.source.first_line, lang, unit.meta.id)
+        )
+    for ex in exercises.values():
+        ex.source.tree = Body.whole(Parsed(ex.source.path, ex.source.body, ex.source.first_line, lang, ex.meta.id))
+    introduction = _markdown(root / "introduction.md", diags)
+    guide = _markdown(root / "instructor" / "guide.md", diags)
+    for text, key in ((introduction, "introduction"), (guide, "guide")):
+        if text is not None:
+            text.tree = Body.whole(Parsed(text.path, text.body, text.first_line, lang, key))
+    for unit in units:
+        for ex in exercises_in(unit):
+            where = ex.inline.parsed.line(ex.inline.parsed.tokens[ex.inline.open]) if ex.inline else 1
+            define(f"id:{ex.meta.id}", unit.source.path, where, 1)
+            exercises.setdefault(ex.meta.id, ex)
     return Course(
         root=root,
         meta=meta,
         units=units,
         exercises=exercises,
         readings=readings,
-        introduction=_markdown(root / "introduction.md", diags),
-        guide=_markdown(root / "instructor" / "guide.md", diags),
+        introduction=introduction,
+        guide=guide,
         plans=plans,
         assessment=assessment,
         positions=positions,
         broken_ids=set(BROKEN_IDS),
+        lang=meta.language,
+        terms=dict(meta.terms),
     )
+
+
+def exercises_in(unit: Unit) -> list[Exercise]:
+    """The exercises written in a unit (``::: exercise``, ``::: challenge``), each with its id:
+    the one written on it (``{#id}``, MyST's ``:label:``), else ``<unit>-exercise-<n>``."""
+    found: list[Exercise] = []
+    if unit.source.tree is None:
+        return found
+    for n, inline in enumerate(inline_exercises(unit.source.tree), 1):
+        div = inline.div
+        pairs = div.attrs.pairs
+        title_token = inline.parsed.tokens[inline.open].meta.get("title_inline")
+        duration = pairs.get("duration") or div.options.get("duration") or ""
+        kind = pairs.get("type") or pairs.get("kind") or div.options.get("type")
+        meta = ExerciseMeta.model_construct(
+            id=div.id or f"{unit.meta.id}-exercise-{n}",
+            title=plain(title_token) if title_token is not None else "",
+            timing=pairs.get("timing") if pairs.get("timing") in ("pre-class", "in-class", "post-class") else None,
+            kind=kind if kind and _slug(kind) else None,
+            duration=int(duration) if duration.isdigit() and 0 < int(duration) <= 100_000 else None,
+            group_size=None,
+            grouping=None,
+            outcomes=[],
+            materials=[],
+        )
+        found.append(Exercise(meta, unit.source, inline, unit.meta.id))
+    return found
+
+
+def _slug(text: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))

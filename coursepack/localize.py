@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from coursepack.errors import Diagnostics
-from coursepack.load import _load_yaml, _read_text, nested_model, validate_model
+from coursepack.load import _load_yaml, _read_text, exercises_in, nested_model, validate_model
+from coursepack.markdown.document import Body, Chunk, Parsed
 from coursepack.model import (
     IMAGE_TYPES,
     Assessment,
@@ -38,7 +39,6 @@ from coursepack.model import (
 from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
 
 T = TypeVar("T", bound=BaseModel)
-FENCE = "////////"  # longer than any author's block fence, so sections with blocks nest inside it
 
 
 # ---------------------------------------------------------------------------
@@ -152,65 +152,44 @@ class Fallback:
 # ---------------------------------------------------------------------------
 # Markdown bodies: sections, and fallback where a section is still the source's.
 
-FENCE_LINE = re.compile(r"^\s*(```|~~~)")
-
-
-def sections(body: str) -> list[tuple[str, str]]:
-    """Split Markdown at ``##`` headings (outside code): [(title, text)], the first titled ''."""
-    out: list[tuple[str, list[str]]] = [("", [])]
-    fenced = False
-    for line in body.splitlines(keepends=True):
-        if FENCE_LINE.match(line):
-            fenced = not fenced
-        if not fenced and line.startswith("## "):
-            title = re.sub(r"\s*\{[^}]*\}\s*$", "", line[3:]).strip()
-            out.append((title, []))
-        out[-1][1].append(line)
-    return [(t, "".join(lines)) for t, lines in out if "".join(lines).strip() or t]
-
-
-FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:.*(?:\n(?:    |\t).*|\n\s*(?=\n    ))*", re.M)
-
-
-def proof_sections(body: str) -> list[tuple[str, str]]:
-    """Sections for side-by-side proofs, each with the file's footnote definitions so notes render."""
-    notes = "\n".join(m.group(0) for m in FOOTNOTE_DEF.finditer(body))
-    bare = FOOTNOTE_DEF.sub("", body)
-    return [(title, f"{text}\n\n{notes}\n") for title, text in sections(bare)]
-
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
 class BodyMerger:
-    """Numbers fallback blocks across one localized course."""
+    """Lays translated bodies over the source's, section by section, numbering fallback chunks
+    across one localized course."""
 
     def __init__(self, lang: str, fallbacks: list[Fallback]):
         self.lang = lang
         self.fallbacks = fallbacks
 
-    def _wrap(self, text: str, rel: str, what: str) -> str:
+    def _fallback(self, chunk: Chunk, text: str, rel: str, what: str) -> Chunk:
         anchor = f"fallback-{len(self.fallbacks) + 1}"
         self.fallbacks.append(Fallback(self.lang, rel, what, anchor, len(text.split())))
-        return f"\n{FENCE} fallback | {anchor}\n{text.strip()}\n{FENCE}\n\n"
+        return Chunk(chunk.parsed, chunk.start, chunk.end, anchor)
 
-    def merge(self, source: str, translated: str | None, rel: str) -> str:
-        """The translated body, with untranslated sections (or the whole source) marked as fallback."""
+    def merge(self, source: Parsed, translated: Parsed | None, rel: str) -> Body:
+        """What the pack prints for a file: the translation, with sections still in the source's
+        words (or the whole source, when there is no translation) taken from the source's parse,
+        set in its language and marked as fallback."""
         if translated is None:
-            return self._wrap(source, rel, "whole file")
-        if not translated.strip() and source.strip():  # a file with its title translated, its text not yet
-            return self._wrap(source, rel, "all of its text (the translation has none)")
-        # footnote definitions belong to the whole file: compare and keep them outside the sections
-        notes = "\n".join(m.group(0) for m in FOOTNOTE_DEF.finditer(translated))
-        source_texts = {_norm(text) for _, text in sections(FOOTNOTE_DEF.sub("", source))}
-        out = []
-        for title, text in sections(FOOTNOTE_DEF.sub("", translated)):
-            if _norm(text) in source_texts and _norm(text):
-                out.append(self._wrap(text, rel, f"section '{title}'" if title else "opening text"))
+            return Body(source.key, [self._fallback(Chunk(source), source.text, rel, "whole file")])
+        if not translated.text.strip() and source.text.strip():  # a file with its title translated, its text not yet
+            what = "all of its text (the translation has none)"
+            return Body(source.key, [self._fallback(Chunk(source), source.text, rel, what)])
+        translated.adopt_anchors(source)
+        theirs = {_norm(sec.text): sec for sec in source.sections() if _norm(sec.text)}
+        chunks = []
+        for sec in translated.sections():
+            same = theirs.get(_norm(sec.text))
+            if same is not None:
+                what = f"section '{sec.title}'" if sec.title else "opening text"
+                chunks.append(self._fallback(Chunk(source, same.start, same.end), sec.text, rel, what))
             else:
-                out.append(text)
-        return "".join(out) + "\n\n" + notes + "\n"
+                chunks.append(Chunk(translated, sec.start, sec.end))
+        return Body(source.key, chunks)
 
 
 # ---------------------------------------------------------------------------
@@ -300,6 +279,26 @@ def _load_text_markdown(
     return meta, MarkdownSource(path, body, first)
 
 
+def _merged(
+    merger: BodyMerger, src: MarkdownSource, translated: MarkdownSource | None, rel_path: str, lang: str
+) -> MarkdownSource:
+    """The source file as a language prints it: the translation's parse laid over the source's."""
+    assert src.tree is not None
+    source = src.tree.chunks[0].parsed
+    parsed = (
+        Parsed(translated.path, translated.body, translated.first_line, lang, source.key)
+        if translated is not None
+        else None
+    )
+    body = merger.merge(source, parsed, rel_path)
+    return MarkdownSource(
+        translated.path if translated else src.path,
+        translated.body if translated else src.body,
+        translated.first_line if translated else src.first_line,
+        body,
+    )
+
+
 def translation_dir(course: Course, lang: str) -> Path:
     return course.root / "translations" / lang
 
@@ -314,6 +313,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     merger = BodyMerger(lang, fallbacks)
     out = copy.deepcopy(course)
     out.lang = lang
+    out.derived = {}
 
     def rel(path: Path) -> str:
         return path.relative_to(root).as_posix()
@@ -345,9 +345,8 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         loaded = (
             _load_text_markdown(tdir / rel_path, None, None, rel_path, diags) if (tdir / rel_path).is_file() else None
         )
-        body = merger.merge(src.body, loaded[1].body if loaded else None, rel_path)
         out.translated_bodies[rel_path] = loaded[1].body if loaded else None
-        setattr(out, attr, MarkdownSource(tdir / rel_path if loaded else src.path, body, 1))
+        setattr(out, attr, _merged(merger, src, loaded[1] if loaded else None, rel_path, lang))
 
     # units and exercises
     for unit in out.units:
@@ -360,10 +359,16 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
             if ut.learning_outcomes is not None:
                 unit.meta.learning_outcomes = ut.learning_outcomes
         out.translated_bodies[rel(src_path)] = got[1].body if got else None
-        unit.source = MarkdownSource(
-            tfile if got else src_path, merger.merge(unit.source.body, got[1].body if got else None, rel(src_path)), 1
-        )
+        unit.source = _merged(merger, unit.source, got[1] if got else None, rel(src_path), lang)
+    # exercises written in units are read again from the units as this language prints them
+    for eid in [eid for eid, ex in out.exercises.items() if ex.inline is not None]:
+        del out.exercises[eid]
+    for unit in out.units:
+        for ex in exercises_in(unit):
+            out.exercises.setdefault(ex.meta.id, ex)
     for ex in out.exercises.values():
+        if ex.inline is not None:
+            continue
         src_path = ex.source.path
         tfile = tdir / rel(src_path)
         got_ex = (
@@ -375,11 +380,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
             ex.meta.materials = et.materials if et.materials is not None else ex.meta.materials
             ex.meta.grouping = et.grouping or ex.meta.grouping
         out.translated_bodies[rel(src_path)] = got_ex[1].body if got_ex else None
-        ex.source = MarkdownSource(
-            tfile if got_ex else src_path,
-            merger.merge(ex.source.body, got_ex[1].body if got_ex else None, rel(src_path)),
-            1,
-        )
+        ex.source = _merged(merger, ex.source, got_ex[1] if got_ex else None, rel(src_path), lang)
 
     # readings: annotations
     annotations: dict[str, str] = {}
@@ -534,4 +535,4 @@ def _apply_question(q: Question, qt: QuestionText) -> None:
     q.answer = qt.answer or q.answer
 
 
-__all__ = ["Fallback", "PlanBlock", "localize", "sections", "translation_dir"]
+__all__ = ["Fallback", "PlanBlock", "localize", "translation_dir"]

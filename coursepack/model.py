@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from coursepack.markdown.document import Body, InlineExercise
 
 Slug = Annotated[
     str,
@@ -75,6 +78,23 @@ class CourseMeta(Strict):
     exercises: list[Slug] | None = Field(
         default=None, description="Order of the Exercises part (default: the order units list them)."
     )
+    terms: dict[str, Text] = Field(
+        default_factory=dict,
+        description="Interface words renamed for this course: {'Unit %(num)s': 'Lesson %(num)s', 'Units': 'Lessons'}.",
+    )
+    contents_depth: Annotated[int, Field(ge=1, le=3)] = Field(
+        default=1, description="What the contents list: 1 units and parts, 2 also their ## sections, 3 also ###."
+    )
+    link_addresses: Literal["footnote", "after", "none"] = Field(
+        default="footnote",
+        description="Where the address of an external link is printed for readers of paper: in a footnote, "
+        "in brackets after the link text, or not at all.",
+    )
+    solutions: Literal["guide", "end"] = Field(
+        default="guide",
+        description="Solutions of exercises written in units: in the instructor's guide and answer key only ('guide'), "
+        "or also in a Solutions section at the end of the student pack ('end').",
+    )
 
 
 class UnitMeta(Strict):
@@ -89,9 +109,21 @@ class UnitMeta(Strict):
 
 
 Timing = Literal["pre-class", "in-class", "post-class"]
-ExerciseKind = Literal[
-    "discussion", "case-study", "debate", "role-play", "research-task", "problem-question", "reflection"
-]
+# an open vocabulary: these have a translated label; any other slug prints as written ("coding" → "Coding")
+EXERCISE_KINDS = (
+    "discussion",
+    "case-study",
+    "debate",
+    "role-play",
+    "research-task",
+    "problem-question",
+    "reflection",
+    "coding",
+    "multiple-choice",
+    "short-answer",
+    "quiz",
+    "essay",
+)
 
 
 GroupSize = (
@@ -104,9 +136,12 @@ class ExerciseMeta(Strict):
 
     id: Slug
     title: Text
-    timing: Timing
-    kind: ExerciseKind
-    duration: Minutes
+    timing: Timing | None = Field(default=None, description="When it is done (optional).")
+    kind: Slug | None = Field(
+        default=None,
+        description="What kind of exercise: " + ", ".join(EXERCISE_KINDS) + " or any other word (printed as written).",
+    )
+    duration: Minutes | None = None
     group_size: GroupSize | None = Field(
         default=None, description="1 (individual), 2 (pairs), a size like 4 or a range like '4-5', or 'class'."
     )
@@ -212,11 +247,13 @@ class Assessment(Strict):
 
 @dataclass
 class MarkdownSource:
-    """A Markdown body and where its first line sits in its file."""
+    """A Markdown body and where its first line sits in its file; ``tree`` is its parse (what the
+    pack prints of it: in a translation, sections of the source where the translation lacks them)."""
 
     path: Path
     body: str
     first_line: int = 1
+    tree: Body | None = None
 
 
 @dataclass
@@ -227,8 +264,12 @@ class Unit:
 
 @dataclass
 class Exercise:
+    """An exercise: a file of exercises/, or a ``::: exercise`` (``::: challenge``) written in a unit."""
+
     meta: ExerciseMeta
     source: MarkdownSource
+    inline: InlineExercise | None = None  # where it is written in its unit
+    unit: str | None = None  # the unit it is written in
 
 
 @dataclass
@@ -257,18 +298,26 @@ class Course:
     fallback_texts: set[str] = field(default_factory=set)
     # source file (relative path) -> its translated Markdown body as written, for bilingual proofs
     translated_bodies: dict[str, str | None] = field(default_factory=dict)
+    # what later stages work out once per course and language (its index of targets)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exercise_order(self) -> list[str]:
-        """Exercise ids in pack order."""
+        """Exercise ids in pack order: those written in units (in unit order), then the files'."""
+        inline = [eid for unit in self.units for eid, ex in self.exercises.items() if ex.unit == unit.meta.id]
+        return inline + self.file_exercise_order
+
+    @property
+    def file_exercise_order(self) -> list[str]:
+        """The ids of exercises/ files in the order of the Exercises part."""
         if self.meta.exercises is not None:
             return list(self.meta.exercises)
         order: list[str] = []
         for unit in self.units:
             for ex in unit.meta.exercises:
-                if ex not in order and ex in self.exercises:
+                if ex not in order and ex in self.exercises and self.exercises[ex].inline is None:
                     order.append(ex)
-        order += [ex for ex in sorted(self.exercises) if ex not in order]
+        order += [ex for ex in sorted(self.exercises) if ex not in order and self.exercises[ex].inline is None]
         return order
 
     @property

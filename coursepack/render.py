@@ -9,8 +9,9 @@ import jinja2
 
 from coursepack.editions import Edition
 from coursepack.errors import BuildError, display_path
+from coursepack.markdown.sanitize import check_leaks, hidden_texts
 from coursepack.model import Course
-from coursepack.resolve import bilingual_pairs, finish_html, resolve
+from coursepack.resolve import bilingual_pairs, resolve
 from coursepack.theme import environment
 
 
@@ -23,9 +24,9 @@ def render_html(
     source: Course | None = None,
 ) -> str:
     """The complete HTML document of one target; ``extra`` adds build facts (paper, date)."""
-    resolved = resolve(course, lang, edition, student_pages)
+    item = (extra or {}).get("item")
+    resolved = resolve(course, lang, edition, student_pages, item)
     resolved.context.update(extra or {})
-    item = resolved.context.get("item")
     if item:  # a per-exercise edition: this exercise only
         resolved.context["exercises"] = [e for e in resolved.context["exercises"] if e["id"] == item]
     if source is not None and edition.review_only:
@@ -43,4 +44,6 @@ def render_html(
         ) from None
     except jinja2.UndefinedError as exc:
         raise BuildError(f"template error in {edition.template}: {exc.message}") from None
-    return finish_html(html, resolved, lang, student_pages)
+    if not edition.review_only:  # a hit stops the build, naming the file
+        check_leaks(html, hidden_texts(course, edition.audiences, resolved.hidden_allowed), edition.name)
+    return html

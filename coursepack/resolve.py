@@ -1,8 +1,11 @@
 """Stage 3 — resolve: turn a loaded course into the template context of one edition.
 
-Numbering (units, exercises, figures, tables), labels for cross-references, reading-list
-formatting, plan start times and page references into the student pack are computed here,
-in the builder, not with CSS counters. Instructor-only data never enters a student context.
+The pack's targets are numbered once per language (``targets``); an edition's HTML is then
+written from the parse by a ``Writer`` that shows only what the edition's audiences may see,
+with every cross-reference complete: its label, and its page (a ``target-counter`` link when
+the target is in this PDF, the student pack's page as built when it is only there).
+Reading lists, plan timings and the alignment matrix are computed here, in the builder, not
+with CSS counters. Instructor-only data never enters a student context.
 """
 
 from __future__ import annotations
@@ -17,47 +20,75 @@ from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
 from coursepack.editions import Edition
-from coursepack.errors import BuildError
 from coursepack.i18n import (
     catalog,
     duration,
     enumeration_separator,
-    list_separator,
     locale,
     long_date,
+    punctuation,
     text_direction,
 )
-from coursepack.markup import (
-    LABELS,
-    PAGEREF_RE,
-    XREF_RE,
-    MarkdownRenderer,
-    RenderState,
-    extract_audience,
-    nbsp,
-    smart,
-)
-from coursepack.model import Course, Reading
+from coursepack.markdown.document import Body, Parsed, parse_field
+from coursepack.markdown.render import Words, Writer
+from coursepack.markdown.typography import smart_text
+from coursepack.model import EXERCISE_KINDS, Course, Exercise, Reading
+from coursepack.targets import Index, Target, build_index
 
 COLONS = {"fr": "\u00a0: ", "zh": "\uff1a"}
-ID_ATTR_RE = re.compile(r'\bid="([a-z0-9-]+)"')
-NUMBER_SLOT = "{n}"  # in a cross-reference's own text: the target's number
-XREF_LINK_RE = re.compile(r'<a class="xref" href="#([a-z0-9-]+)">(.*?)</a>', re.S)
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+CJK_LETTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def smart(text: str | None, lang: str = "en") -> Markup:
+    """Plain text (a title, metadata) with the language's quotes, dashes and spacing, as HTML."""
+    if not text:
+        return Markup("")
+    return Markup(escape(punctuation(smart_text(text, lang), lang)))
+
+
+def untranslated(text: str, lang: str) -> bool:
+    """Whether ``text`` has no letter of the script of ``lang`` (only told for right-to-left and
+    CJK scripts): a passage left in the source language, in an Arabic or a Chinese pack."""
+    if text_direction(lang) == "rtl":
+        return not RTL_LETTER.search(text)
+    if lang.split("-")[0] in ("zh", "ja", "ko"):
+        return not CJK_LETTER.search(text)
+    return False
 
 
 @dataclass
 class Resolved:
-    """The template context and what is needed to finish the HTML after templating."""
+    """The template context of one edition, and the writer that made its HTML."""
 
     context: dict[str, Any]
-    labels: dict[str, str]
-    kinds: dict[str, str]
-    gettext: Callable[[str], str]
-    numbers: dict[str, str] = field(default_factory=dict)
-    # labels, words and language for text left in the source language (a translation's fallback)
-    source_labels: dict[str, str] = field(default_factory=dict)
-    source_gettext: Callable[[str], str] | None = None
-    source_lang: str = ""
+    writer: Writer
+    hidden_allowed: set[str] = field(default_factory=set)  # instructor text this edition prints on purpose
+
+
+def index_of(course: Course) -> Index:
+    """The course's targets in its language, numbered once (kept with the course)."""
+    index = course.derived.get("index")
+    if index is None:
+        index = course.derived["index"] = build_index(course)
+    return index
+
+
+def presence(edition: Edition, item: str | None) -> Callable[[Target], bool]:
+    """Whether a target is printed in an edition (of exercise ``item``, for one per exercise)."""
+    audiences = edition.audiences
+
+    def present(target: Target) -> bool:
+        if not target.needs <= audiences:
+            return False
+        place, _, owner = target.place.partition(":")
+        if edition.per_exercise:
+            return place == "exercise" and owner == item
+        if place in ("unit", "introduction") and "notes" in edition.prints:
+            return "instructor" in target.needs  # (the guide prints a unit's teaching notes, not its text)
+        return place in edition.prints
+
+    return present
 
 
 def _join(names: list[str], and_word: str) -> str:
@@ -141,92 +172,119 @@ def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
     return f"{first} ({year})"
 
 
-def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str, int] | None = None) -> Resolved:
+def resolve(
+    course: Course,
+    lang: str,
+    edition: Edition,
+    student_pages: dict[str, int] | None = None,
+    item: str | None = None,
+) -> Resolved:
     """Build the context of one (course, language, edition).
 
     ``student_pages`` maps ids to the pages they have in the student pack actually built;
-    the instructor's guide cites them.
+    the instructor's guide and the handouts cite them.
     """
     tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
     source_lang = course.meta.language
-    source_words = catalog(source_lang).gettext if source_lang != lang else _
-    state = RenderState(
-        edition.audiences,
-        _,
-        lang=lang,
-        source_lang=source_lang,
-        assets=course.assets,
-        source_gettext=source_words,
-        fallback_texts=course.fallback_texts,
-    )
-    md = MarkdownRenderer(state)
-    smart = md.smart
-    meta = course.meta
-    labels = state.labels
-
-    def mark(html: str, in_source: bool, tag: str) -> Markup:
-        """Text left in the source language is marked as such."""
-        if in_source:
-            return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{html}</{tag}>')
-        return Markup(html)
-
-    def isolate(html: str, text: str, tag: str) -> Markup:
-        return mark(html, md.in_source(text), tag)
-
-    def block(text: str | None) -> Markup | None:
-        if not text:
-            return None
-        in_source = md.in_source(text)
-        return mark(md.render(text, in_source), in_source, "div")
-
-    def inline(text: str | None) -> Markup | None:
-        if not text:
-            return None
-        in_source = md.in_source(text)
-        return mark(md.render_inline(text, in_source), in_source, "span")
-
-    unit_num = {u.meta.id: i + 1 for i, u in enumerate(course.units)}
-    ex_order = course.exercise_order
-    ex_num = {eid: i + 1 for i, eid in enumerate(ex_order)}
-    for uid, n in unit_num.items():
-        labels[uid] = nbsp(_(LABELS["unit"]) % {"num": n})
-        state.numbers[uid], state.kinds[uid] = str(n), "unit"
-    for eid, n in ex_num.items():
-        labels[eid] = nbsp(_(LABELS["exercise"]) % {"num": n})
-        state.numbers[eid], state.kinds[eid] = str(n), "exercise"
+    source_gettext = catalog(source_lang).gettext if source_lang != lang else _
+    index = index_of(course)
     years = reading_years(course.readings)
-    for rid, r in course.readings.items():
-        labels[rid] = reading_label(r, years[rid], _("and"))
-        state.kinds[rid] = "reading"
+
+    def label_reading(rid: str, and_word: str) -> str:
+        return reading_label(course.readings[rid], years[rid], and_word)
+
+    writer = Writer(
+        index,
+        edition.audiences,
+        Words(_, lang),
+        Words(source_gettext, source_lang),
+        presence(edition, item),
+        student_pages if student_pages is not None else {},  # (the build notes which pages are looked up)
+        links=course.meta.link_addresses,
+        assets=course.assets,
+        reading_label=label_reading,
+        inline_exercises={
+            id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline
+        },
+    )
+    meta = course.meta
+
+    def in_source(text: str) -> bool:
+        """Whether ``text`` is left in the source language: not translated (the translation file has
+        the source's words, or none), or, in an Arabic or Chinese pack, without a letter of its script."""
+        return lang != source_lang and (text in course.fallback_texts or untranslated(text, lang))
+
+    def title(text: str | None) -> Markup:
+        """A title or a line of metadata; one left in the source language is marked as such."""
+        if text and in_source(text):
+            return Markup(
+                f'<span dir="{text_direction(source_lang)}" lang="{source_lang}">{smart(text, source_lang)}</span>'
+            )
+        return smart(text, lang)
+
+    def mark(html: Markup | None, source: bool, tag: str) -> Markup | None:
+        if html is None or not source:
+            return html
+        return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{html}</{tag}>')
+
+    def render(text: str, where: str) -> tuple[Markup | None, bool]:
+        source = in_source(text)
+        parsed = parse_field(text, source_lang if source else lang, course.root / where)
+        return writer.body(Body.whole(parsed)), source
+
+    def block(text: str | None, where: str = "course.yaml") -> Markup | None:
+        if not text:
+            return None
+        html, source = render(text, where)
+        return mark(html, source, "div")
+
+    def inline(text: str | None, where: str = "course.yaml") -> Markup | None:
+        if not text:
+            return None
+        html, source = render(text, where)
+        if html is None:
+            return None
+        s = str(html).strip()
+        if s.startswith("<p>") and s.endswith("</p>") and s.count("<p>") == 1:
+            s = s[3:-4]
+        return mark(Markup(s), source, "span")
+
+    def isolate(html: Markup, text: str) -> Markup:
+        return mark(html, in_source(text), "span") or html
+
+    unit_num = index.unit_numbers
+    ex_order = course.exercise_order
+    ex_num = index.exercise_numbers
     outcome_label = {o.id: _("LO%(num)s") % {"num": i + 1} for i, o in enumerate(meta.outcomes)}
 
-    intro_html = md.render(course.introduction.body) if course.introduction else None
-    introduction = Markup(intro_html) if intro_html else None
-    intro_notes = [Markup(n) for n in extract_audience(intro_html, "instructor")] if (intro_html and instructor) else []
+    introduction = (
+        writer.body(course.introduction.tree) if course.introduction and "introduction" in edition.prints else None
+    )
+    intro_notes = writer.notes(course.introduction.tree) if (course.introduction and "notes" in edition.prints) else []
 
     ex_unit: dict[str, dict[str, Any]] = {}
     units = []
+    depth = meta.contents_depth
     for unit in course.units:
-        html = md.render(unit.source.body)
-        notes = extract_audience(html, "instructor") if instructor else []
+        tree = unit.source.tree
+        html = writer.body(tree) if "unit" in edition.prints else None  # (the guide prints its notes only)
         units.append(
             {
                 "num": unit_num[unit.meta.id],
                 "id": unit.meta.id,
-                "title": smart(unit.meta.title),
+                "title": title(unit.meta.title),
                 "duration": duration(unit.meta.duration, lang) if unit.meta.duration else None,
-                "outcomes": [smart(o) for o in unit.meta.learning_outcomes],
-                "html": Markup(html),
-                "notes": [Markup(n) for n in notes],
+                "outcomes": [title(o) for o in unit.meta.learning_outcomes],
+                "html": html,
+                "notes": writer.notes(tree) if "notes" in edition.prints else [],
+                "sections": _sections(tree, depth, writer) if depth > 1 else [],
                 "readings": [
                     {
                         "id": rid,
                         "html": isolate(
-                            format_reading(course.readings[rid], _("and"), years[rid]),
-                            course.readings[rid].title,
-                            "span",
+                            format_reading(course.readings[rid], _("and"), years[rid]), course.readings[rid].title
                         ),
                         "level": course.readings[rid].level,
                     }
@@ -234,7 +292,7 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                     if rid in course.readings
                 ],
                 "exercises": [
-                    {"id": eid, "num": ex_num[eid], "title": smart(course.exercises[eid].meta.title)}
+                    {"id": eid, "num": ex_num[eid], "title": title(course.exercises[eid].meta.title)}
                     for eid in unit.meta.exercises
                     if eid in ex_num
                 ],
@@ -242,43 +300,45 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         )
         for eid in unit.meta.exercises:
             ex_unit.setdefault(
-                eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": smart(unit.meta.title)}
+                eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": title(unit.meta.title)}
             )
+    for eid, ex in course.exercises.items():
+        if ex.unit is not None and ex.unit in unit_num:
+            unit_meta = next(u.meta for u in course.units if u.meta.id == ex.unit)
+            ex_unit.setdefault(eid, {"id": ex.unit, "num": unit_num[ex.unit], "title": title(unit_meta.title)})
 
     timing_label = {"pre-class": _("Pre-class"), "in-class": _("In class"), "post-class": _("Post-class")}
-    kind_label = {
-        "discussion": _("Discussion"),
-        "case-study": _("Case study"),
-        "debate": _("Debate"),
-        "role-play": _("Role play"),
-        "research-task": _("Research task"),
-        "problem-question": _("Problem question"),
-        "reflection": _("Reflection"),
-    }
     exercises = []
-    state.restart_notes = True  # footnotes run on through the Exercises part (from 1)
+    writer.restart_notes = False
+    writer.start_notes()  # footnotes run on through the Exercises part (from 1)
     for eid in ex_order:
         ex = course.exercises[eid]
-        html = Markup(md.render(ex.source.body))
-        state.restart_notes = edition.per_exercise  # a handout is one exercise: its notes from 1
+        if edition.per_exercise:
+            writer.start_notes()  # a handout is one exercise: its notes from 1
         exercises.append(
             {
                 "num": ex_num[eid],
                 "id": eid,
-                "title": smart(ex.meta.title),
-                "timing": timing_label[ex.meta.timing],
-                "kind": kind_label[ex.meta.kind],
-                "kind_key": ex.meta.kind,
-                "duration": duration(ex.meta.duration, lang),
-                "group_size": smart(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
+                "title": exercise_title(ex, writer, title),
+                "timing": timing_label.get(ex.meta.timing or ""),
+                "kind": kind_label(ex.meta.kind, _),
+                "kind_key": ex.meta.kind or "exercise",
+                "duration": duration(ex.meta.duration, lang) if ex.meta.duration else None,
+                "group_size": title(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
                 "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
-                "materials": [smart(m) for m in ex.meta.materials],
+                "materials": [title(m) for m in ex.meta.materials],
                 "unit": ex_unit.get(eid),
-                "html": html,
+                "inline": ex.inline is not None,
+                "html": _exercise_html(ex, writer, edition, item),
             }
         )
+    writer.restart_notes = True
 
-    state.restart_notes = True
+    solutions: list[dict[str, Any]] = []
+    hidden_allowed: set[str] = set()
+    if meta.solutions == "end" and edition.name == "student":
+        solutions, hidden_allowed = _solutions(course, writer, ex_num)
+
     used_by: dict[str, list[int]] = {}
     for unit in course.units:
         for rid in unit.meta.readings:
@@ -292,20 +352,22 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "url": r.url,
             "qr": qr,
             "id": r.id,
-            "html": isolate(format_reading(r, _("and"), years[r.id]), r.title, "span"),
-            "annotation": inline(r.annotation),
+            "html": isolate(format_reading(r, _("and"), years[r.id]), r.title),
+            "annotation": inline(r.annotation, "readings"),
             "units": used_by.get(r.id, []),
             "sort": (r.authors[0].lower(), r.year, r.title.lower()),
         }
 
-    entries = sorted((reading_entry(r) for r in course.readings.values()), key=lambda e: e["sort"])
+    shown = course.readings.values() if "readings" in edition.prints else []
+    entries = sorted((reading_entry(r) for r in shown), key=lambda e: e["sort"])
     readings = {
         "core": [e for e in entries if course.readings[e["id"]].level == "core"],
         "advanced": [e for e in entries if course.readings[e["id"]].level == "advanced"],
     }
 
     assessment = None
-    if course.assessment:
+    if course.assessment and "assessment" in edition.prints:
+        where = "instructor/assessment.yaml"
         rubrics = {r.id: r for r in course.assessment.rubrics}
         kinds = {
             "essay": _("Essay"),
@@ -316,16 +378,19 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "policy-brief": _("Policy brief"),
         }
         assessment = {
-            "intro": block(course.assessment.intro),
+            "intro": block(course.assessment.intro, where),
             "tasks": [
                 {
                     "id": t.id,
-                    "title": smart(t.title),
+                    "title": title(t.title),
                     "kind": kinds[t.kind],
                     "weight": format_percent(t.weight / 100, locale=locale(lang)) if t.weight is not None else None,
-                    "instructions": block(t.instructions),
+                    "instructions": block(t.instructions, where),
                     "questions": [
-                        {"text": inline(q.text), "answer": block(q.answer) if "answer" in edition.audiences else None}
+                        {
+                            "text": inline(q.text, where),
+                            "answer": block(q.answer, where) if "answer" in edition.audiences else None,
+                        }
                         for q in t.questions
                     ],
                     "rubric": rubrics.get(t.rubric) if t.rubric else None,  # students see how they are marked
@@ -337,51 +402,14 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
     plans = []
     guide = None
     matrix = None
-    if instructor:
-        state.series, saved = "G", (state.figures, state.tables)
-        state.figures = state.tables = 0
-        guide = block(course.guide.body) if course.guide else None
-        state.series, (state.figures, state.tables) = "", saved
+    if instructor and "guide" in edition.prints:
+        guide = writer.body(course.guide.tree) if course.guide else None
+    if instructor and "plans" in edition.prints:
         for plan in course.plans:
-            days: list[dict[str, Any]] = []
-            start = plan.start or "00:00"
-            base = int(start[:2]) * 60 + int(start[3:])
-            clock = base
-            for block_ in plan.blocks:
-                day = block_.day or (days[-1]["day"] if days else 1)
-                if not days or days[-1]["day"] != day:
-                    days.append({"day": day, "rows": []})
-                    clock = base
-                ref_ids = [i for i in (block_.unit, block_.exercise) if i]
-                elapsed = clock - base
-                days[-1]["rows"].append(
-                    {
-                        "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}"
-                        if plan.start
-                        else f"{elapsed // 60}:{elapsed % 60:02d}",
-                        "minutes": block_.minutes,
-                        "title": smart(block_.title),
-                        "kind": block_.kind,
-                        "refs": ref_ids,
-                        "notes": inline(block_.notes),
-                    }
-                )
-                clock += block_.minutes
-            plans.append(
-                {
-                    "id": plan.id,
-                    "title": smart(plan.title),
-                    "length": duration(plan.length, lang),
-                    "total": duration(sum(b.minutes for b in plan.blocks), lang),
-                    "clock": bool(plan.start),
-                    "description": block(plan.description),
-                    "days": days,
-                    "multi_day": len(days) > 1,
-                }
-            )
+            plans.append(_plan(plan, lang, title, inline, block))
         if meta.outcomes:
             matrix = {
-                "outcomes": [{"label": outcome_label[o.id], "text": smart(o.text)} for o in meta.outcomes],
+                "outcomes": [{"label": outcome_label[o.id], "text": title(o.text)} for o in meta.outcomes],
                 "rows": [
                     {
                         "num": e["num"],
@@ -393,15 +421,24 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
                 ],
             }
 
+    labels = {t: writer.words.label(target, label_reading) for t, target in index.targets.items()}
+
+    def pageref(ident: str) -> Markup:
+        """The page of a target after its label: ", p. 14" here, or "(Student pack, p. 14)"."""
+        target = index.targets.get(ident)
+        if target is None:
+            return Markup("")
+        return Markup(writer.pageref(target, writer.words))
+
     context = {
         "lang": lang,
         "dir": text_direction(lang),
-        "edition": {"name": edition.name, "title": smart(_(edition.title))},
+        "edition": {"name": edition.name, "title": smart(_(edition.title), lang)},
         "course": {
             "id": meta.id,
-            "title": smart(meta.title),
-            "short_title": smart(meta.short_title or meta.title),
-            "subtitle": smart(meta.subtitle),
+            "title": title(meta.title),
+            "short_title": title(meta.short_title or meta.title),
+            "subtitle": title(meta.subtitle),
             "authors": meta.authors,
             "institution": meta.institution,
             "version": meta.version,
@@ -415,12 +452,15 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
             "contact": block(meta.contact),
             "cover_text": block(meta.cover_text),
             "paper": meta.paper,
-            "outcomes": [{"label": outcome_label[o.id], "text": smart(o.text)} for o in meta.outcomes],
+            "outcomes": [{"label": outcome_label[o.id], "text": title(o.text)} for o in meta.outcomes],
+            "contents_depth": depth,
         },
         "introduction": introduction,
         "introduction_notes": intro_notes,
         "units": units,
         "exercises": exercises,
+        "exercise_part": [e for e in exercises if not e["inline"]],
+        "solutions": solutions,
         "readings": readings,
         "assessment": assessment,
         "plans": plans,
@@ -430,129 +470,219 @@ def resolve(course: Course, lang: str, edition: Edition, student_pages: dict[str
         "colon": COLONS.get(lang.split("-")[0], ": "),
         "list_sep": enumeration_separator(lang),
         "student_page": lambda ident: (student_pages or {}).get(ident),
+        "pageref": pageref,
+        # the page of a passage of fallback text, in a review copy that prints it
+        "page_link": lambda anchor: (
+            Markup(f'<a class="pageref" href="#{escape(anchor)}"></a>') if anchor in writer.fallbacks else Markup("")
+        ),
     }
-    source_labels = labels
-    if source_lang != lang:
-        source_labels = {}
-        for ident, label in labels.items():
-            kind = state.kinds.get(ident, "")
-            if kind in LABELS:
-                label = nbsp(source_words(LABELS[kind]) % {"num": state.numbers[ident]})
-            elif kind == "reading":
-                label = reading_label(course.readings[ident], years[ident], source_words("and"))
-            source_labels[ident] = label
-    return Resolved(context, labels, state.kinds, _, state.numbers, source_labels, source_words, source_lang)
+    return Resolved(context, writer, hidden_allowed)
 
 
-def _number_slot(ident: str, text: str, numbers: dict[str, str]) -> str:
-    """'{n}' in a link's own text is the target's number: [l’unité {n}](#some-unit) reads "l’unité 7"."""
-    if NUMBER_SLOT not in text:
-        return text
-    if ident not in numbers:  # the checks catch this on one line; a link's text can run over two
-        raise BuildError(
-            f"'{{n}}' in the text of a link to '#{ident}': it has no number "
-            "(only units, exercises, figures and tables do); write the words out"
+def _exercise_html(ex: Exercise, writer: Writer, edition: Edition, item: str | None) -> Markup | None:
+    """An exercise's HTML where the edition prints it apart: not one written in a unit of a pack
+    that prints units (it is set there), nor one another handout is for."""
+    if (edition.per_exercise and ex.meta.id != item) or "exercise" not in edition.prints:
+        return None
+    if ex.inline is not None:
+        return None if "unit" in edition.prints else writer.exercise(ex.inline)
+    return writer.body(ex.source.tree)
+
+
+def exercise_title(ex: Exercise, writer: Writer, title: Callable[[str | None], Markup]) -> Markup:
+    """An exercise's title: its front matter's, or an inline exercise's heading (with its markup)."""
+    if ex.inline is not None:
+        return writer.title(ex.inline) or Markup("")
+    return title(ex.meta.title)
+
+
+def kind_label(kind: str | None, _: Callable[[str], str]) -> str | None:
+    """The printed label of an exercise kind: translated for those we know, else the word itself."""
+    if not kind:
+        return None
+    labels = {
+        "discussion": _("Discussion"),
+        "case-study": _("Case study"),
+        "debate": _("Debate"),
+        "role-play": _("Role play"),
+        "research-task": _("Research task"),
+        "problem-question": _("Problem question"),
+        "reflection": _("Reflection"),
+        "coding": _("Coding"),
+        "multiple-choice": _("Multiple choice"),
+        "short-answer": _("Short answer"),
+        "quiz": _("Quiz"),
+        "essay": _("Essay"),
+    }
+    assert set(labels) == set(EXERCISE_KINDS)
+    return labels.get(kind) or kind.replace("-", " ").capitalize()
+
+
+def _sections(tree: Body | None, depth: int, writer: Writer) -> list[dict[str, Any]]:
+    """A unit's headings for the contents (``contents_depth`` 2 or 3): what students see."""
+    if tree is None:
+        return []
+    out = []
+    for chunk in tree.chunks:
+        parsed = chunk.parsed
+        end = len(parsed.tokens) if chunk.end < 0 else chunk.end
+        for h in parsed.headings:
+            if chunk.start <= h.index < end and h.level <= depth and h.needs <= writer.audiences:
+                out.append({"id": h.anchor, "level": h.level, "title": Markup(escape(h.text))})
+    return out
+
+
+def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The solutions of the exercises written in units, for a Solutions section at the end of the
+    student pack (``solutions: end``), and their texts (printed there on purpose)."""
+    from coursepack.markdown.document import closing
+
+    out = []
+    allowed: set[str] = set()
+    audiences = writer.audiences | {"answer"}
+    for eid in course.exercise_order:
+        ex = course.exercises[eid]
+        if ex.inline is None:
+            continue
+        tokens = ex.inline.parsed.tokens
+        html = []
+        i = ex.inline.open + 1
+        while i < ex.inline.close:
+            tok = tokens[i]
+            if tok.type == "div_open" and tok.meta["div"].kind is not None and tok.meta["div"].kind.role == "solution":
+                close = closing(tokens, i)
+                saved = writer.audiences
+                writer.audiences = audiences
+                html.append(writer._chunk(ex.inline.chunk, i, close + 1))
+                writer.audiences = saved
+                allowed.update(_texts(tokens[i : close + 1]))
+                i = close + 1
+                continue
+            i += 1
+        if html:
+            out.append({"id": eid, "num": numbers[eid], "html": Markup("".join(html))})
+    return out, allowed
+
+
+def _texts(tokens: list[Any]) -> set[str]:
+    return {c.content for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "text"}
+
+
+def _plan(
+    plan: Any, lang: str, title: Callable[..., Markup], inline: Callable[..., Any], block: Callable[..., Any]
+) -> dict[str, Any]:
+    days: list[dict[str, Any]] = []
+    start = plan.start or "00:00"
+    base = int(start[:2]) * 60 + int(start[3:])
+    clock = base
+    where = "instructor/plans.yaml"
+    for block_ in plan.blocks:
+        day = block_.day or (days[-1]["day"] if days else 1)
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "rows": []})
+            clock = base
+        ref_ids = [i for i in (block_.unit, block_.exercise) if i]
+        elapsed = clock - base
+        days[-1]["rows"].append(
+            {
+                "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}"
+                if plan.start
+                else f"{elapsed // 60}:{elapsed % 60:02d}",
+                "minutes": block_.minutes,
+                "title": title(block_.title),
+                "kind": block_.kind,
+                "refs": ref_ids,
+                "notes": inline(block_.notes, where),
+            }
         )
-    return text.replace(NUMBER_SLOT, str(escape(numbers[ident])))
-
-
-def finish_html(html: str, resolved: Resolved, lang: str, student_pages: dict[str, int] | None) -> str:
-    """Fill cross-reference labels and page references into the templated HTML.
-
-    A target inside this document gets a CSS ``target-counter`` page number; a target only in
-    the student pack (cited from the instructor's guide) gets the page it has in the PDF built.
-    """
-    own_ids = set(ID_ATTR_RE.findall(html))
-    pack = _RefWords(resolved.gettext, resolved.context["lang"])
-    source = _RefWords(resolved.source_gettext or resolved.gettext, resolved.source_lang or resolved.context["lang"])
-
-    def pageref(m: re.Match[str]) -> str:
-        target, words = m.group(2), source if m.group(1) else pack
-        if target in own_ids:
-            head = words.list_before if resolved.kinds.get(target) == "reading" else words.before
-            return (
-                f'<a class="pageref" href="#{target}" data-before="{escape(words.sep + head)}" '
-                f'data-after="{escape(words.after)}"></a>'
-            )
-        if student_pages and target in student_pages:
-            text = words.gettext("Student pack, p. %(page)s") % {"page": student_pages[target]}
-            return f'<span class="pageref external">{escape(words.open)}{escape(text)}{escape(words.close)}</span>'
-        return ""
-
-    html = PAGEREF_RE.sub(pageref, html)
-
-    def xref(m: re.Match[str]) -> str:
-        ident, text = m.group(1), _number_slot(m.group(1), m.group(2), resolved.numbers)
-        if ident in own_ids:
-            return f'<a class="xref" href="#{ident}">{text}</a>'
-        return f'<span class="xref">{text}</span>'  # its target is not in this document (the student pack's units)
-
-    def label(m: re.Match[str]) -> str:
-        labels = resolved.source_labels if m.group(1) and resolved.source_labels else resolved.labels
-        return str(escape(labels.get(m.group(2), m.group(2))))
-
-    html = XREF_LINK_RE.sub(xref, html)
-    return XREF_RE.sub(label, html)
-
-
-class _RefWords:
-    """The words around a page reference in one language: ", p. 14", ", reading list, p. 30"."""
-
-    def __init__(self, gettext: Callable[[str], str], lang: str) -> None:
-        self.gettext = gettext
-        self.sep = list_separator(lang)
-        before, _page, self.after = gettext("p. %(page)s").partition("%(page)s")
-        self.before = before.replace(" ", "\u00a0")
-        self.list_before = gettext("reading list, p.") + ("" if lang.startswith(("zh", "ja")) else "\u00a0")
-        self.open, self.close = " (", ")"  # around a page in another document: "(Student pack, p. 14)"
-        if lang.startswith(("zh", "ja")):  # a page reference in full-width parentheses: 图1（第12页）
-            self.sep, self.after, self.open, self.close = "\uff08", self.after + "\uff09", "\uff08", "\uff09"
+        clock += block_.minutes
+    return {
+        "id": plan.id,
+        "title": title(plan.title),
+        "length": duration(plan.length, lang),
+        "total": duration(sum(b.minutes for b in plan.blocks), lang),
+        "clock": bool(plan.start),
+        "description": block(plan.description, where),
+        "days": days,
+        "multi_day": len(days) > 1,
+    }
 
 
 def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[dict[str, Any]]:
     """Source and translation side by side, section by section, for each document of the pack."""
-    from coursepack.localize import proof_sections
-
-    src_state = RenderState(audiences, lang=source.meta.language, source_lang=source.meta.language, all_source=True)
-    tr_state = RenderState(
-        audiences,
-        catalog(localized.lang, localized.terms).gettext,
-        lang=localized.lang,
-        source_lang=source.meta.language,
-        assets=localized.assets,
-    )
-    src_md, tr_md = MarkdownRenderer(src_state), MarkdownRenderer(tr_state)
-    docs: list[tuple[str, str, str, str]] = []  # (rel path, source title, translated title, source body)
-    if source.introduction:
-        docs.append(("introduction.md", "Introduction", "", source.introduction.body))
+    lang, source_lang = localized.lang, source.meta.language
+    src_words = Words(catalog(source_lang).gettext, source_lang)
+    tr_words = Words(catalog(lang, localized.terms).gettext, lang)
+    absent: Callable[[Target], bool] = lambda target: False  # noqa: E731 (no page references in proofs)
+    src_writer = Writer(index_of(source), audiences, src_words, src_words, absent)
+    tr_writer = Writer(index_of(localized), audiences, tr_words, src_words, absent, assets=localized.assets)
+    docs: list[tuple[str, str, str, Parsed]] = []  # (rel path, source title, translated title, source parse)
+    if source.introduction and source.introduction.tree:
+        docs.append(("introduction.md", "Introduction", "", source.introduction.tree.chunks[0].parsed))
     for unit, tunit in zip(source.units, localized.units, strict=True):
-        docs.append(
-            (unit.source.path.relative_to(source.root).as_posix(), unit.meta.title, tunit.meta.title, unit.source.body)
-        )
-    for eid in source.exercise_order:
+        if unit.source.tree:
+            rel = unit.source.path.relative_to(source.root).as_posix()
+            docs.append((rel, unit.meta.title, tunit.meta.title, unit.source.tree.chunks[0].parsed))
+    for eid in source.file_exercise_order:
         ex, tex = source.exercises[eid], localized.exercises[eid]
-        docs.append((ex.source.path.relative_to(source.root).as_posix(), ex.meta.title, tex.meta.title, ex.source.body))
+        if ex.source.tree:
+            rel = ex.source.path.relative_to(source.root).as_posix()
+            docs.append((rel, ex.meta.title, tex.meta.title, ex.source.tree.chunks[0].parsed))
+    translated = _translated_parses(localized)
     out = []
-    for rel, title, ttitle, body in docs:
-        translated = localized.translated_bodies.get(rel)
-        left = proof_sections(body)
-        right = proof_sections(translated) if translated is not None else []
+    for rel, src_title, tr_title, parsed in docs:
+        theirs = translated.get(rel)
+        left = parsed.sections()
+        right = theirs.sections() if theirs is not None else []
         rows = []
         for i in range(max(len(left), len(right))):
+            src_html = src_writer._chunk(_chunk_of(parsed), left[i].start, left[i].end) if i < len(left) else None
+            tr_html = (
+                tr_writer._chunk(_chunk_of(theirs), right[i].start, right[i].end) if theirs and i < len(right) else None
+            )
             rows.append(
                 {
                     # the translation column owns the ids (one anchor per id in a PDF)
-                    "source": Markup(ID_ATTR_RE.sub("", src_md.render(left[i][1]))) if i < len(left) else None,
-                    "translation": Markup(tr_md.render(right[i][1])) if i < len(right) else None,
+                    "source": Markup(_ID_ATTR.sub("", src_html)) if src_html is not None else None,
+                    "translation": Markup(tr_html) if tr_html is not None else None,
                 }
             )
         out.append(
             {
                 "path": rel,
-                "title": src_md.smart(title),
-                "translated_title": tr_md.smart(ttitle) if ttitle else None,
+                "title": smart(src_title, source_lang),
+                "translated_title": smart(tr_title, lang) if tr_title else None,
                 "rows": rows,
-                "missing": translated is None,
+                "missing": theirs is None,
             }
         )
     return out
+
+
+_ID_ATTR = re.compile(r'\sid="[^"]*"')
+
+
+def _chunk_of(parsed: Parsed | None) -> Any:
+    from coursepack.markdown.document import Chunk
+
+    assert parsed is not None
+    return Chunk(parsed)
+
+
+def _translated_parses(localized: Course) -> dict[str, Parsed]:
+    """The translation's own parse of each Markdown file, by the source file's relative path."""
+    from coursepack.localize import translation_dir
+
+    tdir = translation_dir(localized, localized.lang)
+    found: dict[str, Parsed] = {}
+    sources = [u.source for u in localized.units]
+    sources += [e.source for e in localized.exercises.values() if e.inline is None]
+    if localized.introduction:
+        sources.append(localized.introduction)
+    for src in sources:
+        if src.tree is None:
+            continue
+        for chunk in src.tree.chunks:
+            if chunk.fallback is None and chunk.parsed.path.is_relative_to(tdir):
+                found[chunk.parsed.path.relative_to(tdir).as_posix()] = chunk.parsed
+    return found

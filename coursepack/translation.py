@@ -18,7 +18,9 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from coursepack.errors import BuildError, display_path
-from coursepack.localize import COURSE_TEXT, Fallback, sections, translation_dir
+from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
+from coursepack.markdown.attributes import Attrs
+from coursepack.markdown.document import Parsed
 from coursepack.model import IMAGE_TYPES, Course
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
@@ -230,13 +232,9 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
 
 def _headings(path: Path) -> list[tuple[str, str]]:
     """(title, id) of each ``##`` section of a Markdown file's body."""
-    _, body, _ = split_front_matter(read_text(path))
-    found = []
-    for title, text in sections(body):
-        if title:
-            m = re.search(r"\{[^}]*#([a-z0-9-]+)[^}]*\}\s*$", text.splitlines()[0])
-            found.append((title, m.group(1) if m else ""))
-    return found
+    _, body, first = split_front_matter(read_text(path))
+    parsed = Parsed(path, body, first)
+    return [(s.title, parsed.tokens[s.start].meta.get("attrs", Attrs()).id or "") for s in parsed.sections() if s.title]
 
 
 def _lacks(source: Path, translation: Path) -> str:

@@ -7,61 +7,14 @@ from __future__ import annotations
 
 import functools
 import io
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
 from coursepack.errors import Diagnostics, closest
 from coursepack.load import mismatch, named_like
-from coursepack.markup import BLOCKS
+from coursepack.markdown.check import Found, IdDef, check_markdown
+from coursepack.markdown.document import Parsed
 from coursepack.model import IMAGE_TYPES, Course, MarkdownSource
-
-BLOCK_RE = re.compile(r"^\s*(/{3,})\s*(?:([A-Za-z][\w-]*)\s*(?:\|.*)?)?$")
-FENCE_RE = re.compile(r"^\s*(```|~~~)")
-ID_RE = re.compile(r"\{:?[^}\n]*?#([A-Za-z0-9_:.-]+)[^}\n]*\}")
-LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)?)>?(?:\s+\"[^\"]*\")?\s*\)")
-IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"([^\"]*)\")?\s*\)")
-HTML_RE = re.compile(r"<(?!https?://|mailto:)(/?[A-Za-z][A-Za-z0-9-]*|!--)")
-HEADING_RE = re.compile(r"^(#{1,6})\s+\S")
-TABLE_HEAD_RE = re.compile(r"^\s*\|.*\|\s*$")
-TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}")
-LINK_TEXT_RE = re.compile(r"(?<!!)\[([^\]]+)\]\((https?://[^)\s]+)\)")
-VAGUE_LINK_TEXT = {
-    "click here",
-    "here",
-    "this link",
-    "link",
-    "read more",
-    "more",
-    "ici",
-    "cliquez ici",
-    "aquí",
-    "здесь",
-    "هنا",
-    "这里",
-}
-CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-@dataclass
-class IdDef:
-    path: Path
-    line: int
-    col: int
-    instructor_only: bool
-    numbered: bool = False  # a unit, exercise, figure or table: "{n}" in a link's text can print its number
-
-
-@dataclass
-class LinkUse:
-    path: Path
-    line: int
-    col: int
-    target: str
-    student_visible: bool
-    wants_number: bool = False  # "{n}" in its text
 
 
 def image_problem(path: Path) -> str | None:
@@ -125,184 +78,7 @@ def _svg_problem(data: bytes) -> str | None:
     return None
 
 
-def _scan(
-    src: MarkdownSource,
-    root: Path,
-    instructor_file: bool,
-    ids: dict[str, IdDef],
-    links: list[LinkUse],
-    diags: Diagnostics,
-    translation: bool = False,
-    broken: set[str] | None = None,
-) -> None:
-    """Line-level checks of one Markdown source; records ids and cross-references.
-
-    In a translation, ids are the source's: one it does not have is an error.
-    """
-    stack: list[tuple[str, int, bool]] = []  # (name, line, instructor)
-    in_fence: str | None = None
-    last_level = 1  # the document's title is the level-1 heading
-    lines = src.body.splitlines()
-    for n, raw in enumerate(lines):
-        line_no = src.first_line + n
-        fence = FENCE_RE.match(raw)
-        if fence:
-            in_fence = None if in_fence == fence.group(1) else (in_fence or fence.group(1))
-            continue
-        if in_fence:
-            continue
-        block = BLOCK_RE.match(raw)
-        if block:
-            name = block.group(2)
-            if name is None:
-                if stack:
-                    stack.pop()
-                else:
-                    diags.error(src.path, line_no, 1, "'///' closes a block that was never opened")
-                continue
-            if name not in BLOCKS:
-                known = ", ".join(sorted(BLOCKS))
-                diags.error(src.path, line_no, 1, f"unknown block '/// {name}': use one of {known}")
-                stack.append((name, line_no, False))
-                continue
-            inherited = bool(stack and stack[-1][2])
-            stack.append((name, line_no, inherited or BLOCKS[name][0] != "all"))
-            continue
-        instructor = instructor_file or bool(stack and stack[-1][2])
-        text = CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), raw)
-        heading = HEADING_RE.match(text)
-        if heading:
-            level = len(heading.group(1))
-            if level == 1:
-                diags.error(src.path, line_no, 1, "a '#' heading: the title is set by the pack; start sections at '##'")
-            elif level > last_level + 1:
-                diags.warning(
-                    src.path,
-                    line_no,
-                    1,
-                    f"heading level skips from {'#' * last_level} to {'#' * level}: use {'#' * (last_level + 1)} (screen readers navigate by levels)",
-                )
-            last_level = max(level, 2)
-        if TABLE_HEAD_RE.match(text) and n + 1 < len(lines) and TABLE_RULE_RE.match(lines[n + 1]):
-            cells = [c.strip() for c in text.strip().strip("|").split("|")]
-            if not any(cells):
-                diags.warning(src.path, line_no, 1, "table has an empty header row: name each column")
-        for m in LINK_TEXT_RE.finditer(text):
-            label, url = m.group(1).strip(), m.group(2)
-            if label.lower().strip(" .!") in VAGUE_LINK_TEXT:
-                diags.warning(
-                    src.path,
-                    line_no,
-                    m.start() + 1,
-                    f"link text '{label}' says nothing out of context: say where the link leads",
-                )
-            elif label == url or label.rstrip("/") == url.rstrip("/"):
-                diags.warning(
-                    src.path,
-                    line_no,
-                    m.start() + 1,
-                    "link text is the bare address: say where the link leads (the address is printed with it)",
-                )
-        for m in IMAGE_RE.finditer(text):
-            alt, url = m.group(1).strip(), m.group(2)
-            col = m.start() + 1
-            decorative = re.match(r"\s*\{[^}]*\.decorative\b", text[m.end() :])
-            if not alt and not decorative:
-                diags.error(
-                    src.path,
-                    line_no,
-                    col,
-                    f"image '{url}' has no alt text: describe it inside ![...] (or mark it {{.decorative}})",
-                )
-            if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
-                diags.error(
-                    src.path,
-                    line_no,
-                    col,
-                    f"image '{url}' is not a file of the course: put it in figures/ and use a relative path",
-                )
-                continue
-            target = (root / url).resolve()
-            if not target.is_relative_to(root.resolve()):
-                diags.error(src.path, line_no, col, f"image '{url}' is outside the course folder: put it in figures/")
-            elif not target.is_file():
-                diags.error(
-                    src.path,
-                    line_no,
-                    col,
-                    f"image '{url}' not found (paths are relative to the course folder, e.g. figures/name.svg)",
-                )
-            elif target.suffix.lower() not in IMAGE_TYPES:
-                diags.error(src.path, line_no, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")
-            else:
-                problem = image_problem(target)
-                if problem:
-                    diags.error(
-                        src.path, line_no, col, f"image '{url}' cannot be read ({problem}): fix it or export it again"
-                    )
-        for m in LINK_RE.finditer(text):
-            url = m.group(2)
-            col = m.start() + 1
-            if url.startswith("#"):
-                links.append(LinkUse(src.path, line_no, col, url[1:], not instructor, "{n}" in m.group(1)))
-                if m.group(1).strip().lower().strip(" .!") in VAGUE_LINK_TEXT:
-                    diags.warning(
-                        src.path,
-                        line_no,
-                        col,
-                        f"link text '{m.group(1).strip()}' says nothing out of context: name what it leads to, "
-                        "or leave the text empty for the target's label",
-                    )
-            elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) and not re.match(r"^(https?|mailto):", url, re.I):
-                diags.error(src.path, line_no, col, f"link '{url}': only http, https and mailto links are allowed")
-            elif not re.match(r"^(https?|mailto):", url, re.I):
-                diags.error(
-                    src.path,
-                    line_no,
-                    col,
-                    f"link '{url}' is a relative file link: link to an id ('#some-id') or a full https:// address",
-                )
-        for m in ID_RE.finditer(text):
-            ident = m.group(1)
-            if not SLUG_RE.match(ident):
-                diags.error(
-                    src.path, line_no, m.start() + 1, f"id '{ident}' must be lower-case letters, digits and hyphens"
-                )
-                continue
-            if translation:
-                if ident not in ids and ident not in (
-                    broken or ()
-                ):  # (a source file that failed its checks is reported)
-                    diags.error(
-                        src.path,
-                        line_no,
-                        m.start() + 1,
-                        f"id '{ident}' is not in the source: keep the source's ids in a translation",
-                    )
-                continue
-            if ident in ids:
-                first = ids[ident]
-                diags.error(
-                    src.path,
-                    line_no,
-                    m.start() + 1,
-                    f"duplicate id '{ident}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course",
-                )
-            else:
-                numbered = text.lstrip().startswith("Table:") or "![" in text  # a table's caption, a figure
-                ids[ident] = IdDef(src.path, line_no, m.start() + 1, instructor, numbered)
-        for m in HTML_RE.finditer(text):
-            diags.error(
-                src.path,
-                line_no,
-                m.start() + 1,
-                "raw HTML is not allowed: use Markdown or a '///' block (write &lt; for a literal '<')",
-            )
-    for name, line, _ in stack:
-        diags.error(src.path, line, 1, f"block '/// {name}' is never closed: add a line '///' after its content")
-
-
-def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
+def validate_course(course: Course, diags: Diagnostics) -> Found:
     """Every cross-file check of one course."""
     root = course.root
     pos = course.positions
@@ -374,17 +150,21 @@ def validate_course(course: Course, diags: Diagnostics) -> dict[str, IdDef]:
                         f"criterion '{crit.name}' has {len(crit.descriptors)} descriptors but the rubric has {len(rubric.levels)} levels",
                     )
 
-    links: list[LinkUse] = []
-    sources: list[tuple[MarkdownSource, bool]] = [(u.source, False) for u in course.units]
-    sources += [(e.source, False) for e in course.exercises.values()]
-    if course.introduction:
-        sources.append((course.introduction, False))
-    if course.guide:
-        sources.append((course.guide, True))
-    for src, instructor_file in sources:
-        _scan(src, root, instructor_file, ids, links, diags)
-    _check_links(course, ids, links, diags)
-    return ids
+    listed = set(course.meta.exercises or []) | {e for u in course.units for e in u.meta.exercises}
+    for eid, ex in course.exercises.items():
+        if ex.inline is None and eid not in listed and not diags.errors:  # (a unit that failed lists nothing)
+            diags.warning(
+                ex.source.path,
+                2,
+                1,
+                f"exercise '{eid}' is listed by no unit: list it under 'exercises' in a unit's front matter "
+                "(or in course.yaml) to say where it belongs",
+            )
+    found = Found(ids)
+    for parsed, instructor_file in _parses(course):
+        check_markdown(parsed, root, instructor_file, found, diags, image_problem=image_problem)
+    _check_links(course, found, diags)
+    return found
 
 
 def _no_exercise(course: Course, eid: str) -> str:
@@ -395,9 +175,30 @@ def _no_exercise(course: Course, eid: str) -> str:
     return f"exercise '{eid}' not found: {fix}"
 
 
-def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], diags: Diagnostics) -> None:
-    for link in links:
-        target = ids.get(link.target)
+def _parses(course: Course, translated_only: bool = False) -> list[tuple[Parsed, bool]]:
+    """Each parsed Markdown file of a course (once), and whether it is instructor-only."""
+    sources: list[tuple[MarkdownSource, bool]] = [(u.source, False) for u in course.units]
+    sources += [(e.source, False) for e in course.exercises.values() if e.inline is None]
+    if course.introduction:
+        sources.append((course.introduction, False))
+    if course.guide:
+        sources.append((course.guide, True))
+    out: list[tuple[Parsed, bool]] = []
+    for src, instructor_file in sources:
+        if src.tree is None:
+            continue
+        for chunk in src.tree.chunks:
+            if translated_only and chunk.fallback is not None:
+                continue
+            if all(chunk.parsed is not p for p, _ in out):
+                out.append((chunk.parsed, instructor_file))
+    return out
+
+
+def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:
+    ids = found.ids
+    for link in found.links:
+        target = ids.get(link.target) or found.local.get((link.key, link.target))
         if target is None and link.target in course.broken_ids:
             continue
         if target is None:
@@ -415,7 +216,7 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
                 link.path,
                 link.line,
                 link.col,
-                f"'{{n}}' in the text of a link to '#{link.target}': only units, exercises, figures and tables have a number; write the words out",
+                f"'{{n}}' in the text of a link to '#{link.target}': only units, exercises, figures, tables and listings have a number; write the words out",
             )
         elif link.student_visible and target.instructor_only:
             diags.error(
@@ -426,14 +227,13 @@ def _check_links(course: Course, ids: dict[str, IdDef], links: list[LinkUse], di
             )
 
 
-def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef], diags: Diagnostics) -> None:
+def validate_translation(source: Course, localized: Course, found: Found, diags: Diagnostics) -> None:
     """Check the Markdown of a translation as written (ids and links are the source's)."""
     from coursepack.localize import translation_dir
 
     tdir = translation_dir(source, localized.lang)
     if not tdir.is_dir():
         return
-    links: list[LinkUse] = []
     for path in sorted(tdir.rglob("*")):
         rel = path.relative_to(tdir)
         if not path.is_file() or rel.parts[0].startswith(".") or rel.as_posix() == "translation.yaml":
@@ -445,32 +245,42 @@ def validate_translation(source: Course, localized: Course, ids: dict[str, IdDef
             problem = image_problem(path)
             if problem:
                 diags.error(path, 1, 1, f"image cannot be read ({problem}): fix it or export it again")
-            continue
-        if path.suffix != ".md":
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        from coursepack.yamlsource import YamlError, split_front_matter
+    theirs = Found(found.ids, [], found.local)
+    for parsed, instructor_file in _parses(localized, translated_only=True):
+        if parsed.path.is_relative_to(tdir):
+            check_markdown(
+                parsed,
+                source.root,
+                instructor_file,
+                theirs,
+                diags,
+                translation=True,
+                broken=source.broken_ids,
+                image_problem=image_problem,
+            )
+    _check_links(source, theirs, diags)
+    _inline_exercises_match(source, localized, diags)
 
-        try:
-            _, body, first = split_front_matter(text)
-        except YamlError:
-            continue  # reported when the translation was loaded
-        instructor_file = rel.parts[0] == "instructor"
-        _scan(
-            MarkdownSource(path, body, first),
-            source.root,
-            instructor_file,
-            ids,
-            links,
-            diags,
-            translation=True,
-            broken=source.broken_ids,
-        )
-    _check_links(source, ids, links, diags)
+
+def _inline_exercises_match(source: Course, localized: Course, diags: Diagnostics) -> None:
+    """A translated unit has the exercises its source has, in the same order (they are numbered
+    and collected by their place)."""
+    for su, tu in zip(source.units, localized.units, strict=True):
+        ours = [e for e in source.exercises.values() if e.unit == su.meta.id]
+        theirs = [e for e in localized.exercises.values() if e.unit == tu.meta.id]
+        if len(ours) != len(theirs) and tu.source.path != su.source.path:
+            diags.error(
+                tu.source.path,
+                1,
+                1,
+                f"the source has {len(ours)} exercise(s) written in this unit, the translation {len(theirs)}: "
+                "translate each '::: exercise' (or 'challenge') in place, in the same order",
+            )
 
 
 def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
-    """Every character the PDF will show must be in the fonts chosen for ``lang``."""
+    """Every character the PDF will show must be in the fonts that set it: code in the code
+    font (with the language's fonts behind it), everything else in the language's fonts."""
     from coursepack import fonts
     from coursepack.localize import translation_dir
 
@@ -482,24 +292,84 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
             for p in tdir.rglob("*")
             if p.is_file() and p.suffix in (".md", ".yaml") and not p.relative_to(tdir).parts[0].startswith(".")
         }
+    parses = {parsed.path: parsed for parsed, _ in _parses(localized)}
     names = ", ".join(fonts.families(lang))
     for path in sorted(files):
-        first: dict[str, tuple[int, int]] = {}
         text = path.read_text(encoding="utf-8", errors="replace")
-        if not fonts.uncovered("".join(set(text)), lang):
-            continue  # the usual case; only a file with a gap is read line by line
-        for n, line in enumerate(text.splitlines(), start=1):
-            for ch in fonts.uncovered(line, lang):
-                first.setdefault(ch, (n, line.index(ch) + 1))
-        if first:
-            (line_no, col) = min(first.values())
-            listed = ", ".join(fonts.describe(ch) for ch in list(first)[:8]) + (" ..." if len(first) > 8 else "")
-            diags.error(
-                path,
-                line_no,
-                col,
-                f"characters not covered by the fonts for '{lang}' ({names}): {listed}; remove them or replace them (a PDF must never show empty boxes)",
+        missing = fonts.uncovered("".join(set(text)), lang)
+        if not missing:
+            continue  # the usual case; only a file with a gap is looked at closer
+        parsed = parses.get(path)
+        if parsed is not None:
+            code = _code_chars(parsed)
+            prose = set(text[: len(text) - len(parsed.text)]) | _prose_chars(parsed)
+            set_in_code = set(missing) & code - prose
+            missing = [ch for ch in missing if ch not in set_in_code] + fonts.uncovered(
+                "".join(set_in_code), lang, code=True
             )
+        if not missing:
+            continue
+        first = dict(sorted(((ch, _first_position(text, ch)) for ch in missing), key=lambda item: item[1]))
+        line_no, col = min(first.values())
+        listed = ", ".join(fonts.describe(ch) for ch in list(first)[:8]) + (" ..." if len(first) > 8 else "")
+        diags.error(
+            path,
+            line_no,
+            col,
+            f"characters not covered by the fonts for '{lang}' ({names}): {listed}; remove them or replace them (a PDF must never show empty boxes)",
+        )
+
+
+def _first_position(text: str, ch: str) -> tuple[int, int]:
+    at = text.index(ch)
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+CODE_TOKENS = ("fence", "code_block")
+
+
+def _code_chars(parsed: Parsed) -> set[str]:
+    """The characters a file has in code (set in the code font)."""
+    chars: set[str] = set()
+    for tok in _all_tokens(parsed):
+        if tok.type in CODE_TOKENS or tok.type == "code_inline":
+            chars.update(tok.content)
+    return chars
+
+
+def _prose_chars(parsed: Parsed) -> set[str]:
+    """The characters a file has outside code."""
+    chars: set[str] = set()
+    for tok in _all_tokens(parsed):
+        if tok.type in CODE_TOKENS or tok.type == "code_inline":
+            continue
+        if tok.type in ("text", "html_inline", "html_block", "math_inline", "math_block") or (
+            tok.type == "inline" and not tok.children
+        ):
+            chars.update(tok.content)
+        elif tok.type == "image":
+            chars.update(str(tok.attrGet("title") or ""))
+        elif tok.type == "div_open":
+            chars.update(tok.meta["div"].opening)
+        elif tok.type == "fence" or tok.type == "link_open":
+            pass
+    return chars
+
+
+def _all_tokens(parsed: Parsed):  # type: ignore[no-untyped-def]
+    stack = [*parsed.tokens]
+    for note in parsed.notes.values():
+        stack.extend(note.tokens)
+    for tok in stack:
+        yield tok
+        if tok.children:
+            yield from tok.children
+        title = tok.meta.get("title_inline") if tok.meta else None
+        if title is not None and title.children:
+            yield from title.children
+        caption = tok.meta.get("caption") if tok.meta else None
+        if caption is not None and caption.children:
+            yield from caption.children
 
 
 def source_files(root: Path) -> list[Path]:

@@ -21,6 +21,13 @@ PAIRS = [
     ("#dfe6ee", "#1f3a5f"),
     ("#eef2f6", "#1f3a5f"),
     ("#ffffff", "#a8461d"),  # answer-key banner
+    ("#1b1b1b", "#f4f5f7"),  # code
+    ("#1f3a5f", "#f4f5f7"),  # code: keywords, names
+    ("#7a3b10", "#f4f5f7"),  # code: strings, numbers
+    ("#5f6771", "#f4f5f7"),  # code: comments, prompts, line numbers
+    ("#444444", "#f4f5f7"),  # code: a session's output
+    ("#8a2a12", "#f4f5f7"),  # code: errors
+    ("#333333", "#ffffff"),  # program output blocks
 ]
 
 
@@ -48,8 +55,9 @@ def test_every_text_colour_of_the_theme_is_checked() -> None:
 
 
 def test_callouts_and_exercise_kinds_carry_printed_labels() -> None:
-    from coursepack.markup import BLOCKS
+    from coursepack.markdown.blocks import KINDS
 
     templates = (ROOT / "templates" / "partials" / "exercise.html").read_text()
     assert "ex.kind" in templates and "ex.timing" in templates  # the kind is printed, not only coloured
-    assert all(title for _, title in BLOCKS.values())  # every callout prints a title
+    # every callout prints a title
+    assert all(kind.title for kind in KINDS.kinds.values() if kind.role in ("callout", "exercise", "solution", "hint"))

@@ -1,0 +1,478 @@
+"""The checks of one parsed Markdown file, on the same tree the pack is printed from.
+
+Headings, tables, links (inline and reference-style alike: the parser has resolved both),
+images, ids, raw HTML, fenced divs (unknown kinds, the old ``///`` syntax, blocks never
+closed, markers left as text) and footnotes (undefined, unused, or defined in instructor-only
+text and cited where students read). Ids and cross-references are recorded for the
+course-wide checks in ``validate``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from coursepack.errors import Diagnostics
+from coursepack.markdown.attributes import Attrs
+from coursepack.markdown.blocks import KINDS
+from coursepack.markdown.divs import Div
+from coursepack.markdown.document import Parsed, plain, walk
+from coursepack.markdown.render import image_alt, inline_tag, listing_options
+
+VAGUE_LINK_TEXT = {
+    "click here",
+    "here",
+    "this link",
+    "link",
+    "read more",
+    "more",
+    "ici",
+    "cliquez ici",
+    "aquí",
+    "здесь",
+    "هنا",
+    "这里",
+}
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+WEB_RE = re.compile(r"^(https?|mailto):", re.I)
+CITATION_RE = re.compile(r"\[-?@[\w:.#$%&+?<>~/-]+")  # Pandoc's [@key]: looked for in text, not parsed
+STUDENT = frozenset({"handout"})  # what students see besides text for all
+OUR_KINDS = (
+    "note, tip, important, warning, caution, key-concept, legal-text, case, content-warning, "
+    "instructor, guidelines, model-answer, debrief, exercise, solution, hint, answer-space"
+)
+
+
+@dataclass
+class IdDef:
+    path: Path
+    line: int
+    col: int
+    instructor_only: bool
+    numbered: bool = False  # a unit, exercise, figure, table or listing: "{n}" in a link's text prints its number
+
+
+@dataclass
+class LinkUse:
+    path: Path
+    line: int
+    col: int
+    target: str
+    student_visible: bool
+    wants_number: bool = False  # "{n}" in its text
+    key: str = ""  # the file it is written in (for its automatic heading ids)
+
+
+@dataclass
+class Found:
+    """What the checks of the files of a course collect for the course-wide checks."""
+
+    ids: dict[str, IdDef] = field(default_factory=dict)
+    links: list[LinkUse] = field(default_factory=list)
+    local: dict[tuple[str, str], IdDef] = field(default_factory=dict)  # (file key, automatic id) → heading
+
+
+def check_markdown(
+    parsed: Parsed,
+    root: Path,
+    instructor_file: bool,
+    found: Found,
+    diags: Diagnostics,
+    translation: bool = False,
+    broken: set[str] | None = None,
+    image_problem: Callable[[Path], str | None] | None = None,
+) -> None:
+    """Check one file; record its ids and cross-references in ``found``.
+
+    In a translation, ids are the source's: one it does not have is an error.
+    """
+    path = parsed.path
+    last_level = 1  # the document's title is the level-1 heading
+    cited: dict[str, list[tuple[int, int, frozenset[str]]]] = {}  # note key → where it is called
+    for heading in parsed.headings:
+        if heading.explicit is None:
+            found.local.setdefault(
+                (parsed.key, heading.slug),
+                IdDef(path, heading.line, 1, instructor_file or not heading.needs <= STUDENT),
+            )
+    for i, tok, needs in walk(parsed.tokens):
+        instructor = instructor_file or not needs <= STUDENT
+        line = parsed.line(tok)
+        kind = tok.type
+        if kind == "heading_open":
+            level = int(tok.tag[1])
+            if level == 1:
+                diags.error(path, line, 1, "a '#' heading: the title is set by the pack; start sections at '##'")
+            elif level > last_level + 1:
+                diags.warning(
+                    path,
+                    line,
+                    1,
+                    f"heading level skips from {'#' * last_level} to {'#' * level}: use {'#' * (last_level + 1)} "
+                    "(screen readers navigate by levels)",
+                )
+            last_level = max(level, 2)
+            _define(tok.meta.get("attrs"), parsed, line, instructor, False, found, diags, translation, broken)
+        elif kind == "thead_open":
+            cells = []
+            j = i
+            while parsed.tokens[j].type != "thead_close":
+                if parsed.tokens[j].type == "inline":
+                    cells.append(parsed.tokens[j].content.strip())
+                j += 1
+            if not any(cells):
+                diags.warning(path, line, 1, "table has an empty header row: name each column")
+        elif kind == "table_open" and tok.meta.get("caption") is not None:
+            cap_line = parsed.line(tok.meta["caption"]) or line
+            _define(tok.meta.get("attrs"), parsed, cap_line, instructor, True, found, diags, translation, broken)
+        elif kind == "fence":
+            opts = listing_options(tok)
+            if opts.id:
+                _define(Attrs(opts.id), parsed, line, instructor, True, found, diags, translation, broken)
+        elif kind == "div_open":
+            _check_div(tok.meta["div"], parsed, line, diags)
+            div: Div = tok.meta["div"]
+            if div.id and not (div.kind is not None and div.kind.role == "exercise"):  # (defined when loaded)
+                numbered = div.kind is not None and div.kind.role == "exercise"
+                _define(Attrs(div.id), parsed, line, instructor, numbered, found, diags, translation, broken)
+        elif kind == "code_block" and not instructor:
+            _code_like_block(parsed, tok, line, diags)
+        elif kind == "html_block":
+            if not tok.content.lstrip().startswith("<!--"):
+                diags.error(path, line, 1, _RAW_HTML)
+        elif kind == "math_block" or kind == "math_block_label":
+            diags.warning(path, line, 1, _MATHS)
+        elif kind == "inline" and tok.children:
+            _check_inline(tok, parsed, root, instructor, needs, found, diags, translation, broken, cited, image_problem)
+        elif kind == "paragraph_open" and i + 1 < len(parsed.tokens):
+            _literal_marker(parsed, parsed.tokens[i + 1], diags)
+    _check_notes(parsed, cited, instructor_file, diags)
+
+
+_RAW_HTML = "raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')"
+_MATHS = "maths is printed as its TeX source: coursepack does not typeset formulas yet"
+
+
+def _check_div(div: Div, parsed: Parsed, line: int, diags: Diagnostics) -> None:
+    path = parsed.path
+    if div.syntax == "legacy":
+        new = f"::: {div.name}" + (f" {div.title}" if div.title else "")
+        diags.error(
+            path,
+            line,
+            1,
+            f"old block syntax '{div.opening}': write '{new}' and close it with ':::' "
+            "('coursepack migrate' rewrites a whole course)",
+        )
+    elif div.kind is None and div.name:
+        meant = KINDS.suggest(div.name)
+        hint = f"did you mean '{meant}'?" if meant else f"use one of {OUR_KINDS}"
+        diags.error(path, line, 1, f"unknown block '{div.name}': {hint}")
+    if div.unclosed and div.syntax != "legacy":
+        fence = "///" if div.syntax == "legacy" else (div.fence if div.fence[0] in "`~" else ":::")
+        diags.error(path, line, 1, f"block '{div.opening}' is never closed: add a line '{fence}' after its content")
+
+
+def _code_like_block(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
+    """Indented code whose first line opens an instructor-only block: its text would be printed
+    to students as code (the fence is indented four spaces more than the text around it)."""
+    first = tok.content.lstrip("\n").split("\n", 1)[0].strip()
+    if not first.startswith((":::", "///")):
+        return
+    name = first.lstrip(":/ {.").split()[0].rstrip("}") if first.lstrip(":/ {.") else ""
+    kind = KINDS.get(name)
+    if kind is not None and kind.audience != "all":
+        diags.error(
+            parsed.path,
+            line,
+            1,
+            f"'{first[:40]}' is indented as code, so its text would be printed to students: "
+            "indent the block's fence no more than the text around it",
+        )
+
+
+def _literal_marker(parsed: Parsed, inline: Token, diags: Diagnostics) -> None:
+    """A line of a paragraph that starts with ``:::`` or ``///``: a block marker left as text."""
+    if inline.type != "inline" or not inline.map:
+        return
+    for k, text in enumerate(inline.content.split("\n")):
+        stripped = text.strip()
+        if stripped.startswith((":::", "///")):
+            line = parsed.line(inline) + k
+            marker = stripped[:3]
+            diags.error(
+                parsed.path,
+                line,
+                1,
+                f"'{stripped[:40]}' is printed as text: a '{marker}' line alone closes a block, and here none is open "
+                "(remove it, or open the block above)",
+            )
+
+
+def _define(
+    attrs: Attrs | None,
+    parsed: Parsed,
+    line: int,
+    instructor: bool,
+    numbered: bool,
+    found: Found,
+    diags: Diagnostics,
+    translation: bool,
+    broken: set[str] | None,
+) -> None:
+    if attrs is None or not attrs.id:
+        return
+    ident = attrs.id
+    col = 1
+    for k in range(line, line + 4):  # (a block's id may be written on its first heading)
+        at = parsed.source_line(k).find("#" + ident)
+        if at >= 0:
+            line, col = k, at + 1
+            break
+    path = parsed.path
+    if not SLUG_RE.match(ident):
+        diags.error(path, line, col, f"id '{ident}' must be lower-case letters, digits and hyphens")
+        return
+    if translation:
+        if ident not in found.ids and ident not in (broken or ()):
+            diags.error(path, line, col, f"id '{ident}' is not in the source: keep the source's ids in a translation")
+        return
+    if ident in found.ids:
+        first = found.ids[ident]
+        diags.error(
+            path,
+            line,
+            col,
+            f"duplicate id '{ident}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course",
+        )
+    else:
+        found.ids[ident] = IdDef(path, line, col, instructor, numbered)
+
+
+def _child_line(parsed: Parsed, inline: Token, k: int) -> tuple[int, str]:
+    """The file line of the ``k``-th child of an inline token, and its text."""
+    breaks = sum(1 for c in (inline.children or [])[:k] if c.type in ("softbreak", "hardbreak"))
+    line = parsed.line(inline) + breaks
+    return line, parsed.source_line(line)
+
+
+def _check_inline(
+    inline: Token,
+    parsed: Parsed,
+    root: Path,
+    instructor: bool,
+    needs: frozenset[str],
+    found: Found,
+    diags: Diagnostics,
+    translation: bool,
+    broken: set[str] | None,
+    cited: dict[str, list[tuple[int, int, frozenset[str]]]],
+    image_problem: Callable[[Path], str | None] | None,
+) -> None:
+    path = parsed.path
+    children = inline.children or []
+    for k, child in enumerate(children):
+        kind = child.type
+        if kind in ("link_open", "image") and child.meta.get("reference"):
+            _check_reference(parsed, inline, k, needs, diags)
+        if kind == "link_open":
+            line, text = _child_line(parsed, inline, k)
+            _check_link(children, k, parsed, line, text, instructor, found, diags)
+        elif kind == "image":
+            line, text = _child_line(parsed, inline, k)
+            _check_image(child, parsed, root, line, text, diags, image_problem)
+            attrs = child.meta.get("attrs")
+            _define(attrs, parsed, line, instructor, True, found, diags, translation, broken)
+        elif kind == "span_open":
+            line, _ = _child_line(parsed, inline, k)
+            _define(child.meta.get("attrs"), parsed, line, instructor, False, found, diags, translation, broken)
+        elif kind == "html_inline":
+            if inline_tag(child.content) is None and not child.content.startswith("<!--"):
+                line, text = _child_line(parsed, inline, k)
+                diags.error(path, line, text.find(child.content) + 1 or 1, _RAW_HTML)
+        elif kind == "footnote_ref":
+            key = child.meta.get("label") or f"^{child.meta.get('id')}"
+            line, text = _child_line(parsed, inline, k)
+            col = text.find(f"[^{key}]") + 1 if child.meta.get("label") else text.find("^[") + 1
+            cited.setdefault(key, []).append((line, col or 1, needs))
+        elif kind in ("math_inline", "math_inline_double"):
+            line, text = _child_line(parsed, inline, k)
+            diags.warning(path, line, text.find("$" + child.content) + 1 or 1, _MATHS)
+        elif kind == "text" and "@" in child.content:
+            m = CITATION_RE.search(child.content)
+            if m:
+                line, text = _child_line(parsed, inline, k)
+                diags.warning(
+                    path,
+                    line,
+                    text.find(m.group(0)) + 1 or 1,
+                    f"'{m.group(0)}...]' is printed as written: coursepack does not format citations yet; "
+                    "write the reference out",
+                )
+
+
+def _check_reference(parsed: Parsed, inline: Token, k: int, needs: frozenset[str], diags: Diagnostics) -> None:
+    """A reference defined in instructor-only text and used where students read would print
+    its address (or image) in the student pack."""
+    label = inline.children[k].meta["reference"] if inline.children else ""
+    at = parsed.reference_at.get(label)
+    if at is None or at[1] <= needs:
+        return
+    line, text = _child_line(parsed, inline, k)
+    children = inline.children or []
+    end = next((j for j in range(k + 1, len(children)) if children[j].type == "link_close"), k + 1)
+    words = "".join(c.content for c in children[k + 1 : end] if c.type == "text")
+    col = text.find("[" + words) + 1 if words else 0
+    col = col or text.lower().find("[" + label.lower()) + 1 or 1
+    diags.error(
+        parsed.path,
+        line,
+        col,
+        f"link reference '[{label.lower()}]' is defined in instructor-only text (line {at[0]}) but used where "
+        "students read: move its definition out of the block",
+    )
+
+
+def _check_link(
+    children: list[Token],
+    k: int,
+    parsed: Parsed,
+    line: int,
+    text: str,
+    instructor: bool,
+    found: Found,
+    diags: Diagnostics,
+) -> None:
+    link = children[k]
+    href = str(link.attrGet("href") or "")
+    end = k + 1
+    while end < len(children) and children[end].type != "link_close":
+        end += 1
+    label = "".join(c.content for c in children[k + 1 : end] if c.type in ("text", "code_inline")).strip()
+    raw = "".join(c.content for c in children[k + 1 : end] if c.type == "text")
+    col = _link_column(text, href, label)
+    path = parsed.path
+    if link.markup in ("autolink", "linkify"):
+        if not WEB_RE.match(href):
+            diags.error(path, line, col, f"link '{href}': only http, https and mailto links are allowed")
+        return
+    if href.startswith("#"):
+        found.links.append(LinkUse(path, line, col, href[1:], not instructor, "{n}" in raw, parsed.key))
+        if label.lower().strip(" .!") in VAGUE_LINK_TEXT:
+            diags.warning(
+                path,
+                line,
+                col,
+                f"link text '{label}' says nothing out of context: name what it leads to, "
+                "or leave the text empty for the target's label",
+            )
+    elif SCHEME_RE.match(href) and not WEB_RE.match(href):
+        diags.error(path, line, col, f"link '{href}': only http, https and mailto links are allowed")
+    elif not WEB_RE.match(href):
+        diags.error(
+            path,
+            line,
+            col,
+            f"link '{href}' is a relative file link: link to an id ('#some-id') or a full https:// address",
+        )
+    elif label.lower().strip(" .!") in VAGUE_LINK_TEXT:
+        diags.warning(path, line, col, f"link text '{label}' says nothing out of context: say where the link leads")
+    elif label == href or label.rstrip("/") == href.rstrip("/"):
+        diags.warning(
+            path, line, col, "link text is the bare address: say where the link leads (the address is printed with it)"
+        )
+
+
+def _link_column(text: str, href: str, label: str) -> int:
+    """Where a link starts on its line: the ``[`` before ``](href``, or of ``[label]``."""
+    at = text.find("](" + href)
+    if at < 0:
+        at = text.find("](<" + href)
+    if at >= 0:
+        depth = 0
+        for j in range(at, -1, -1):
+            if text[j] == "]":
+                depth += 1
+            elif text[j] == "[":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+    at = text.find("[" + label) if label else -1
+    if at < 0:  # a link whose text runs on to the next line
+        at = text.rfind("[")
+    return at + 1 if at >= 0 else 1
+
+
+def _check_image(
+    image: Token,
+    parsed: Parsed,
+    root: Path,
+    line: int,
+    text: str,
+    diags: Diagnostics,
+    image_problem: Callable[[Path], str | None] | None,
+) -> None:
+    url = str(image.attrGet("src") or "")
+    path = parsed.path
+    col = text.find("![") + 1 or 1
+    attrs: Attrs = image.meta.get("attrs") or Attrs()
+    if not image_alt(image).strip() and "decorative" not in attrs.classes:
+        diags.error(
+            path, line, col, f"image '{url}' has no alt text: describe it inside ![...] (or mark it {{.decorative}})"
+        )
+    if SCHEME_RE.match(url):
+        diags.error(
+            path, line, col, f"image '{url}' is not a file of the course: put it in figures/ and use a relative path"
+        )
+        return
+    target = (root / url).resolve()
+    if not target.is_relative_to(root.resolve()):
+        diags.error(path, line, col, f"image '{url}' is outside the course folder: put it in figures/")
+    elif not target.is_file():
+        diags.error(
+            path, line, col, f"image '{url}' not found (paths are relative to the course folder, e.g. figures/name.svg)"
+        )
+    else:
+        from coursepack.model import IMAGE_TYPES
+
+        if target.suffix.lower() not in IMAGE_TYPES:
+            diags.error(path, line, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")
+        elif image_problem is not None:
+            problem = image_problem(target)
+            if problem:
+                diags.error(path, line, col, f"image '{url}' cannot be read ({problem}): fix it or export it again")
+
+
+def _check_notes(
+    parsed: Parsed, cited: dict[str, list[tuple[int, int, frozenset[str]]]], instructor_file: bool, diags: Diagnostics
+) -> None:
+    """Footnotes: each call has a definition; a note defined in instructor-only text is cited only there."""
+    path = parsed.path
+    for key, calls in cited.items():
+        note = parsed.notes.get(key)
+        if note is None:
+            for line, col, _needs in calls:
+                diags.error(path, line, col, f"footnote '[^{key}]' is never defined: add a line '[^{key}]: its text'")
+            continue
+        if note.needs is None or instructor_file:
+            continue
+        for line, col, needs in calls:
+            if not note.needs <= needs:
+                diags.error(
+                    path,
+                    line,
+                    col,
+                    f"footnote '[^{key}]' is defined in instructor-only text (line {note.line}) but cited where "
+                    "students read: move its definition out of the block, or the call into it",
+                )
+    for key, note in parsed.notes.items():
+        if key not in cited and not key.startswith("^"):
+            diags.warning(path, note.line, 1, f"footnote '[^{key}]' is never cited: cite it or delete it")
+
+
+__all__ = ["Found", "IdDef", "LinkUse", "check_markdown", "plain"]

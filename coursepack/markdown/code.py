@@ -1,0 +1,139 @@
+"""Code as a technical publisher sets it: highlighted by Pygments, one block per source line.
+
+Each source line is a block (``span.line``), so a line too long for the measure wraps and
+the theme marks its continuation lines (a hook arrow in the gutter) instead of cutting it.
+Shell sessions (``console``, or ``bash`` whose lines start with ``$ ``) set the command
+apart from its output; Carpentries' ``output`` and ``error`` blocks are output. Line numbers
+on request (Pandoc's ``.numberLines``, MyST's ``:linenos:``, Quarto's ``code-line-numbers``).
+Highlighting only adds classes: colours and weights are the theme's (readable in greyscale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it.common.utils import escapeHtml
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES, _TokenType
+from pygments.util import ClassNotFound
+
+from coursepack.markdown.attributes import Attrs
+
+OUTPUT_LANGS = frozenset({"output", "error", "warning", "out", "stdout", "stderr", "result"})
+SHELLS = frozenset({"bash", "sh", "shell", "zsh", "ksh"})
+PROMPTS = ("$ ", "% ", "# ", "> ")  # (only "$ " switches a bash block to a session)
+MAX_LINES = 2000  # a longer block is set without highlighting (it would only be slow)
+TAB = 4
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    """What a fenced block's info string and MyST option lines ask for."""
+
+    lang: str = ""
+    numbered: bool = False
+    start: int = 1
+    caption: str | None = None  # Markdown
+    filename: str | None = None
+    id: str | None = None
+
+
+def options(lang: str, attrs: Attrs, myst: dict[str, str]) -> CodeOptions:
+    """Read the options of a code block from its attributes (Pandoc, Quarto) and MyST option lines."""
+    pairs = attrs.pairs
+    classes = {c.lower() for c in attrs.classes}
+    numbered = bool(classes & {"numberlines", "number-lines", "linenos"}) or "linenos" in myst
+    numbered = numbered or pairs.get("code-line-numbers", "").lower() == "true" or "numberLines" in pairs
+    start = pairs.get("startFrom") or pairs.get("startfrom") or myst.get("lineno-start") or "1"
+    return CodeOptions(
+        lang=lang.lower(),
+        numbered=numbered or "lineno-start" in myst,
+        start=int(start) if start.isdigit() else 1,
+        caption=pairs.get("caption") or pairs.get("lst-cap") or myst.get("caption") or None,
+        filename=pairs.get("filename") or pairs.get("title") or None,
+        id=attrs.id or pairs.get("label") or myst.get("name") or myst.get("label") or None,
+    )
+
+
+def myst_options(content: str) -> tuple[dict[str, str], str]:
+    """MyST's ``:name: value`` lines at the top of a code block, and the code after them."""
+    found: dict[str, str] = {}
+    lines = content.split("\n")
+    k = 0
+    while k < len(lines) and lines[k].startswith(":") and lines[k].count(":") >= 2 and not lines[k].startswith("::"):
+        key, _, value = lines[k][1:].partition(":")
+        if not key or not all(c.isalnum() or c in "-_" for c in key):
+            break
+        found[key] = value.strip()
+        k += 1
+    if found and k < len(lines) and not lines[k].strip():
+        k += 1
+    return found, "\n".join(lines[k:]) if found else content
+
+
+@cache
+def _lexer(lang: str) -> Lexer | None:
+    if not lang or lang in OUTPUT_LANGS or lang in ("text", "plain", "txt", "none"):
+        return None
+    try:
+        return get_lexer_by_name(lang, stripnl=False, tabsize=TAB)
+    except ClassNotFound:
+        return None
+
+
+def _css_class(kind: _TokenType) -> str:
+    while kind not in STANDARD_TYPES:
+        kind = kind.parent
+    return STANDARD_TYPES[kind]
+
+
+def highlight(code: str, opts: CodeOptions) -> str:
+    """The lines of a code block as HTML: ``<span class="line">`` each, with highlighting."""
+    code = code.expandtabs(TAB).rstrip("\n")
+    lang = opts.lang
+    if lang in SHELLS and any(line.startswith("$ ") for line in code.split("\n")):
+        lang = "console"  # commands after '$ ', their output between them
+    lexer = _lexer(lang) if code.count("\n") < MAX_LINES else None
+    lines: list[list[str]] = [[]]
+    if lexer is None:
+        for k, text in enumerate(code.split("\n")):
+            if k:
+                lines.append([])
+            if text:
+                lines[-1].append(escapeHtml(text))
+    else:
+        for kind, value in lexer.get_tokens(code):
+            cls = _css_class(kind)
+            for k, piece in enumerate(value.split("\n")):
+                if k:
+                    lines.append([])
+                if piece:
+                    text = escapeHtml(piece)
+                    lines[-1].append(f'<span class="{cls}">{text}</span>' if cls else text)
+        if lines and not lines[-1] and len(lines) > 1:
+            lines.pop()  # the lexer's final newline
+    out = []
+    for n, parts in enumerate(lines, opts.start):
+        number = f'<span class="ln">{n}</span>' if opts.numbered else ""
+        body = "".join(parts)
+        out.append(f'<span class="line{"" if body else " empty"}">{number}{body}</span>')
+    return "".join(out)
+
+
+def block_class(opts: CodeOptions) -> str:
+    """The classes of a code block's ``pre``."""
+    classes = ["code"]
+    if opts.lang:
+        kind = "output" if opts.lang in OUTPUT_LANGS else f"lang-{_safe(opts.lang)}"
+        classes.append(kind)
+        if opts.lang in ("error", "stderr"):
+            classes.append("error")
+    if opts.numbered:
+        classes.append("numbered")
+    return " ".join(classes)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)

@@ -1,0 +1,169 @@
+"""The last line of defence: what an edition's HTML may contain, checked after it is written.
+
+Every edition is built from a tree without the blocks its audiences may not see (``render``),
+so instructor-only text cannot reach a student pack by construction. This module checks the
+result anyway, the way a reader would: before a PDF is typeset, its HTML is searched for the
+text of every block the edition does not show (instructor notes, model answers, solutions,
+the guide, class plans, answers to assessment questions). A hit stops the build, naming the
+file and line the text comes from. It also runs nh3 over written HTML (an allowlist of the
+theme's elements), should a rule of ours ever write something it should not.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nh3
+from markdown_it.token import Token
+
+from coursepack.errors import BuildError, display_path
+from coursepack.markdown.document import Parsed, parse_field, walk
+
+if TYPE_CHECKING:
+    from coursepack.model import Course
+
+MIN_PROBE = 16  # characters: shorter runs of text ("See below.") are not distinctive
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "em", "strong", "a", "ul", "ol", "li", "dl", "dt", "dd", "table", "caption",
+    "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "blockquote", "code", "pre", "span", "div",
+    "sup", "sub", "br", "hr", "abbr", "del", "ins", "mark", "kbd", "small", "u", "s", "q", "cite", "var", "samp",
+    "section",
+}  # fmt: skip
+ALLOWED_ATTRS = {
+    "*": {"id", "class", "lang", "dir", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "style"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start", "style"},
+}
+
+
+@cache
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRS,
+        generic_attribute_prefixes={"data-"},
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align", "width", "counter-reset"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def clean(html: str) -> str:
+    """Written HTML through the allowlist (a no-op for what our rules write)."""
+    return _cleaner().clean(html)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A run of text an edition must not print, and where it was written."""
+
+    text: str  # as it reads (the HTML is compared with its entities resolved)
+    path: Path
+    line: int
+    what: str
+
+
+def _runs(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
+    for tok in tokens:
+        if tok.type == "inline" and tok.children:
+            for child in tok.children:
+                if child.type in ("text", "code_inline") and child.content.strip():
+                    yield tok, child.content
+        elif tok.type in ("fence", "code_block") and tok.content.strip():
+            for line in tok.content.splitlines():
+                yield tok, line
+        title = tok.meta.get("title_inline") if tok.meta else None
+        if title is not None:
+            for child in title.children or []:
+                if child.type == "text":
+                    yield tok, child.content
+
+
+def _parses(course: Course) -> list[tuple[Parsed, bool]]:
+    from coursepack.validate import _parses as parses
+
+    return parses(course)
+
+
+def hidden_texts(course: Course, audiences: frozenset[str], allowed: set[str] | None = None) -> list[Hidden]:
+    """For each block of ``course`` an edition with ``audiences`` does not print, one distinctive
+    run of its text: its longest that is not also printed where the edition may show it (a
+    model answer may quote the unit's words)."""
+    key = f"hidden {sorted(audiences)} {hash(frozenset(allowed or ()))}"
+    if key in course.derived:
+        return course.derived[key]  # type: ignore[no-any-return]
+    blocks: list[tuple[Parsed, Token, list[str]]] = []
+    shown: list[str] = list(allowed or ())
+    for parsed, instructor_file in _parses(course):
+        secret = instructor_file and "instructor" not in audiences
+        current: tuple[Parsed, Token, list[str]] | None = None
+        depth = 0
+        for _i, tok, needs in walk(parsed.tokens):
+            invisible = secret or not needs <= audiences
+            if invisible and current is None:
+                current = (parsed, tok, [])
+                blocks.append(current)
+                depth = 0
+            if current is not None:
+                depth += tok.nesting
+                current[2].extend(text for _t, text in _runs([tok]))
+                if depth <= 0 and not invisible:
+                    current = None
+            if not invisible:
+                shown.extend(text for _t, text in _runs([tok]))
+        for note in parsed.notes.values():
+            if note.needs is not None and (secret or not note.needs <= audiences):
+                blocks.append((parsed, note.tokens[0], [t for _t, t in _runs(note.tokens)]))
+    langs = {course.lang or course.meta.language, course.meta.language}
+    if "instructor" not in audiences:
+        for plan in course.plans:
+            for text in [plan.description or "", *(b.notes or "" for b in plan.blocks)]:
+                _field(blocks, text, course.root / "instructor" / "plans.yaml", langs)
+    if "answer" not in audiences and course.assessment:
+        for task in course.assessment.tasks:
+            for q in task.questions:
+                _field(blocks, q.answer or "", course.root / "instructor" / "assessment.yaml", langs)
+    visible = "\n".join(shown)
+    found: dict[str, Hidden] = {}
+    for parsed, tok, runs in blocks:
+        for run in sorted({r.strip() for r in runs if len(r.strip()) >= MIN_PROBE}, key=len, reverse=True):
+            if run not in visible:
+                found.setdefault(run, Hidden(run, parsed.path, parsed.line(tok), "text"))
+                break
+    result = list(found.values())
+    course.derived[key] = result
+    return result
+
+
+def _field(blocks: list[tuple[Parsed, Token, list[str]]], text: str, path: Path, langs: set[str]) -> None:
+    """A Markdown field of a YAML file, as each language it may be set in writes it."""
+    if not text:
+        return
+    for lang in langs:
+        parsed = parse_field(text, lang, path)
+        if parsed.tokens:
+            blocks.append((parsed, parsed.tokens[0], [run for _t, run in _runs(parsed.tokens)]))
+
+
+def check_leaks(html: str, hidden: list[Hidden], edition: str) -> None:
+    """Stop when the HTML of an edition holds text it must not print."""
+    if not hidden:
+        return
+    text = html_module.unescape(html)  # (nh3 and markdown-it write entities differently)
+    for item in hidden:
+        if item.text in text:
+            where = f"{display_path(item.path)}:{item.line}" if item.line else display_path(item.path)
+            raise BuildError(
+                f"{where}: text the {edition} must not show would be printed in it ('{item.text[:60]}'); "
+                "nothing was written: please report this with the file"
+            )

@@ -1,0 +1,79 @@
+"""Hostile and careless Markdown: each mistake that could print wrongly, or print instructor text to
+students, is one clear error at its line; nothing is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursepack.cli import main
+
+CASES = [
+    (
+        "Text.\n\n:::\n",
+        "units/first-unit.md:{L2}:1: ':::' is printed as text: a ':::' line alone closes a block, and here none is open "
+        "(remove it, or open the block above)",
+    ),
+    (
+        "::: {.callout-tipp}\nA tip.\n:::\n",
+        "units/first-unit.md:{L0}:1: unknown block 'callout-tipp': did you mean 'callout-tip'?",
+    ),
+    (
+        "::: instructor\nNever closed.\n",
+        "units/first-unit.md:{L0}:1: block '::: instructor' is never closed: add a line ':::' after its content",
+    ),
+    (
+        "```{warning}\nNever closed.\n",
+        "units/first-unit.md:{L0}:1: block '```{{warning}}' is never closed: add a line '```' after its content",
+    ),
+    (
+        "Students read this[^secret].\n\n::: instructor\n[^secret]: A note for the lecturer only.\n:::\n",
+        "units/first-unit.md:{L0}:19: footnote '[^secret]' is defined in instructor-only text (line {L3}) but cited where "
+        "students read: move its definition out of the block, or the call into it",
+    ),
+    (
+        "See [the answer key][key].\n\n::: model-answer\n[key]: https://example.org/answers\n:::\n",
+        "units/first-unit.md:{L0}:5: link reference '[key]' is defined in instructor-only text (line {L3}) but used where "
+        "students read: move its definition out of the block",
+    ),
+    (
+        "- An item.\n\n      ::: instructor\n      The lecturer's note.\n      :::\n",
+        "units/first-unit.md:{L2}:1: '::: instructor' is indented as code, so its text would be printed to students: "
+        "indent the block's fence no more than the text around it",
+    ),
+    (
+        "A note[^nowhere].\n",
+        "units/first-unit.md:{L0}:7: footnote '[^nowhere]' is never defined: add a line '[^nowhere]: its text'",
+    ),
+    (
+        "[Run it](run.sh) or [see](ftp://example.org).\n",
+        "units/first-unit.md:{L0}:1: link 'run.sh' is a relative file link: link to an id ('#some-id') or a full https:// address\n"
+        "units/first-unit.md:{L0}:21: link 'ftp://example.org': only http, https and mailto links are allowed",
+    ),
+    (
+        "Press <kbd>q</kbd>, not <button>q</button>.\n",
+        "units/first-unit.md:{L0}:25: raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')\n"
+        "units/first-unit.md:{L0}:34: raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')",
+    ),
+    (
+        "/// instructor | Old\nText.\n///\n",
+        "units/first-unit.md:{L0}:1: old block syntax '/// instructor | Old': write '::: instructor Old' and close it "
+        "with ':::' ('coursepack migrate' rewrites a whole course)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[1].split(": ", 1)[1][:40] for c in CASES])
+def test_each_markdown_mistake_is_one_error_at_its_line(course_copy, text: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    course: Path = course_copy()
+    unit = course / "units" / "first-unit.md"
+    body = unit.read_text()
+    first = body.count("\n") + 2  # the line the case's text starts on
+    unit.write_text(body + "\n" + text)
+    expected = expected.format(**{f"L{k}": first + k for k in range(6)})
+    result = CliRunner().invoke(main, ["check", str(course)])
+    lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()][:-1]
+    assert result.exit_code == 1, result.output
+    assert lines == expected.split("\n")

@@ -1,0 +1,140 @@
+"""The Markdown stage: the syntax course material is written in, read into one tree and written out."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from coursepack.markdown.document import Parsed
+from coursepack.markdown.render import render_text
+from coursepack.markdown.typography import smart_text
+from coursepack.resolve import smart, untranslated
+
+ALL = frozenset({"student", "instructor", "answer", "handout"})
+
+
+def test_figure_captions_get_typographic_quotes() -> None:
+    """A caption comes from the image's title, which the parser's typography never sees."""
+    html = render_text('![Un schéma](cycle.svg "Les points d\'entrée -- à chaque étape")\n', "fr")
+    assert "points d\u2019entrée \u2013 à chaque étape</figcaption>" in html, html
+
+
+def test_a_bold_label_paragraph_is_a_lead_in() -> None:
+    """``**Questions**`` before a list is kept with it (the theme: ``p.lead-in``); bold text
+    inside a sentence, or a label with nothing after it, is not."""
+    html = render_text(
+        "**Questions**\n\n1. One\n2. Two\n\nSome **bold** words.\n\n**Pitfalls.**\n\nText.\n\n**Last**\n"
+    )
+    assert '<p class="lead-in"><strong>Questions</strong></p>' in html, html
+    assert '<p class="lead-in"><strong>Pitfalls.</strong></p>' in html, html
+    assert "<p>Some <strong>bold</strong> words.</p>" in html
+    assert "<p><strong>Last</strong></p>" in html
+
+
+def test_a_note_cited_twice_is_printed_once() -> None:
+    """The second call of ``[^a]`` repeats the note's number; the note is not printed again."""
+    html = render_text("One[^a] two[^b] three[^a].\n\n[^a]: Note A.\n[^b]: Note B.\n")
+    assert html.count("Note A.") == 1 and html.count('class="footnote"') == 2, html
+    assert '<sup class="footnote-again">1</sup>' in html
+
+
+def test_notes_pandoc_inline_and_external_addresses_are_set_at_the_foot() -> None:
+    html = render_text("Text^[An *inline* note.] and [the site](https://example.org/a).\n")
+    assert '<span class="footnote" data-num="1">An <em>inline</em> note.</span>' in html, html
+    assert '<span class="footnote url-note" data-num="2"><span class="url">https://example.org/a</span></span>' in html
+
+
+def test_an_untranslated_title_is_told_by_its_script() -> None:
+    """In an Arabic or Chinese pack, a title with no letter of the pack's script is the source's."""
+    assert untranslated("Smugglers' marketing", "zh") and not untranslated("法律框架", "zh")
+    assert untranslated("The legal framework", "ar") and not untranslated("الإطار القانوني", "ar")
+    assert not untranslated("Le cadre juridique", "fr")  # same script: cannot be told
+    assert str(smart("Smugglers' marketing", "en")) == "Smugglers\u2019 marketing"
+
+
+def test_smart_text_changes_only_quotes_dashes_and_dots() -> None:
+    """Titles are plain text: Markdown's syntax in them ('1. ', '- ', '#', '|', '~', '=', four
+    spaces, two spaces before a line break) must come out as typed, on one line."""
+    back = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "--", "\u2013": "--", "\u2026": "..."}
+    back |= {"\u00ab\u202f": '"', "\u202f\u00bb": '"'}
+    pieces = [*"ab AZ1.#*_`[]()<>&;:!?-=+\\/|~^{}@\t\n'\"", "1. ", "- ", "    ", "  \n", "=\n", "--", "...", "<b>"]
+    rng = random.Random(7)
+    samples = ["A | B", "x ~ y", "= sign", "    indented", 'trail "q"  ', "1. First", "- dash"]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for lang in ("en", "fr"):
+        for text in samples:
+            typed = re.sub(r"[ \t\r\n]+", " ", text).strip().replace("---", "--")
+            out = smart_text(text, lang)
+            for typo, plain in back.items():
+                out = out.replace(typo, plain)
+            assert out.replace("---", "--").replace("....", "...") == typed.replace("....", "..."), (text, out)
+    assert smart_text('A "quoted" -- title...', "en") == "A \u201cquoted\u201d \u2013 title\u2026"
+
+
+def test_legal_citations_and_options_are_left_as_written() -> None:
+    """Only quotes, dashes and ellipses change: art. 3(c) is not ©, --help is not an en dash."""
+    html = render_text('Under art. 3(c) and (r), run `--help` or --help; "quoted" -- and 12-16 +- 2.\n')
+    assert "art. 3(c) and (r)" in html and "<code>--help</code> or --help;" in html, html
+    assert "\u201cquoted\u201d \u2013 and 12\u201316 +- 2." in html, html
+
+
+def test_code_is_never_typeset_as_prose() -> None:
+    html = render_text('```bash\n$ ls --help "x" -- y...\ntotal 3\n```\n\nAnd `"--x..."` inline.\n')
+    assert '<span class="gp">$ </span>' in html and '<span class="go">total 3</span>' in html, html
+    assert '"x"' in html and "--" in html and "\u2013" not in html and "\u2026" not in html
+    assert '<code>"--x..."</code>' in html
+
+
+def test_the_three_fenced_div_spellings_nest_by_colon_count_or_not() -> None:
+    text = (
+        ":::::: challenge\n## Can you?\nDo it.\n\n::: solution\nPANDOC\n:::\n::::::\n\n"
+        "::: {.callout-tip}\n## Quarto title\nTip text.\n:::\n\n"
+        "::::{exercise} MyST title\n:label: ex-myst\n:::{solution}\nMYST\n:::\n::::\n\n"
+        "::: {.exercise #ex-q}\nQ.\n::: {.solution}\nQUARTO\n:::\n:::\n"
+    )
+    student = render_text(text)
+    assert "PANDOC" not in student and "MYST" not in student and "QUARTO" not in student
+    assert ":::" not in student and ":label:" not in student
+    assert '<p class="callout-title">Quarto title</p>' in student
+    assert 'id="ex-myst"' in student and 'id="ex-q"' in student and "MyST title" in student
+    guide = render_text(text, audiences=ALL)
+    assert all(word in guide for word in ("PANDOC", "MYST", "QUARTO"))
+
+
+def test_github_alerts_lists_and_references() -> None:
+    html = render_text(
+        "> [!WARNING]\n> Careful.\n\n- a\n  - nested by two\n    - and again\n\n3. three\n4. four\n\n"
+        "- [x] done\n- [ ] open\n\nSee [the docs][d] and ~~old~~.\n\n[d]: https://example.org/docs\n"
+    )
+    assert '<div class="callout callout-warning">' in html and '<p class="callout-title">Warning</p>' in html, html
+    assert html.count("<ul>") >= 3, html  # two-space nesting is nesting
+    assert '<ol start="3" style="counter-reset:list-item 2">' in html  # (the engine reads the counter)
+    assert "task-box checked" in html and "task-box open" in html
+    assert '<a href="https://example.org/docs">the docs</a>' in html and "<del>old</del>" in html
+
+
+def test_headings_get_stable_ids_in_their_file() -> None:
+    parsed = Parsed(
+        __import__("pathlib").Path("u.md"), "## Summary\n\n## Évaluer les « preuves »\n\n## Summary\n", key="unit-a"
+    )
+    assert [h.slug for h in parsed.headings] == ["summary", "évaluer-les--preuves", "summary-1"]
+    assert [h.anchor for h in parsed.headings] == ["unit-a--summary", "unit-a--h2", "unit-a--summary-1"]
+    html = render_text("## Summary\n\nBack to [the summary](#summary).\n", key="unit-a")
+    assert '<h2 id="unit-a--summary">' in html and 'href="#unit-a--summary"' in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("![A diagram](fig.svg){width=60%}", '<img src="fig.svg" alt="A diagram" style="width:60%">'),
+        ('![Caption text](fig.svg){alt="Alt text" #fig-a}', '<img src="fig.svg" alt="Alt text">'),
+        ('![Caption](fig.svg){fig-alt="Quarto alt"}', '<img src="fig.svg" alt="Quarto alt">'),
+    ],
+)
+def test_image_attributes_as_pandoc_and_quarto_write_them(text: str, expected: str) -> None:
+    html = render_text(text + "\n")
+    assert expected in html, html
+    if "Caption" in text:
+        assert "</span> Caption" in html  # the text in brackets is the caption when the alt is given apart
