@@ -9,7 +9,7 @@ import jinja2
 
 from coursepack.editions import Edition
 from coursepack.errors import BuildError, display_path
-from coursepack.markdown.sanitize import check_leaks, hidden_texts
+from coursepack.markdown.sanitize import check_leaks
 from coursepack.model import Course
 from coursepack.resolve import bilingual_pairs, resolve
 from coursepack.theme import environment
@@ -45,5 +45,5 @@ def render_html(
     except jinja2.UndefinedError as exc:
         raise BuildError(f"template error in {edition.template}: {exc.message}") from None
     if not edition.review_only:  # a hit stops the build, naming the file
-        check_leaks(html, hidden_texts(course, edition.audiences, resolved.hidden_allowed), edition.name)
+        check_leaks(html, course, edition.audiences, edition.name, resolved.hidden_allowed)
     return html

@@ -565,7 +565,7 @@ def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple
 
 
 def _texts(tokens: list[Any]) -> set[str]:
-    return {c.content for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "text"}
+    return {c.content.strip() for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "text"}
 
 
 def _plan(

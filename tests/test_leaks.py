@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from coursepack.build import Options, build, load_and_check
 from coursepack.editions import EDITIONS
+from coursepack.errors import BuildError
+from coursepack.markdown.sanitize import check_leaks
 from coursepack.render import render_html
 
 from conftest import EPOCH, FIXTURES
@@ -206,3 +208,20 @@ def _fixed(secrets: Secrets, form: int, where: str) -> str:
             f"::::::: challenge\n## Try {n}\nDo it.\n\n{block}\n\n::: solution\nAnswer {secrets.new()}.\n:::\n:::::::"
         )
     return block
+
+
+def test_the_last_check_stops_what_the_tree_would_never_print(course: Path) -> None:
+    """The HTML of a student edition is searched for instructor text before it is typeset: text
+    slipped into it is caught, naming its file and line; a quotation of the unit's own words is not."""
+    sentence = "Digital evidence is fragile and it disappears quickly in practice."
+    (course / "units" / "generated.md").write_text(
+        FRONT + f"{sentence}\n\n::: instructor\n{sentence}\n\nAsk for a distinctive example now.\n:::\n"
+    )
+    localized = load_and_check([course]).localized[("minimal", "en")]
+    html = render_html(localized, "en", EDITIONS["student"], {}, _extra(None), localized)
+    audiences = EDITIONS["student"].audiences
+    assert sentence in html  # the note's longest text is the unit's own sentence: not a leak
+    check_leaks(html, localized, audiences, "student", set())
+    tampered = html.replace("</body>", "<p>Ask for a distinctive example now.</p></body>")
+    with pytest.raises(BuildError, match=r"generated\.md:8: text the student must not show"):
+        check_leaks(tampered, localized, audiences, "student", set())

@@ -63,14 +63,14 @@ def clean(html: str) -> str:
     return _cleaner().clean(html)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hidden:
-    """A run of text an edition must not print, and where it was written."""
+    """A block an edition must not print: where it was written, and the runs of its text,
+    longest first (a leak of the block prints them all)."""
 
-    text: str  # as it reads (the HTML is compared with its entities resolved)
     path: Path
     line: int
-    what: str
+    runs: list[str]
 
 
 def _runs(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
@@ -95,75 +95,93 @@ def _parses(course: Course) -> list[tuple[Parsed, bool]]:
     return parses(course)
 
 
-def hidden_texts(course: Course, audiences: frozenset[str], allowed: set[str] | None = None) -> list[Hidden]:
-    """For each block of ``course`` an edition with ``audiences`` does not print, one distinctive
-    run of its text: its longest that is not also printed where the edition may show it (a
-    model answer may quote the unit's words)."""
-    key = f"hidden {sorted(audiences)} {hash(frozenset(allowed or ()))}"
+def hidden_blocks(course: Course, audiences: frozenset[str]) -> list[Hidden]:
+    """Every block of ``course`` an edition with ``audiences`` does not print: instructor notes,
+    guidelines, model answers, solutions, footnotes defined in them, the guide, class plans,
+    answers to assessment questions (kept with the course: made once per set of audiences)."""
+    key = f"hidden {sorted(audiences)}"
     if key in course.derived:
         return course.derived[key]  # type: ignore[no-any-return]
-    blocks: list[tuple[Parsed, Token, list[str]]] = []
-    shown: list[str] = list(allowed or ())
+    found: list[Hidden] = []
     for parsed, instructor_file in _parses(course):
         secret = instructor_file and "instructor" not in audiences
-        current: tuple[Parsed, Token, list[str]] | None = None
+        current: Hidden | None = None
         depth = 0
         for _i, tok, needs in walk(parsed.tokens):
             invisible = secret or not needs <= audiences
             if invisible and current is None:
-                current = (parsed, tok, [])
-                blocks.append(current)
+                current = Hidden(parsed.path, parsed.line(tok), [])
+                found.append(current)
                 depth = 0
             if current is not None:
                 depth += tok.nesting
-                current[2].extend(text for _t, text in _runs([tok]))
+                current.runs.extend(text for _t, text in _runs([tok]))
                 if depth <= 0 and not invisible:
                     current = None
-            if not invisible:
-                shown.extend(text for _t, text in _runs([tok]))
         for note in parsed.notes.values():
             if note.needs is not None and (secret or not note.needs <= audiences):
-                blocks.append((parsed, note.tokens[0], [t for _t, t in _runs(note.tokens)]))
+                found.append(Hidden(parsed.path, note.line, [t for _t, t in _runs(note.tokens)]))
     langs = {course.lang or course.meta.language, course.meta.language}
     if "instructor" not in audiences:
         for plan in course.plans:
             for text in [plan.description or "", *(b.notes or "" for b in plan.blocks)]:
-                _field(blocks, text, course.root / "instructor" / "plans.yaml", langs)
+                _field(found, text, course.root / "instructor" / "plans.yaml", langs)
     if "answer" not in audiences and course.assessment:
         for task in course.assessment.tasks:
             for q in task.questions:
-                _field(blocks, q.answer or "", course.root / "instructor" / "assessment.yaml", langs)
-    visible = "\n".join(shown)
-    found: dict[str, Hidden] = {}
-    for parsed, tok, runs in blocks:
-        for run in sorted({r.strip() for r in runs if len(r.strip()) >= MIN_PROBE}, key=len, reverse=True):
-            if run not in visible:
-                found.setdefault(run, Hidden(run, parsed.path, parsed.line(tok), "text"))
-                break
-    result = list(found.values())
-    course.derived[key] = result
-    return result
+                _field(found, q.answer or "", course.root / "instructor" / "assessment.yaml", langs)
+    for block in found:
+        block.runs = sorted({r.strip() for r in block.runs if len(r.strip()) >= MIN_PROBE}, key=len, reverse=True)
+    found = [b for b in found if b.runs]
+    course.derived[key] = found
+    return found
 
 
-def _field(blocks: list[tuple[Parsed, Token, list[str]]], text: str, path: Path, langs: set[str]) -> None:
+def _shown(course: Course, audiences: frozenset[str]) -> str:
+    """All the text an edition with ``audiences`` may print, joined (read only when a hidden run
+    is found in its HTML: a model answer may quote the unit's own words)."""
+    runs: list[str] = []
+    for parsed, instructor_file in _parses(course):
+        if instructor_file and "instructor" not in audiences:
+            continue
+        for _i, tok, needs in walk(parsed.tokens):
+            if needs <= audiences:
+                runs.extend(text for _t, text in _runs([tok]))
+    return "\n".join(runs)
+
+
+def _field(found: list[Hidden], text: str, path: Path, langs: set[str]) -> None:
     """A Markdown field of a YAML file, as each language it may be set in writes it."""
     if not text:
         return
     for lang in langs:
         parsed = parse_field(text, lang, path)
-        if parsed.tokens:
-            blocks.append((parsed, parsed.tokens[0], [run for _t, run in _runs(parsed.tokens)]))
+        found.append(Hidden(path, 0, [run for _t, run in _runs(parsed.tokens)]))
 
 
-def check_leaks(html: str, hidden: list[Hidden], edition: str) -> None:
-    """Stop when the HTML of an edition holds text it must not print."""
+def check_leaks(html: str, course: Course, audiences: frozenset[str], edition: str, allowed: set[str]) -> None:
+    """Stop when the HTML of an edition holds the text of a block it must not print.
+
+    Each hidden block is looked for by its longest run of text; a run the edition also prints
+    where it may (a quotation) does not count, and the block's next longest is looked for.
+    """
+    hidden = hidden_blocks(course, audiences)
     if not hidden:
         return
     text = html_module.unescape(html)  # (nh3 and markdown-it write entities differently)
-    for item in hidden:
-        if item.text in text:
-            where = f"{display_path(item.path)}:{item.line}" if item.line else display_path(item.path)
+    shown: str | None = None
+    for block in hidden:
+        for run in block.runs:
+            if run not in text:
+                break  # (the whole block would be printed: its longest run would be there)
+            if run in allowed:
+                continue
+            if shown is None:
+                shown = _shown(course, audiences)
+            if run in shown:
+                continue
+            where = f"{display_path(block.path)}:{block.line}" if block.line else display_path(block.path)
             raise BuildError(
-                f"{where}: text the {edition} must not show would be printed in it ('{item.text[:60]}'); "
+                f"{where}: text the {edition} must not show would be printed in it ('{run[:60]}'); "
                 "nothing was written: please report this with the file"
             )
