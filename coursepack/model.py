@@ -320,6 +320,16 @@ class Course:
         order += [ex for ex in sorted(self.exercises) if ex not in order and self.exercises[ex].inline is None]
         return order
 
+    def markdown_sources(self) -> list[tuple[MarkdownSource, bool]]:
+        """Every Markdown file of the course, once, and whether it is instructor-only (the guide)."""
+        sources: list[tuple[MarkdownSource, bool]] = [(u.source, False) for u in self.units]
+        sources += [(e.source, False) for e in self.exercises.values() if e.inline is None]
+        if self.introduction:
+            sources.append((self.introduction, False))
+        if self.guide:
+            sources.append((self.guide, True))
+        return sources
+
     @property
     def languages(self) -> list[str]:
         return self.meta.languages or [self.meta.language]

@@ -29,7 +29,7 @@ from coursepack.i18n import (
     punctuation,
     text_direction,
 )
-from coursepack.markdown.document import Body, Parsed, parse_field
+from coursepack.markdown.document import Body, Parsed, parse_field, parses_of
 from coursepack.markdown.render import Words, Writer
 from coursepack.markdown.typography import smart_text
 from coursepack.model import EXERCISE_KINDS, Course, Exercise, Reading
@@ -535,7 +535,7 @@ def _sections(tree: Body | None, depth: int, writer: Writer) -> list[dict[str, A
 def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple[list[dict[str, Any]], set[str]]:
     """The solutions of the exercises written in units, for a Solutions section at the end of the
     student pack (``solutions: end``), and their texts (printed there on purpose)."""
-    from coursepack.markdown.document import closing
+    from coursepack.markdown.tree import closing
 
     out = []
     allowed: set[str] = set()
@@ -674,15 +674,8 @@ def _translated_parses(localized: Course) -> dict[str, Parsed]:
     from coursepack.localize import translation_dir
 
     tdir = translation_dir(localized, localized.lang)
-    found: dict[str, Parsed] = {}
-    sources = [u.source for u in localized.units]
-    sources += [e.source for e in localized.exercises.values() if e.inline is None]
-    if localized.introduction:
-        sources.append(localized.introduction)
-    for src in sources:
-        if src.tree is None:
-            continue
-        for chunk in src.tree.chunks:
-            if chunk.fallback is None and chunk.parsed.path.is_relative_to(tdir):
-                found[chunk.parsed.path.relative_to(tdir).as_posix()] = chunk.parsed
-    return found
+    return {
+        parsed.path.relative_to(tdir).as_posix(): parsed
+        for parsed, _ in parses_of(localized.markdown_sources(), translated_only=True)
+        if parsed.path.is_relative_to(tdir)
+    }

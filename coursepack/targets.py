@@ -17,7 +17,9 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
+from coursepack.markdown.code import listing
 from coursepack.markdown.document import NO_NEEDS, Body, Parsed, plain, walk
+from coursepack.markdown.tree import closing
 from coursepack.model import Course
 
 GUIDE_SERIES = "G"
@@ -154,7 +156,7 @@ def _walk_body(
                 where = place
             if tok.type == "div_open" and id(tok) in inline_at:
                 where = f"exercise:{inline_at[id(tok)]}"
-                exercise_close = _close(tokens, i)
+                exercise_close = closing(tokens, i)
                 exercise = index.targets.get(inline_at[id(tok)])
                 if exercise is not None:
                     exercise.path, exercise.line, exercise.source = parsed.path, parsed.line(tok), bool(chunk.fallback)
@@ -171,15 +173,6 @@ def _walk_body(
                     later.append((kind, tok, target))
             if target.anchor:
                 add(target)
-
-
-def _close(tokens: list[Token], i: int) -> int:
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j
-    return len(tokens)
 
 
 def _target(parsed: Parsed, i: int, tok: Token, needs: frozenset[str], place: str, headings: dict) -> Target | None:
@@ -203,9 +196,7 @@ def _target(parsed: Parsed, i: int, tok: Token, needs: frozenset[str], place: st
             attrs.id if attrs else "", "table", title=title, needs=needs, place=place, path=parsed.path, line=line
         )
     if tok.type == "fence":
-        from coursepack.markdown.render import listing_options
-
-        opts = listing_options(tok)
+        opts, _code = listing(tok)
         if opts.caption is not None or opts.id:
             return Target(
                 opts.id or "",

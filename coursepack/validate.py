@@ -13,8 +13,8 @@ from xml.parsers import expat
 from coursepack.errors import Diagnostics, closest
 from coursepack.load import mismatch, named_like
 from coursepack.markdown.check import Found, IdDef, check_markdown
-from coursepack.markdown.document import Parsed
-from coursepack.model import IMAGE_TYPES, Course, MarkdownSource
+from coursepack.markdown.document import Parsed, parses_of
+from coursepack.model import IMAGE_TYPES, Course
 
 
 def image_problem(path: Path) -> str | None:
@@ -176,23 +176,7 @@ def _no_exercise(course: Course, eid: str) -> str:
 
 
 def _parses(course: Course, translated_only: bool = False) -> list[tuple[Parsed, bool]]:
-    """Each parsed Markdown file of a course (once), and whether it is instructor-only."""
-    sources: list[tuple[MarkdownSource, bool]] = [(u.source, False) for u in course.units]
-    sources += [(e.source, False) for e in course.exercises.values() if e.inline is None]
-    if course.introduction:
-        sources.append((course.introduction, False))
-    if course.guide:
-        sources.append((course.guide, True))
-    out: list[tuple[Parsed, bool]] = []
-    for src, instructor_file in sources:
-        if src.tree is None:
-            continue
-        for chunk in src.tree.chunks:
-            if translated_only and chunk.fallback is not None:
-                continue
-            if all(chunk.parsed is not p for p, _ in out):
-                out.append((chunk.parsed, instructor_file))
-    return out
+    return parses_of(course.markdown_sources(), translated_only)
 
 
 def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:

@@ -19,9 +19,10 @@ from markdown_it.token import Token
 from coursepack.errors import Diagnostics
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.blocks import KINDS
+from coursepack.markdown.code import listing
 from coursepack.markdown.divs import Div
 from coursepack.markdown.document import Parsed, plain, walk
-from coursepack.markdown.render import image_alt, inline_tag, listing_options
+from coursepack.markdown.render import image_alt, inline_tag
 
 VAGUE_LINK_TEXT = {
     "click here",
@@ -131,7 +132,7 @@ def check_markdown(
             cap_line = parsed.line(tok.meta["caption"]) or line
             _define(tok.meta.get("attrs"), parsed, cap_line, instructor, True, found, diags, translation, broken)
         elif kind == "fence":
-            opts = listing_options(tok)
+            opts, _code = listing(tok)
             if opts.id:
                 _define(Attrs(opts.id), parsed, line, instructor, True, found, diags, translation, broken)
         elif kind == "div_open":

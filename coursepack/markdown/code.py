@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES, _TokenType
@@ -137,3 +138,10 @@ def block_class(opts: CodeOptions) -> str:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+
+
+def listing(tok: Token) -> tuple[CodeOptions, str]:
+    """A fenced block's options (its info string and MyST option lines) and its code."""
+    lang, attrs = tok.meta.get("code", ("", Attrs()))
+    myst, code = myst_options(tok.content) if tok.content.startswith(":") else ({}, tok.content)
+    return options(lang, attrs, myst), code

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markdown_it.token import Token
 
@@ -24,6 +25,10 @@ from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.blocks import required
 from coursepack.markdown.divs import Div
 from coursepack.markdown.parser import parse
+from coursepack.markdown.tree import closing
+
+if TYPE_CHECKING:
+    from coursepack.model import MarkdownSource
 
 NO_NEEDS: frozenset[str] = frozenset()
 
@@ -104,16 +109,6 @@ def walk(tokens: list[Token], start: int = 0, end: int | None = None) -> Iterato
                 stack.pop()
         else:
             yield i, tok, stack[-1]
-
-
-def closing(tokens: list[Token], i: int) -> int:
-    """The index of the token that closes the one opened at ``i``."""
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j
-    return len(tokens) - 1
 
 
 class Parsed:
@@ -313,3 +308,17 @@ def inline_exercises(body: Body) -> list[InlineExercise]:
 def parse_field(text: str, lang: str, path: Path) -> Parsed:
     """A Markdown field of a YAML file (a plan's notes, a task's instructions), parsed once."""
     return Parsed(path, text, 1, lang, "yaml")
+
+
+def parses_of(sources: list[tuple[MarkdownSource, bool]], translated_only: bool = False) -> list[tuple[Parsed, bool]]:
+    """The distinct parses the bodies of ``sources`` are made of, each with its source's flag
+    (``translated_only``: leave out the source's text shown for want of a translation)."""
+    out: list[tuple[Parsed, bool]] = []
+    seen: set[int] = set()
+    for src, flag in sources:
+        for chunk in src.tree.chunks if src.tree is not None else []:
+            if (translated_only and chunk.fallback is not None) or id(chunk.parsed) in seen:
+                continue
+            seen.add(id(chunk.parsed))
+            out.append((chunk.parsed, flag))
+    return out

@@ -30,6 +30,7 @@ from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs, trail
 from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.cjk import cjk_plugin
 from coursepack.markdown.divs import Div, divs_plugin
+from coursepack.markdown.tree import opening
 from coursepack.markdown.typography import quote_marks, typography_rule
 
 ATTRS_AFTER = frozenset({"image", "code_inline", "link_close", "span_close"})
@@ -137,7 +138,7 @@ def attrs_rule(state: StateInline, silent: bool) -> bool:
     if after > state.posMax:
         return False
     if not silent:
-        target = last if last.nesting == 0 else _opening(state.tokens)
+        target = last if last.nesting == 0 else opening(state.tokens, len(state.tokens) - 1)
         if target is not None:
             old = target.meta.get("attrs", Attrs())
             target.meta = {**(target.meta or {}), "attrs": old.merged(attrs)}
@@ -162,19 +163,10 @@ def emphasis_attrs_rule(state: StateCore) -> None:
                 attrs, after = parse_attrs(tok.content)
             except AttrsError:
                 continue
-            opening = _opening(children[:k])
-            if opening is not None:
-                opening.meta = {**(opening.meta or {}), "attrs": attrs}
+            opener = opening(children, k - 1)
+            if opener is not None:
+                opener.meta = {**(opener.meta or {}), "attrs": attrs}
                 tok.content = tok.content[after:]
-
-
-def _opening(tokens: list[Token]) -> Token | None:
-    level = 0
-    for tok in reversed(tokens):
-        level += tok.nesting
-        if level == 0:
-            return tok
-    return None
 
 
 def span_rule(state: StateInline, silent: bool) -> bool:

@@ -27,10 +27,11 @@ from coursepack.i18n import N_, list_separator, punctuation, text_direction
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.blocks import BlockKind
 from coursepack.markdown.cjk import is_cjk
-from coursepack.markdown.code import CodeOptions, block_class, highlight, myst_options, options
+from coursepack.markdown.code import CodeOptions, block_class, highlight, listing
 from coursepack.markdown.divs import Div
-from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, closing, plain
+from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, plain
 from coursepack.markdown.sanitize import clean
+from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import smart_text
 from coursepack.targets import Index, Target
 
@@ -373,8 +374,8 @@ class _Html(RendererHTML):
         return f"<div{_holder(env, tok, classes)}{audience}{_id(div.id)}>\n{head}"
 
     def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        opening = _opening(tokens, idx)
-        kind = opening.meta["div"].kind if opening is not None else None
+        opener = opening(tokens, idx)
+        kind = opener.meta["div"].kind if opener is not None else None
         if kind is not None and kind.role == "exercise":
             return "</section>\n"
         return "</div>\n"
@@ -388,7 +389,7 @@ class _Html(RendererHTML):
 
     def figure_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         w: Writer = env["w"]
-        tok = _opening(tokens, idx)
+        tok = opening(tokens, idx)
         env.pop("figure", None)
         if tok is None:
             return "</figure>\n"
@@ -549,7 +550,7 @@ class _Html(RendererHTML):
         if target is None:
             raise BuildError(f"{_where(env)}: cross-reference to '{href}': no target has that id")
         links.append(target)
-        empty = _closes_at(tokens, idx) == idx + 1
+        empty = closing(tokens, idx) == idx + 1
         label = escapeHtml(w.words_for(env).label(target, w.reading_label)) if empty else ""
         if w.present(target):
             return f'<a class="xref" href="#{escapeHtml(target.anchor)}">{label}'
@@ -606,10 +607,10 @@ def _address(w: Writer, tokens: Sequence[Token], idx: int, href: str, env: EnvTy
     """The address of an external link, printed for a reader of paper (unless the text is it)."""
     if w.links == "none" or not href:
         return ""
-    opening = _opening(tokens, idx)
-    if opening is not None and opening.markup in ("autolink", "linkify"):
+    opener = opening(tokens, idx)
+    if opener is not None and opener.markup in ("autolink", "linkify"):
         return ""
-    start = list(tokens).index(opening) if opening is not None else idx
+    start = list(tokens).index(opener) if opener is not None else idx
     text = "".join(t.content for t in tokens[start + 1 : idx] if t.type in ("text", "code_inline"))
     shown = href.removeprefix("mailto:")
     if text.strip().rstrip("/") in (shown.rstrip("/"), href.rstrip("/")):
@@ -620,32 +621,13 @@ def _address(w: Writer, tokens: Sequence[Token], idx: int, href: str, env: EnvTy
     return f'<span class="footnote url-note" data-num="{number}"><span class="url">{escapeHtml(shown)}</span></span>'
 
 
-def _opening(tokens: Sequence[Token], idx: int) -> Token | None:
-    """The opening token of the closing token at ``idx``."""
-    depth = 0
-    for j in range(idx, -1, -1):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return tokens[j]
-    return None
-
-
-def _closes_at(tokens: Sequence[Token], idx: int) -> int:
-    depth = 0
-    for j in range(idx, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j
-    return len(tokens)
-
-
 def _lead_in(tokens: Sequence[Token], idx: int) -> bool:
     """A paragraph of bold text only, followed by more content: a label kept with what follows."""
     inline = tokens[idx + 1] if idx + 1 < len(tokens) else None
     children = [c for c in (inline.children or []) if c.type != "text" or c.content] if inline is not None else []
     if len(children) < 3 or children[0].type != "strong_open" or children[-1].type != "strong_close":
         return False
-    if _closes_at(children, 0) != len(children) - 1:
+    if closing(children, 0) != len(children) - 1:
         return False
     after = idx + 3
     return after < len(tokens) and tokens[after].nesting >= 0
@@ -718,17 +700,6 @@ def _inline_markdown(text: str, lang: str) -> list[Token]:
         return []
     tokens = _inline_parser(lang).parseInline(text, {"lang": lang})
     return tokens[0].children or [] if tokens else []
-
-
-def listing(tok: Token) -> tuple[CodeOptions, str]:
-    """A fenced block's options (its info string and MyST option lines) and its code."""
-    lang, attrs = tok.meta.get("code", ("", Attrs()))
-    myst, code = myst_options(tok.content) if tok.content.startswith(":") else ({}, tok.content)
-    return options(lang, attrs, myst), code
-
-
-def listing_options(tok: Token) -> CodeOptions:
-    return listing(tok)[0]
 
 
 class _TagReader(HTMLParser):

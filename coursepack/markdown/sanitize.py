@@ -22,7 +22,7 @@ import nh3
 from markdown_it.token import Token
 
 from coursepack.errors import BuildError, display_path
-from coursepack.markdown.document import Parsed, parse_field, walk
+from coursepack.markdown.document import Parsed, parse_field, parses_of, walk
 
 if TYPE_CHECKING:
     from coursepack.model import Course
@@ -90,9 +90,7 @@ def _runs(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
 
 
 def _parses(course: Course) -> list[tuple[Parsed, bool]]:
-    from coursepack.validate import _parses as parses
-
-    return parses(course)
+    return parses_of(course.markdown_sources())
 
 
 def hidden_blocks(course: Course, audiences: frozenset[str]) -> list[Hidden]:
