@@ -12,6 +12,11 @@ from coursepack.cli import main
 
 CASES = [
     (
+        "Some code:\n\n```python\nprint(1)\n\n## A heading that would be code\n",
+        "units/first-unit.md:{L2}:1: code block '```python' is never closed: everything after it would be printed "
+        "as code; add a line '```' after its code",
+    ),
+    (
         "Text.\n\n:::\n",
         "units/first-unit.md:{L2}:1: ':::' is printed as text: a ':::' line alone closes a block, and here none is open "
         "(remove it, or open the block above)",

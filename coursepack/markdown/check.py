@@ -41,6 +41,7 @@ VAGUE_LINK_TEXT = {
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 WEB_RE = re.compile(r"^(https?|mailto):", re.I)
+ROLE_RE = re.compile(r"\{[a-z][a-z0-9:_-]*\}$")  # MyST's {ref}`target`: a role name right before a code span
 CITATION_RE = re.compile(r"\[-?@[\w:.#$%&+?<>~/-]+")  # Pandoc's [@key]: looked for in text, not parsed
 STUDENT = frozenset({"handout"})  # what students see besides text for all
 OUR_KINDS = (
@@ -132,6 +133,7 @@ def check_markdown(
             cap_line = parsed.line(tok.meta["caption"]) or line
             _define(tok.meta.get("attrs"), parsed, cap_line, instructor, True, found, diags, translation, broken)
         elif kind == "fence":
+            _unclosed_fence(parsed, tok, line, diags)
             opts, _code = listing(tok)
             if opts.id:
                 _define(Attrs(opts.id), parsed, line, instructor, True, found, diags, translation, broken)
@@ -177,6 +179,25 @@ def _check_div(div: Div, parsed: Parsed, line: int, diags: Diagnostics) -> None:
     if div.unclosed and div.syntax != "legacy":
         fence = "///" if div.syntax == "legacy" else (div.fence if div.fence[0] in "`~" else ":::")
         diags.error(path, line, 1, f"block '{div.opening}' is never closed: add a line '{fence}' after its content")
+
+
+def _unclosed_fence(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
+    """A code fence never closed runs to the end of the file (or of its list item, quote or block):
+    everything after it would be printed as code."""
+    if not tok.map:
+        return
+    start, end = tok.map
+    last = parsed.source_line(parsed.first_line + end - 1).strip()
+    marker = tok.markup[0]
+    if end - start >= 2 and last.startswith(tok.markup) and set(last) == {marker}:
+        return
+    diags.error(
+        parsed.path,
+        line,
+        1,
+        f"code block '{tok.markup}{tok.info.strip()}' is never closed: everything after it would be printed as code; "
+        f"add a line '{tok.markup}' after its code",
+    )
 
 
 def _code_like_block(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
@@ -304,6 +325,22 @@ def _check_inline(
         elif kind in ("math_inline", "math_inline_double"):
             line, text = _child_line(parsed, inline, k)
             diags.warning(path, line, text.find("$" + child.content) + 1 or 1, _MATHS)
+        elif (
+            kind == "code_inline"
+            and k > 0
+            and children[k - 1].type == "text"
+            and ROLE_RE.search(children[k - 1].content)
+        ):
+            line, text = _child_line(parsed, inline, k)
+            role = ROLE_RE.search(children[k - 1].content)
+            name = role.group(0) if role else "{role}"
+            diags.warning(
+                path,
+                line,
+                text.find(name + "`") + 1 or 1,
+                f"MyST role '{name}`{child.content}`' is printed as written: coursepack does not read roles; "
+                "write a link ('[](#id)') or the text itself",
+            )
         elif kind == "text" and "@" in child.content:
             m = CITATION_RE.search(child.content)
             if m:
