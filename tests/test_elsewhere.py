@@ -100,3 +100,10 @@ def test_code_is_set_in_the_bundled_code_font_and_nothing_passes_the_text_block(
                     assert ch["x0"] >= 22 * MM - 1 and ch["x1"] <= width - 20 * MM + 1, (page.page_number, ch["text"])
     for box in "├└│→↑":
         assert any(f.replace("-", "").startswith("IBMPlexMono") for f in fonts.get(box, ())), (box, fonts.get(box))
+
+
+def test_the_guide_prints_each_solution_once_with_its_exercise(elsewhere: Path) -> None:
+    """A solution written in an exercise in a unit is in the guide's Exercises part, not also in the
+    unit's teaching notes; the unit's instructor note is in its teaching notes."""
+    guide = all_text(elsewhere / "instructor.pdf")
+    assert [guide.count(w) for w in SOLUTIONS + INSTRUCTOR] == [1] * (len(SOLUTIONS) + len(INSTRUCTOR))

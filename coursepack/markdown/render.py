@@ -172,6 +172,9 @@ class Writer:
                 if tok.type == "div_open":
                     close = closing(tokens, i)
                     kind = tok.meta["div"].kind
+                    if kind is not None and kind.role == "exercise":  # (its solutions print with it)
+                        i = close + 1
+                        continue
                     if kind is not None and kind.audience in audiences & self.audiences:
                         found.append(Markup(clean(self._chunk(chunk, i, close + 1))))
                         i = close + 1
