@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from coursepack.markdown.code import listing
 from coursepack.markdown.document import NO_NEEDS, Body, Parsed, plain, walk
+from coursepack.markdown.files import file_keys
 from coursepack.markdown.tree import closing
 from coursepack.model import Course
 
@@ -54,6 +55,7 @@ class Index:
     numbers: dict[int, str] = field(default_factory=dict)  # id(token) → number: figures, tables, listings, exercises
     local: dict[tuple[str, str], str] = field(default_factory=dict)  # (file key, automatic id) → anchor
     exercise_numbers: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # a Markdown file's name → the id of its unit or exercise
     unit_numbers: dict[str, int] = field(default_factory=dict)
 
     def find(self, key: str, ref: str) -> Target | None:
@@ -82,7 +84,7 @@ NUMBERED = ("figure", "table", "listing")
 
 def build_index(course: Course) -> Index:
     """Number and record every target of ``course`` (one language)."""
-    index = Index()
+    index = Index(files=file_keys(course))
     main, guide = _Counter(), _Counter(GUIDE_SERIES)
     later: list[tuple[str, Token, Target]] = []  # instructor-only items, numbered after the guide's own
 

@@ -14,6 +14,7 @@ from coursepack.errors import Diagnostics, closest
 from coursepack.load import mismatch, named_like
 from coursepack.markdown.check import Found, IdDef, check_markdown
 from coursepack.markdown.document import Parsed, parses_of
+from coursepack.markdown.files import file_keys
 from coursepack.model import IMAGE_TYPES, Course
 
 
@@ -175,13 +176,32 @@ def _no_exercise(course: Course, eid: str) -> str:
     return f"exercise '{eid}' not found: {fix}"
 
 
+def markdown_keys(course: Course) -> dict[str, str]:
+    """The file name of each unit, exercise and the introduction → its id (a link to the file is a
+    cross-reference to it)."""
+    return file_keys(course)
+
+
 def _parses(course: Course, translated_only: bool = False) -> list[tuple[Parsed, bool]]:
     return parses_of(course.markdown_sources(), translated_only)
 
 
 def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:
     ids = found.ids
+    files = markdown_keys(course)
     for link in found.links:
+        if link.file:  # a link to another file of the course: its unit or exercise, or a target in it
+            key = files.get(link.file)
+            if key is None:
+                diags.error(
+                    link.path,
+                    link.line,
+                    link.col,
+                    f"link '{link.file}': no unit or exercise of the course is in a file of that name: "
+                    "link to its id ('#some-id') or to a full https:// address",
+                )
+                continue
+            link.key, link.target = key, link.target or key
         target = ids.get(link.target) or found.local.get((link.key, link.target))
         if target is None and link.target in course.broken_ids:
             continue

@@ -49,6 +49,11 @@ CASES = [
         "indent the block's fence no more than the text around it",
     ),
     (
+        "See [the episode](03-loops.md).\n",
+        "units/first-unit.md:{L0}:5: link '03-loops.md': no unit or exercise of the course is in a file of that name: "
+        "link to its id ('#some-id') or to a full https:// address",
+    ),
+    (
         "A note[^nowhere].\n",
         "units/first-unit.md:{L0}:7: footnote '[^nowhere]' is never defined: add a line '[^nowhere]: its text'",
     ),

@@ -105,3 +105,16 @@ def test_contents_depth_lists_the_sections_of_units(course_copy, tmp_path: Path)
     heading = "Why fixtures are small"  # a ## section of the first unit
     assert heading not in contents(tmp_path / "a")
     assert heading in contents(tmp_path / "b")
+
+
+def test_a_link_to_another_file_of_the_course_is_a_cross_reference(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Lessons link their episodes by file name (``02-filedir.md``, ``intro.qmd#setup``): such a link
+    is a cross-reference to the unit, or to the target named after ``#``, with its page."""
+    course = course_copy()
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(
+        unit.read_text() + "\nBack to [the first](first-unit.md) and [its section](first-unit.qmd#why-small).\n"
+    )
+    build([course], Options(tmp_path, editions=["student"], epoch=EPOCH, strict=True))
+    text = " ".join(all_text(tmp_path / "minimal" / "en" / "student.pdf").split())
+    assert re.search(r"Back to the first, p\. 5 and its section, p\. 5\.", text), text

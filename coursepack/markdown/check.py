@@ -22,6 +22,7 @@ from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.code import listing
 from coursepack.markdown.divs import Div
 from coursepack.markdown.document import Parsed, plain, walk
+from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.render import image_alt, inline_tag
 
 VAGUE_LINK_TEXT = {
@@ -68,6 +69,7 @@ class LinkUse:
     student_visible: bool
     wants_number: bool = False  # "{n}" in its text
     key: str = ""  # the file it is written in (for its automatic heading ids)
+    file: str = ""  # a link to another Markdown file of the course: its name (the target is in that file)
 
 
 @dataclass
@@ -411,6 +413,11 @@ def _check_link(
             )
     elif SCHEME_RE.match(href) and not WEB_RE.match(href):
         diags.error(path, line, col, f"link '{href}': only http, https and mailto links are allowed")
+    elif markdown_file(href):  # another file of the course, as Quarto, the Carpentries and GitHub link
+        fragment = href.partition("#")[2]
+        found.links.append(
+            LinkUse(path, line, col, fragment, not instructor, "{n}" in raw, parsed.key, file_name(href))
+        )
     elif not WEB_RE.match(href):
         diags.error(
             path,

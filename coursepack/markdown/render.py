@@ -30,6 +30,7 @@ from coursepack.markdown.cjk import is_cjk
 from coursepack.markdown.code import CodeOptions, block_class, highlight, listing
 from coursepack.markdown.divs import Div
 from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, plain
+from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.sanitize import clean
 from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import smart_text
@@ -542,7 +543,7 @@ class _Html(RendererHTML):
         w: Writer = env["w"]
         href = str(tok.attrGet("href") or "")
         links: list[Target | None] = env["links"]
-        if not href.startswith("#"):
+        if not href.startswith("#") and not markdown_file(href):
             if not href.lower().startswith(("http://", "https://", "mailto:")):  # (the checks say so first)
                 raise BuildError(f"{_where(env)}: link '{href}': only http, https and mailto links are allowed")
             links.append(None)
@@ -550,6 +551,10 @@ class _Html(RendererHTML):
             return f'<a href="{escapeHtml(href)}">'
         parsed: Parsed = env["parsed"]
         target = w.index.find(parsed.key, href[1:])
+        if target is None and not href.startswith("#"):  # a link to another file of the course
+            fragment = href.partition("#")[2]
+            key = w.index.files.get(file_name(href), "")
+            target = w.index.find(key, fragment) if fragment else w.index.targets.get(key)
         if target is None:
             raise BuildError(f"{_where(env)}: cross-reference to '{href}': no target has that id")
         links.append(target)
