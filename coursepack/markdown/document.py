@@ -182,6 +182,11 @@ class Parsed:
                 h.anchor = s.anchor
 
     @cached_property
+    def heading_of(self) -> dict[int, Heading]:
+        """Each heading by its opening token (``id``)."""
+        return {id(self.tokens[h.index]): h for h in self.headings}
+
+    @cached_property
     def slugs(self) -> dict[str, str]:
         """Automatic id → anchor, for links within the file."""
         return {h.slug: h.anchor for h in self.headings if h.explicit is None}

@@ -59,7 +59,6 @@ OPTIONS = OptionsDict(
 )  # (our rules read none of them)
 INLINE_TAGS = frozenset({"kbd", "sub", "sup", "abbr", "mark", "br", "small", "u", "s", "q", "cite", "var", "samp"})
 SPAN_CLASSES = frozenset({"smallcaps", "underline", "mark", "nowrap"})
-ANSWER_UNITS = ("lines", "line", "cm")
 
 
 def nbsp(label: str) -> str:
@@ -115,7 +114,6 @@ class Writer:
     links: str = "footnote"  # where an external link's address is printed: footnote | after | none
     assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
     reading_label: Callable[[str, str], str] | None = None
-    exercise_titles: dict[str, Markup] = field(default_factory=dict)  # inline exercise id → its title
     inline_exercises: dict[int, str] = field(default_factory=dict)  # id(div_open) → exercise id
     note: int = 0  # the last footnote number given
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written
@@ -305,7 +303,7 @@ class _Html(RendererHTML):
 
     def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         parsed: Parsed = env["parsed"]
-        heading = next((h for h in parsed.headings if parsed.tokens[h.index] is tokens[idx]), None)
+        heading = parsed.heading_of.get(id(tokens[idx]))
         anchor = f' id="{escape(heading.anchor)}"' if heading is not None else ""
         return f"<{tokens[idx].tag}{anchor}>"
 
