@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test check lint format docs messages bench clean help
+.PHONY: all build test test-fast check lint format docs messages bench clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -21,6 +21,9 @@ build: $(STAMP)  ## Build every pack (incremental; FORCE=1 rebuilds all)
 
 test: lint  ## Run the whole test suite (lint first)
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)  ## The tests that typeset nothing (under a minute): parser, checks, leaks, CommonMark
+	$(PY) -m pytest -q -m "not slow"
 
 check: $(STAMP)  ## Validate every course without rendering (strict)
 	$(VENV)/bin/coursepack check --strict

@@ -9,6 +9,30 @@ import pytest
 
 from coursepack.build import Options, build
 
+# the modules that typeset PDFs (minutes): `make test-fast` leaves them out (`-m "not slow"`)
+SLOW_MODULES = {
+    "test_accessibility",
+    "test_build",
+    "test_cli",
+    "test_elsewhere",
+    "test_languages",
+    "test_override",
+    "test_pack_options",
+    "test_parts",
+    "test_pdf_minimal",
+    "test_print",
+    "test_sample",
+    "test_wheel",
+}
+SLOW_TESTS = {"test_no_instructor_word_reaches_a_student_pdf", "test_typesetting_loads_nothing_outside_the_course"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and (item.module.__name__ in SLOW_MODULES or item.name in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE = ROOT / "content" / "cybercrime-tip-som"

@@ -185,13 +185,9 @@ def _check_div(div: Div, parsed: Parsed, line: int, diags: Diagnostics) -> None:
 
 def _unclosed_fence(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
     """A code fence never closed runs to the end of the file (or of its list item, quote or block):
-    everything after it would be printed as code."""
-    if not tok.map:
-        return
-    start, end = tok.map
-    last = parsed.source_line(parsed.first_line + end - 1).strip()
-    marker = tok.markup[0]
-    if end - start >= 2 and last.startswith(tok.markup) and set(last) == {marker}:
+    everything after it would be printed as code. (A closed fence spans its code's lines and two
+    more, its opening and closing lines; an open one, one more.)"""
+    if not tok.map or tok.map[1] - tok.map[0] == tok.content.count("\n") + 2:
         return
     diags.error(
         parsed.path,
