@@ -551,10 +551,7 @@ def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple
             tok = tokens[i]
             if tok.type == "div_open" and tok.meta["div"].kind is not None and tok.meta["div"].kind.role == "solution":
                 close = closing(tokens, i)
-                saved = writer.audiences
-                writer.audiences = audiences
-                html.append(writer._chunk(ex.inline.chunk, i, close + 1))
-                writer.audiences = saved
+                html.append(writer._chunk(ex.inline.chunk, i, close + 1, audiences))
                 allowed.update(_texts(tokens[i : close + 1]))
                 i = close + 1
                 continue

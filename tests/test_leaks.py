@@ -4,12 +4,13 @@ A property-based test: hypothesis writes units that put instructor-only text (te
 guidelines, model answers, solutions) in every position Markdown allows: nested in lists,
 quotes and callouts, inside exercises, with tables, code, footnotes, headings and link
 references in them, an indented first line, each block kind in each of its spellings. Each
-unit either fails the checks (and nothing is built), or no instructor-only word is in the HTML
-of any student edition, while every one of them is in the instructor's guide.
+unit passes the checks, no instructor-only word is in the HTML of any student edition, and every
+one of them is in the instructor's guide. (150 examples a run; LEAK_EXAMPLES=2500 explores more.)
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -127,7 +128,11 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("LEAK_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(units())
 def test_no_instructor_word_reaches_a_student_edition(course: Path, case: tuple[str, list[str]]) -> None:
     body, secrets = case

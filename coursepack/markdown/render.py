@@ -188,10 +188,12 @@ class Writer:
 
     # -- rendering ------------------------------------------------------------------------
 
-    def _chunk(self, chunk: Chunk, start: int, end: int) -> str:
-        tokens = self._visible(chunk.parsed.tokens, start, end)
+    def _chunk(self, chunk: Chunk, start: int, end: int, audiences: frozenset[str] | None = None) -> str:
+        audiences = audiences or self.audiences
+        tokens = self._visible(chunk.parsed.tokens, start, end, audiences)
         env = {
             "w": self,
+            "audiences": audiences,
             "parsed": chunk.parsed,
             "source": chunk.fallback is not None,
             "links": [],
@@ -199,15 +201,15 @@ class Writer:
         }
         return self._html.render(tokens, OPTIONS, env)
 
-    def _visible(self, tokens: list[Token], start: int, end: int) -> list[Token]:
-        """The tokens of ``start:end`` without the blocks this edition does not show."""
+    def _visible(self, tokens: list[Token], start: int, end: int, audiences: frozenset[str]) -> list[Token]:
+        """The tokens of ``start:end`` without the blocks an edition with ``audiences`` does not show."""
         out: list[Token] = []
         i = start
         while i < end:
             tok = tokens[i]
             if tok.type == "div_open":
                 kind: BlockKind | None = tok.meta["div"].kind
-                if kind is not None and kind.audience != "all" and kind.audience not in self.audiences:
+                if kind is not None and kind.audience != "all" and kind.audience not in audiences:
                     i = closing(tokens, i) + 1
                     continue
             out.append(tok)
@@ -582,13 +584,14 @@ class _Html(RendererHTML):
         note = parsed.notes.get(key)
         if note is None:
             raise BuildError(f"{_where(env)}: footnote [^{key}] is never defined")
-        if note.needs is not None and not note.needs <= w.audiences:
+        audiences = env.get("audiences", w.audiences)
+        if note.needs is not None and not note.needs <= audiences:
             raise BuildError(
                 f"{parsed.path}:{note.line}: footnote [^{key}] is defined in text this edition does not show"
             )
         number = w.next_note()
         given[(id(parsed), key)] = number
-        inner = self._note_text(w._visible(note.tokens, 0, len(note.tokens)), options, env)
+        inner = self._note_text(w._visible(note.tokens, 0, len(note.tokens), audiences), options, env)
         return f'<span class="footnote" data-num="{number}">{inner}</span>'
 
     def _note_text(self, tokens: list[Token], options: OptionsDict, env: EnvType) -> str:
