@@ -87,3 +87,15 @@ def test_each_markdown_mistake_is_one_error_at_its_line(course_copy, text: str, 
     lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()][:-1]
     assert result.exit_code == 1, result.output
     assert lines == expected.split("\n")
+
+
+def test_an_exercise_file_no_unit_lists_is_a_warning(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course: Path = course_copy()
+    unit = course / "units" / "second-unit.md"
+    unit.write_text(unit.read_text().replace("exercises: [ex-beta, ex-gamma]", "exercises: [ex-beta]"))
+    result = CliRunner().invoke(main, ["check", str(course)])
+    assert result.exit_code == 0, result.output
+    assert result.output.replace(str(course) + "/", "").startswith(
+        "exercises/ex-gamma.md:2:1: warning: exercise 'ex-gamma' is listed by no unit: list it under 'exercises' "
+        "in a unit's front matter (or in course.yaml) to say where it belongs\n"
+    )
