@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+from html.entities import codepoint2name
 from pathlib import Path
 from xml.parsers import expat
 
@@ -284,7 +285,11 @@ def _inline_exercises_match(source: Course, localized: Course, diags: Diagnostic
 
 def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
     """Every character the PDF will show must be in the fonts that set it: code in the code
-    font (with the language's fonts behind it), everything else in the language's fonts."""
+    font (with the language's fonts behind it), everything else in the language's fonts.
+
+    A Markdown file is read from its parse: what it prints, character references (``&#8987;``)
+    included, each character where it is set (in code or not).
+    """
     from coursepack import fonts
     from coursepack.localize import translation_dir
 
@@ -300,22 +305,22 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
     names = ", ".join(fonts.families(lang))
     for path in sorted(files):
         text = path.read_text(encoding="utf-8", errors="replace")
-        missing = fonts.uncovered("".join(set(text)), lang)
-        if not missing:
-            continue  # the usual case; only a file with a gap is looked at closer
         parsed = parses.get(path)
-        if parsed is not None:
+        if "&#" not in text and not fonts.uncovered("".join(set(text)), lang):
+            continue  # the usual case: no character reference, and every character covered
+        if parsed is None:
+            missing = fonts.uncovered("".join(set(text)), lang)
+        else:
             code = _code_chars(parsed)
             prose = set(text[: len(text) - len(parsed.text)]) | _prose_chars(parsed)
-            set_in_code = set(missing) & code - prose
-            missing = [ch for ch in missing if ch not in set_in_code] + fonts.uncovered(
-                "".join(set_in_code), lang, code=True
-            )
+            missing = fonts.uncovered("".join(prose), lang) + fonts.uncovered("".join(code - prose), lang, code=True)
         if not missing:
             continue
-        first = dict(sorted(((ch, _first_position(text, ch)) for ch in missing), key=lambda item: item[1]))
-        line_no, col = min(first.values())
-        listed = ", ".join(fonts.describe(ch) for ch in list(first)[:8]) + (" ..." if len(first) > 8 else "")
+        where = {ch: _positions(text, ch) for ch in missing}
+        first = dict(sorted(where.items(), key=lambda item: item[1][0]))
+        line_no, col = next(iter(first.values()))[0]
+        listed = ", ".join(f"{fonts.describe(ch)} ({_lines(at)})" for ch, at in list(first.items())[:8])
+        listed += " ..." if len(first) > 8 else ""
         diags.error(
             path,
             line_no,
@@ -324,9 +329,25 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
         )
 
 
-def _first_position(text: str, ch: str) -> tuple[int, int]:
-    at = text.index(ch)
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+def _positions(text: str, ch: str) -> list[tuple[int, int]]:
+    """Where a character is written in a file: itself, or as a character reference (``&#8987;``)."""
+    forms = [ch, f"&#{ord(ch)};", f"&#x{ord(ch):x};", f"&#X{ord(ch):X};", f"&#x{ord(ch):X};"]
+    name = codepoint2name.get(ord(ch))
+    if name:
+        forms.append(f"&{name};")
+    found = []
+    for form in forms:
+        at = text.find(form)
+        while at >= 0 and len(found) < 50:
+            found.append((text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1))
+            at = text.find(form, at + 1)
+    return sorted(found) or [(1, 1)]
+
+
+def _lines(places: list[tuple[int, int]]) -> str:
+    lines = sorted({line for line, _col in places})
+    shown = ", ".join(str(n) for n in lines[:4]) + (", ..." if len(lines) > 4 else "")
+    return ("line " if len(lines) == 1 else "lines ") + shown
 
 
 CODE_TOKENS = ("fence", "code_block")

@@ -12,6 +12,11 @@ from coursepack.cli import main
 
 CASES = [
     (
+        "Waiting &#8987; for the build.\n",
+        "units/first-unit.md:{L0}:9: characters not covered by the fonts for 'en' (Noto Serif, Noto Sans): "
+        "'⌛' U+231B HOURGLASS (line {L0}); remove them or replace them (a PDF must never show empty boxes)",
+    ),
+    (
         "Some code:\n\n```python\nprint(1)\n\n## A heading that would be code\n",
         "units/first-unit.md:{L2}:1: code block '```python' is never closed: everything after it would be printed "
         "as code; add a line '```' after its code",

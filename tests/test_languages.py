@@ -394,7 +394,8 @@ def test_characters_no_font_covers_fail_before_rendering(bilingual_copy: Path) -
     assert result.exit_code == 1
     assert (
         f"{path}:9:1: characters not covered by the fonts for 'fr' (Noto Serif, Noto Sans): "
-        "'ሰ' U+1230 ETHIOPIC SYLLABLE SA, 'ላ' U+120B ETHIOPIC SYLLABLE LAA, 'ም' U+121D ETHIOPIC SYLLABLE ME; "
+        "'ሰ' U+1230 ETHIOPIC SYLLABLE SA (line 9), 'ላ' U+120B ETHIOPIC SYLLABLE LAA (line 9), "
+        "'ም' U+121D ETHIOPIC SYLLABLE ME (line 9); "
         "remove them or replace them (a PDF must never show empty boxes)"
     ) in result.output
     assert not (bilingual_copy / "out").exists()
