@@ -18,7 +18,7 @@ from coursepack.i18n import N_
 Audience = Literal["all", "instructor", "answer", "handout"]
 # how a kind prints: a titled box, an exercise (numbered in the pack's series), the
 # solution or hint of one, room to write, or a plain container of its content
-Role = Literal["callout", "exercise", "solution", "hint", "answer-space", "container"]
+Role = Literal["callout", "exercise", "solution", "hint", "answer-space", "container", "figure"]
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,13 @@ KINDS.register(
     "answer",
 )
 KINDS.register(BlockKind("hint", N_("Hint"), role="hint"))
-# Quarto's tab sets print one panel after another; a plain div groups without a label
-KINDS.register(BlockKind("group", None, role="container"), "panel-tabset", "tab", "group-tab")
+# Quarto's tab sets and MyST's tabs, grids and cards print one panel after another, without a box
+KINDS.register(BlockKind("group", None, role="container"), "panel-tabset", "tab", "group-tab", "tab-set", "grid")
+KINDS.register(
+    BlockKind("panel", None, role="callout", style="panel"), "tab-item", "card", "grid-item-card", "grid-item"
+)
+# MyST's figure directive: ```{figure} path with :alt:, :width:, :name: and the caption as content
+KINDS.register(BlockKind("figure", None, role="figure"))
 
 
 def required(kind: BlockKind | None, outer: frozenset[str]) -> frozenset[str]:

@@ -19,8 +19,9 @@ from markdown_it.token import Token
 from coursepack.errors import Diagnostics
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.blocks import KINDS
+from coursepack.markdown.code import _lexer as code_lexer
 from coursepack.markdown.code import listing
-from coursepack.markdown.divs import Div
+from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.render import image_alt, inline_tag
@@ -136,6 +137,7 @@ def check_markdown(
             _define(tok.meta.get("attrs"), parsed, cap_line, instructor, True, found, diags, translation, broken)
         elif kind == "fence":
             _unclosed_fence(parsed, tok, line, diags)
+            _directive_as_code(parsed, tok, line, diags)
             opts, _code = listing(tok)
             if opts.id:
                 _define(Attrs(opts.id), parsed, line, instructor, True, found, diags, translation, broken)
@@ -195,6 +197,39 @@ def _unclosed_fence(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -
         1,
         f"code block '{tok.markup}{tok.info.strip()}' is never closed: everything after it would be printed as code; "
         f"add a line '{tok.markup}' after its code",
+    )
+
+
+DIAGRAMS = frozenset({"mermaid", "dot", "ojs", "graphviz", "plantuml"})
+
+
+def _directive_as_code(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
+    """```` ```{figure} ```` (a MyST directive we do not read) would print as code: an error; a
+    Quarto cell (```` ```{python} ````) prints its code, and a diagram cell is a warning."""
+    info = tok.info.strip()
+    if not info.startswith("{") or "}" not in info:
+        return
+    name = info[1 : info.index("}")].strip()
+    if not name or any(c in name for c in ".#= ") or name in MYST_CODE or code_lexer(name) is not None:
+        return
+    if name == "math":
+        diags.warning(parsed.path, line, 1, _MATHS)
+        return
+    if name in DIAGRAMS:
+        diags.warning(
+            parsed.path,
+            line,
+            1,
+            f"'{tok.markup}{{{name}}}' is printed as its code: coursepack does not draw diagrams yet",
+        )
+        return
+    meant = KINDS.suggest(name)
+    hint = f"did you mean '{meant}'?" if meant else f"use one of {OUR_KINDS}, or a language for code"
+    diags.error(
+        parsed.path,
+        line,
+        1,
+        f"MyST directive '{tok.markup}{{{name}}}' is not one coursepack reads, so it would print as code: {hint}",
     )
 
 

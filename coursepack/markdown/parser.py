@@ -30,7 +30,7 @@ from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs, trail
 from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.cjk import cjk_plugin
 from coursepack.markdown.divs import Div, divs_plugin
-from coursepack.markdown.tree import opening
+from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import quote_marks, typography_rule
 
 ATTRS_AFTER = frozenset({"image", "code_inline", "link_close", "span_close"})
@@ -68,6 +68,7 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     if typography:
         md.core.ruler.push("cp_typography", typography_rule)
     md.core.ruler.push("cp_div_titles", div_titles_rule)
+    md.core.ruler.push("cp_myst_figures", myst_figures_rule)
     md.core.ruler.push("cp_notes", notes_rule)
     md.core.ruler.push("cp_captions", captions_rule)
     md.core.ruler.push("cp_figures", figures_rule)
@@ -364,7 +365,7 @@ def div_titles_rule(state: StateCore) -> None:
             continue
         div: Div = tok.meta["div"]
         if div.title:
-            if div.kind is not None and div.kind.role != "answer-space":
+            if div.kind is not None and div.kind.role not in ("answer-space", "figure"):
                 tok.meta["title_inline"] = _inline_title(state, div.title)
             continue
         if div.kind is None or div.kind.role not in TITLED_ROLES:
@@ -392,6 +393,34 @@ def _inline_title(state: StateCore, text: str) -> Token:
     smartquotes(sub)
     typography_rule(sub)
     return inline
+
+
+def myst_figures_rule(state: StateCore) -> None:
+    """MyST's figure directive (```` ```{figure} path ```` or ``:::{figure} path``, with ``:alt:``,
+    ``:width:``, ``:name:``): a figure whose caption is the directive's text."""
+    tokens = state.tokens
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        div: Div | None = tok.meta.get("div") if tok.type == "div_open" else None
+        if div is None or div.kind is None or div.kind.role != "figure":
+            out.append(tok)
+            i += 1
+            continue
+        close = closing(tokens, i)
+        inner = tokens[i + 1 : close]
+        caption = next((t for t in inner if t.type == "inline"), None)
+        image = Token("image", "img", 0, attrs={"src": (div.title or "").strip(), "alt": ""})
+        image.children = []
+        pairs = {k: v for k, v in div.options.items() if k in ("alt", "width")}
+        image.meta = {"attrs": Attrs(div.id, (), pairs)}
+        opening_tok = Token("figure_open", "figure", 1, map=tok.map)
+        opening_tok.meta = {"image": image, "caption": caption}
+        holder = Token("inline", "", 0, map=tok.map, children=[image])
+        out += [opening_tok, holder, Token("figure_close", "figure", -1)]
+        i = close + 1
+    state.tokens = out
 
 
 def figures_rule(state: StateCore) -> None:

@@ -400,7 +400,8 @@ class _Html(RendererHTML):
         image: Token = tok.meta["image"]
         number = w.index.numbers.get(id(tok))
         label = nbsp(w.words_for(env).gettext(LABELS["figure"]) % {"num": number}) if number else ""
-        caption = _figure_caption(image)
+        directive: Token | None = tok.meta.get("caption")  # MyST's figure: its text
+        caption = (directive.children or []) if directive is not None else _figure_caption(image)
         text = ""
         if isinstance(caption, list):
             text = " " + self.renderInline(caption, options, env)
