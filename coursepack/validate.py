@@ -335,7 +335,7 @@ def _positions(text: str, ch: str) -> list[tuple[int, int]]:
     name = codepoint2name.get(ord(ch))
     if name:
         forms.append(f"&{name};")
-    found = []
+    found: list[tuple[int, int]] = []
     for form in forms:
         at = text.find(form)
         while at >= 0 and len(found) < 50:

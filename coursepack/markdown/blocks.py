@@ -18,7 +18,7 @@ from coursepack.i18n import N_
 Audience = Literal["all", "instructor", "answer", "handout"]
 # how a kind prints: a titled box, an exercise (numbered in the pack's series), the
 # solution or hint of one, room to write, or a plain container of its content
-Role = Literal["callout", "exercise", "solution", "hint", "answer-space", "container", "figure"]
+Role = Literal["callout", "exercise", "solution", "hint", "answer-space", "container", "panel", "figure"]
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,7 @@ KINDS.register(
 KINDS.register(BlockKind("hint", N_("Hint"), role="hint"))
 # Quarto's tab sets and MyST's tabs, grids and cards print one panel after another, without a box
 KINDS.register(BlockKind("group", None, role="container"), "panel-tabset", "tab", "group-tab", "tab-set", "grid")
-KINDS.register(
-    BlockKind("panel", None, role="callout", style="panel"), "tab-item", "card", "grid-item-card", "grid-item"
-)
+KINDS.register(BlockKind("panel", None, role="panel"), "tab-item", "card", "grid-item-card", "grid-item")
 # MyST's figure directive: ```{figure} path with :alt:, :width:, :name: and the caption as content
 KINDS.register(BlockKind("figure", None, role="figure"))
 

@@ -34,7 +34,7 @@ from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import quote_marks, typography_rule
 
 ATTRS_AFTER = frozenset({"image", "code_inline", "link_close", "span_close"})
-TITLED_ROLES = frozenset({"callout", "exercise", "solution", "hint"})  # whose first heading is their title
+TITLED_ROLES = frozenset({"callout", "exercise", "solution", "hint", "panel"})  # whose first heading is their title
 
 
 @cache

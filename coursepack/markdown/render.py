@@ -365,6 +365,9 @@ class _Html(RendererHTML):
             return f'<div class="answer-space {style}" data-audience="handout">' + '<div class="row"></div>' * rows
         if kind.role == "container":
             return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id) + ">"
+        if kind.role == "panel":  # a tab or card: its title as a lead-in, no box
+            head = f'<p class="panel-title lead-in">{title}</p>\n' if title else ""
+            return f"<div{_holder(env, tok, 'panel')}{_id(div.id)}>\n{head}"
         if title is None and kind.title is not None:  # the pack's word, in text of the source language too
             label = escape(w.words.gettext(kind.title))
             title = (
