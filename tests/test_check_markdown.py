@@ -12,6 +12,26 @@ from coursepack.cli import main
 
 CASES = [
     (
+        '![A box](figures/boxes.svg){alt=""two quotes""}\n',
+        'units/first-unit.md:{L0}:28: attributes \'{{alt=""two quotes""}}\' cannot be read (unexpected \'"\'), so they '
+        'would print as text: write them as {{#id .class key="value"}}',
+    ),
+    (
+        "Setup: {{< include _setup.qmd >}}\n",
+        "units/first-unit.md:{L0}:8: Quarto shortcode '{{{{< include _setup.qmd >}}}}' is not read, so it would print as "
+        "text: write out what it stands for (an included file's text, a page break...)",
+    ),
+    (
+        "(nowhere)=\n\nA paragraph.\n",
+        "units/first-unit.md:{L0}:1: warning: MyST target '(nowhere)=' names nothing: put it right before a heading, "
+        "a block, a figure, a table or code",
+    ),
+    (
+        "```{figur} figures/boxes.svg\nA caption.\n```\n",
+        "units/first-unit.md:{L0}:1: MyST directive '```{{figur}}' is not one coursepack reads, so it would print as code: "
+        "did you mean 'figure'?",
+    ),
+    (
         "Waiting &#8987; for the build.\n",
         "units/first-unit.md:{L0}:9: characters not covered by the fonts for 'en' (Noto Serif, Noto Sans): "
         "'⌛' U+231B HOURGLASS (line {L0}); remove them or replace them (a PDF must never show empty boxes)",
@@ -88,7 +108,7 @@ def test_each_markdown_mistake_is_one_error_at_its_line(course_copy, text: str, 
     first = body.count("\n") + 2  # the line the case's text starts on
     unit.write_text(body + "\n" + text)
     expected = expected.format(**{f"L{k}": first + k for k in range(6)})
-    result = CliRunner().invoke(main, ["check", str(course)])
+    result = CliRunner().invoke(main, ["check", "--strict", str(course)])
     lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()][:-1]
     assert result.exit_code == 1, result.output
     assert lines == expected.split("\n")

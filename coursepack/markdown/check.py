@@ -17,7 +17,7 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from coursepack.errors import Diagnostics
-from coursepack.markdown.attributes import Attrs
+from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs
 from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.code import _lexer as code_lexer
 from coursepack.markdown.code import listing
@@ -149,6 +149,14 @@ def check_markdown(
                 _define(Attrs(div.id), parsed, line, instructor, numbered, found, diags, translation, broken)
         elif kind == "code_block" and not instructor:
             _code_like_block(parsed, tok, line, diags)
+        elif kind == "myst_target" and not _names_something(parsed.tokens, i):
+            diags.warning(
+                path,
+                line,
+                1,
+                f"MyST target '{tok.content}' names nothing: put it right before a heading, a block, a figure, "
+                "a table or code",
+            )
         elif kind == "html_block":
             if not tok.content.lstrip().startswith("<!--"):
                 diags.error(path, line, 1, _RAW_HTML)
@@ -231,6 +239,14 @@ def _directive_as_code(parsed: Parsed, tok: Token, line: int, diags: Diagnostics
         1,
         f"MyST directive '{tok.markup}{{{name}}}' is not one coursepack reads, so it would print as code: {hint}",
     )
+
+
+def _names_something(tokens: list[Token], i: int) -> bool:
+    """Whether the block after a MyST target takes its name (a heading, block, figure, table or code)."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is None or nxt.type not in ("heading_open", "div_open", "figure_open", "table_open", "fence"):
+        return False
+    return nxt.type != "table_open" or nxt.meta.get("caption") is not None
 
 
 def _code_like_block(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) -> None:
@@ -370,9 +386,22 @@ def _check_inline(
             diags.warning(
                 path,
                 line,
-                text.find(name + "`") + 1 or 1,
+                text.find(f"{name}`{child.content}`") + 1 or text.find(name + "`") + 1 or 1,
                 f"MyST role '{name}`{child.content}`' is printed as written: coursepack does not read roles; "
                 "write a link ('[](#id)') or the text itself",
+            )
+        if kind == "text" and child.content.startswith("{") and k > 0 and children[k - 1].type in ATTRS_AFTER:
+            _unread_attrs(parsed, inline, k, diags)
+        if kind == "text" and "{{<" in child.content:
+            line, text = _child_line(parsed, inline, k)
+            start = child.content.index("{{<")
+            code = child.content[start : child.content.find(">}}", start) + 3 if ">}}" in child.content else start + 20]
+            diags.error(
+                path,
+                line,
+                text.find("{{<") + 1 or 1,
+                f"Quarto shortcode '{code}' is not read, so it would print as text: write out what it stands for "
+                "(an included file's text, a page break...)",
             )
         elif kind == "text" and "@" in child.content:
             m = CITATION_RE.search(child.content)
@@ -409,6 +438,31 @@ def _check_reference(parsed: Parsed, inline: Token, k: int, needs: frozenset[str
     )
 
 
+ATTRS_AFTER = frozenset({"image", "link_close", "code_inline", "span_close", "em_close", "strong_close", "s_close"})
+
+
+def _unread_attrs(parsed: Parsed, inline: Token, k: int, diags: Diagnostics) -> None:
+    """``{...}`` right after an image, link or code span that does not read as attributes would
+    print as text (``{alt=""two quotes""}``)."""
+    line, text = _child_line(parsed, inline, k)  # (the source: typography has changed the token's quotes)
+    at = -1
+    while (at := text.find("{", at + 1)) >= 0:
+        if at == 0 or text[at - 1] not in ")]`*_~":
+            continue
+        try:
+            parse_attrs(text, at)
+        except AttrsError as exc:
+            written = text[at : text.find("}", at) + 1] if "}" in text[at:] else text[at : at + 30]
+            if any(c in written for c in "=#."):  # (braces in prose are not meant as attributes)
+                diags.error(
+                    parsed.path,
+                    line,
+                    at + 1,
+                    f"attributes '{written}' cannot be read ({exc}), so they would print as text: "
+                    'write them as {#id .class key="value"}',
+                )
+
+
 def _check_link(
     children: list[Token],
     k: int,
@@ -426,7 +480,7 @@ def _check_link(
         end += 1
     label = "".join(c.content for c in children[k + 1 : end] if c.type in ("text", "code_inline")).strip()
     raw = "".join(c.content for c in children[k + 1 : end] if c.type == "text")
-    col = _link_column(text, href, label)
+    col = _link_column(text, href, label) if link.markup != "quarto" else text.find("@" + href[1:]) + 1 or 1
     path = parsed.path
     if link.markup in ("autolink", "linkify"):
         if not WEB_RE.match(href):

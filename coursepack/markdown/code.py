@@ -143,5 +143,7 @@ def _safe(name: str) -> str:
 def listing(tok: Token) -> tuple[CodeOptions, str]:
     """A fenced block's options (its info string and MyST option lines) and its code."""
     lang, attrs = tok.meta.get("code", ("", Attrs()))
+    if tok.meta.get("target") and not attrs.id:  # a MyST target before it
+        attrs = Attrs(tok.meta["target"], attrs.classes, attrs.pairs)
     myst, code = myst_options(tok.content) if tok.content.startswith(":") else ({}, tok.content)
     return options(lang, attrs, myst), code

@@ -55,14 +55,18 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.use(cjk_plugin)  # **《公约》**于: emphasis next to full-width punctuation (CommonMark's CJK-friendly draft)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=True)
     md.use(divs_plugin)
+    md.block.ruler.before("paragraph", "myst_line", myst_line_rule)
     # every link and image is read as written: the checks refuse what is not http(s), mailto or a
     # file of the course at its line (markdown-it would print a javascript: link as text, silently)
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     _where_references_are(md)
     md.inline.ruler.after("link", "span", span_rule)
+    md.inline.ruler.before("link", "quarto_xref_brackets", quarto_xref_rule)
+    md.inline.ruler.push("quarto_xref", quarto_xref_rule)
     md.inline.ruler.push("attrs", attrs_rule)
     md.core.ruler.after("block", "cp_alerts", alerts_rule)
     md.core.ruler.after("cp_alerts", "cp_block_attrs", block_attrs_rule)
+    md.core.ruler.after("cp_block_attrs", "cp_myst_targets", myst_targets_rule)
     # after smart quotes and text_join, while every inline token is still in the stream:
     md.core.ruler.after("inline", "cp_emphasis_attrs", emphasis_attrs_rule)
     if typography:
@@ -79,6 +83,45 @@ def parse(text: str, lang: str) -> tuple[list[Token], dict[str, object]]:
     """Block tokens of ``text`` and the parse's environment (footnotes, link references)."""
     env: dict[str, object] = {"lang": lang}
     return parser(lang).parse(text, env), env
+
+
+def myst_line_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """MyST's line syntax: ``(label)=`` names the block after it; ``% text`` is a comment."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first, stop = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    text = state.src[first:stop].rstrip()
+    if text.startswith("%"):
+        kind = "myst_comment"
+    elif text.startswith("(") and text.endswith(")=") and len(text) > 3 and " " not in text:
+        kind = "myst_target"
+    else:
+        return False
+    if not silent:
+        token = state.push(kind, "", 0)
+        token.map, token.content, token.hidden = [start, start + 1], text, True
+    state.line = start + 1
+    return True
+
+
+def myst_targets_rule(state: StateCore) -> None:
+    """A MyST target names the heading, block, figure or table after it (its id)."""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type != "myst_target":
+            continue
+        label = tok.content[1:-2]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is None:
+            continue
+        if nxt.type == "div_open":
+            div: Div = nxt.meta["div"]
+            if not div.id:
+                div.attrs = Attrs(label, div.attrs.classes, div.attrs.pairs)
+        elif nxt.type in ("heading_open", "table_open", "paragraph_open", "fence"):
+            old: Attrs = (nxt.meta or {}).get("attrs") or Attrs()
+            if not old.id:
+                nxt.meta = {**(nxt.meta or {}), "attrs": Attrs(label, old.classes, old.pairs), "target": label}
 
 
 def _where_references_are(md: MarkdownIt) -> None:
@@ -168,6 +211,65 @@ def emphasis_attrs_rule(state: StateCore) -> None:
             if opener is not None:
                 opener.meta = {**(opener.meta or {}), "attrs": attrs}
                 tok.content = tok.content[after:]
+
+
+# Quarto's cross-reference prefixes: @fig-x is a figure, @sec-x a section... ([@key] alone is a citation)
+QUARTO_PREFIXES = (
+    "fig",
+    "tbl",
+    "sec",
+    "lst",
+    "eq",
+    "exr",
+    "sol",
+    "thm",
+    "lem",
+    "cor",
+    "prp",
+    "cnj",
+    "def",
+    "exm",
+    "rem",
+)
+
+
+def _quarto_id(src: str, pos: int) -> int:
+    """The end of a Quarto cross-reference id starting at ``pos`` (after '@'), or -1."""
+    end = pos
+    while end < len(src) and (src[end].isalnum() or src[end] in "-_"):
+        end += 1
+    while end > pos and src[end - 1] in "-_":  # (a hyphen ending a sentence is not the id's)
+        end -= 1
+    prefix = src[pos:end].split("-", 1)
+    return end if len(prefix) == 2 and prefix[0] in QUARTO_PREFIXES and prefix[1] else -1
+
+
+def quarto_xref_rule(state: StateInline, silent: bool) -> bool:
+    """Quarto's cross-references: ``@fig-pipeline`` (the label: "Figure 2") and ``[-@fig-pipeline]``
+    (the number only), read as links to ``#fig-pipeline``; the checks and labels are ours."""
+    src, pos = state.src, state.pos
+    if src[pos] == "@":
+        if pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "._-"):  # (an address: me@example.org)
+            return False
+        start, number_only, closing_bracket = pos + 1, False, False
+    elif src.startswith(("[-@", "[@"), pos):
+        start = pos + (3 if src[pos + 1] == "-" else 2)
+        number_only, closing_bracket = src[pos + 1] == "-", True
+    else:
+        return False
+    end = _quarto_id(src, start)
+    if end < 0 or end > state.posMax or (closing_bracket and (end >= state.posMax or src[end] != "]")):
+        return False
+    if not silent:
+        link = state.push("link_open", "a", 1)
+        link.attrs = {"href": "#" + src[start:end]}
+        link.markup = "quarto"
+        if number_only:
+            text = state.push("text", "", 0)
+            text.content = "{n}"
+        state.push("link_close", "a", -1)
+    state.pos = end + (1 if closing_bracket else 0)
+    return True
 
 
 def span_rule(state: StateInline, silent: bool) -> bool:
@@ -437,6 +539,10 @@ def figures_rule(state: StateCore) -> None:
             if c.type not in ("image", "softbreak") and not (c.type == "text" and not c.content.strip())
         ]
         if len(images) == 1 and not others:
+            named: Attrs | None = (tok.meta or {}).get("attrs")  # (a MyST target before the paragraph)
+            if named is not None and named.id:
+                own: Attrs = images[0].meta.get("attrs") or Attrs()
+                images[0].meta = {**images[0].meta, "attrs": Attrs(own.id or named.id, own.classes, own.pairs)}
             tok.type, tokens[i + 2].type = "figure_open", "figure_close"
             tok.tag = tokens[i + 2].tag = "figure"
             tok.meta = {**(tok.meta or {}), "image": images[0]}
