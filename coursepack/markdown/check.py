@@ -20,7 +20,7 @@ from coursepack.errors import Diagnostics
 from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs
 from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.code import _lexer as code_lexer
-from coursepack.markdown.code import listing
+from coursepack.markdown.code import is_cell, listing
 from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
@@ -99,6 +99,7 @@ def check_markdown(
     path = parsed.path
     last_level = 1  # the document's title is the level-1 heading
     cited: dict[str, list[tuple[int, int, frozenset[str]]]] = {}  # note key → where it is called
+    code_cells: list[int] = []  # the line of the first executable cell
     for heading in parsed.headings:
         if heading.explicit is None:
             found.local.setdefault(
@@ -138,6 +139,15 @@ def check_markdown(
         elif kind == "fence":
             _unclosed_fence(parsed, tok, line, diags)
             _directive_as_code(parsed, tok, line, diags)
+            if is_cell(tok) and not code_cells:
+                code_cells.append(line)
+                diags.warning(
+                    path,
+                    line,
+                    1,
+                    "code cells are printed, not run: what they would show (output, plots) is not in the pack "
+                    "(cells with '#| echo: false' are left out; this is said for the first cell of the file)",
+                )
             opts, _code = listing(tok)
             if opts.id:
                 _define(Attrs(opts.id), parsed, line, instructor, True, found, diags, translation, broken)

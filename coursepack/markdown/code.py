@@ -39,11 +39,13 @@ class CodeOptions:
     caption: str | None = None  # Markdown
     filename: str | None = None
     id: str | None = None
+    hidden: bool = False  # a Quarto cell with ``#| echo: false`` or ``#| include: false``: not printed
 
 
 def options(lang: str, attrs: Attrs, myst: dict[str, str]) -> CodeOptions:
-    """Read the options of a code block from its attributes (Pandoc, Quarto) and MyST option lines."""
-    pairs = attrs.pairs
+    """Read the options of a code block from its attributes (Pandoc, Quarto), MyST option lines
+    and a Quarto cell's ``#|`` lines (all given in ``myst``)."""
+    pairs = {**attrs.pairs, **{k: v for k, v in myst.items() if k in ("code-line-numbers", "filename", "lst-cap")}}
     classes = {c.lower() for c in attrs.classes}
     numbered = bool(classes & {"numberlines", "number-lines", "linenos"}) or "linenos" in myst
     numbered = numbered or pairs.get("code-line-numbers", "").lower() == "true" or "numberLines" in pairs
@@ -55,6 +57,7 @@ def options(lang: str, attrs: Attrs, myst: dict[str, str]) -> CodeOptions:
         caption=pairs.get("caption") or pairs.get("lst-cap") or myst.get("caption") or None,
         filename=pairs.get("filename") or pairs.get("title") or None,
         id=attrs.id or pairs.get("label") or myst.get("name") or myst.get("label") or None,
+        hidden=myst.get("echo", "").lower() == "false" or myst.get("include", "").lower() == "false",
     )
 
 
@@ -145,5 +148,29 @@ def listing(tok: Token) -> tuple[CodeOptions, str]:
     lang, attrs = tok.meta.get("code", ("", Attrs()))
     if tok.meta.get("target") and not attrs.id:  # a MyST target before it
         attrs = Attrs(tok.meta["target"], attrs.classes, attrs.pairs)
-    myst, code = myst_options(tok.content) if tok.content.startswith(":") else ({}, tok.content)
+    if tok.content.startswith(":"):
+        myst, code = myst_options(tok.content)
+    elif tok.content.startswith("#|"):
+        myst, code = cell_options(tok.content)
+    else:
+        myst, code = {}, tok.content
     return options(lang, attrs, myst), code
+
+
+def cell_options(content: str) -> tuple[dict[str, str], str]:
+    """A Quarto or knitr cell's ``#| key: value`` lines at the top of its code, and the code after them."""
+    found: dict[str, str] = {}
+    lines = content.split("\n")
+    k = 0
+    while k < len(lines) and lines[k].startswith("#|"):
+        key, _, value = lines[k][2:].partition(":")
+        found[key.strip()] = value.strip().strip("\"'")
+        k += 1
+    return found, "\n".join(lines[k:])
+
+
+def is_cell(tok: Token) -> bool:
+    """Whether a fenced block is an executable cell (Quarto's ```` ```{python} ````): its code is
+    printed, and what running it would show is not."""
+    info = tok.info.strip()
+    return info.startswith("{") and "}" in info and _lexer(info[1 : info.index("}")].strip().lower()) is not None

@@ -58,6 +58,7 @@ OPTIONS = OptionsDict(
     }
 )  # (our rules read none of them)
 INLINE_TAGS = frozenset({"kbd", "sub", "sup", "abbr", "mark", "br", "small", "u", "s", "q", "cite", "var", "samp"})
+SHORT_CODE = 20  # characters: inline code this short is kept on one line
 SPAN_CLASSES = frozenset({"smallcaps", "underline", "mark", "nowrap"})
 
 
@@ -430,6 +431,8 @@ class _Html(RendererHTML):
         tok = tokens[idx]
         w: Writer = env["w"]
         opts, code = listing(tok)
+        if opts.hidden:
+            return ""
         pre = f'<pre class="{block_class(opts)}"><code>{highlight(code, opts)}</code></pre>\n'
         if opts.filename:
             pre = f'<p class="code-filename">{escapeHtml(opts.filename)}</p>\n' + pre
@@ -487,7 +490,10 @@ class _Html(RendererHTML):
         return "<br>\n"
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return f"<code>{escapeHtml(tokens[idx].content)}</code>"
+        content = tokens[idx].content
+        if len(content) <= SHORT_CODE:  # `-l`, `ls -l`: never split at its hyphen or space
+            return f'<code class="nowrap">{escapeHtml(content)}</code>'
+        return f"<code>{escapeHtml(content)}</code>"
 
     def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return f'<span class="math">{escapeHtml(tokens[idx].content)}</span>'
