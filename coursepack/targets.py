@@ -19,7 +19,7 @@ from markdown_it.token import Token
 
 from coursepack.markdown.code import listing
 from coursepack.markdown.document import NO_NEEDS, Body, Parsed, plain, walk
-from coursepack.markdown.files import file_keys
+from coursepack.markdown.files import file_keys, titles
 from coursepack.markdown.tree import closing
 from coursepack.model import Course
 
@@ -113,6 +113,9 @@ def build_index(course: Course) -> Index:
     if course.introduction is not None:
         add(Target("introduction", "introduction", place="introduction"))
 
+    for key, _title, _path, (_words, alias, _line) in titles(course):
+        if alias and key in index.targets:
+            index.targets.setdefault(alias, index.targets[key])  # the id on a file's '#' title names the file
     inline_at = {id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline}
     bodies: list[tuple[Body | None, str]] = []
     if course.introduction is not None:

@@ -15,7 +15,7 @@ from coursepack.errors import Diagnostics, closest
 from coursepack.load import mismatch, named_like
 from coursepack.markdown.check import Found, IdDef, check_markdown
 from coursepack.markdown.document import Parsed, parses_of
-from coursepack.markdown.files import file_keys
+from coursepack.markdown.files import file_keys, titles
 from coursepack.model import IMAGE_TYPES, Course
 
 
@@ -162,6 +162,26 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
                 f"exercise '{eid}' is listed by no unit: list it under 'exercises' in a unit's front matter "
                 "(or in course.yaml) to say where it belongs",
             )
+    for key, title, path, (words, alias, line) in titles(course):
+        if title and " ".join(words.split()) != " ".join(title.split()):
+            diags.warning(
+                path,
+                line,
+                1,
+                f"the file starts with the title '# {words}', but the pack prints '{title}' from its front matter: "
+                "make them the same, or delete the heading",
+            )
+        if alias and key in ids:
+            if alias in ids and alias != key:
+                first = ids[alias]
+                diags.error(
+                    path,
+                    line,
+                    1,
+                    f"duplicate id '{alias}' (first defined at {first.path.name}:{first.line}): ids must be unique in a course",
+                )
+            else:
+                ids[alias] = ids[key]  # the title's id names the file
     found = Found(ids)
     for parsed, instructor_file in _parses(course):
         check_markdown(parsed, root, instructor_file, found, diags, image_problem=image_problem)

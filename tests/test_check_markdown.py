@@ -124,3 +124,21 @@ def test_an_exercise_file_no_unit_lists_is_a_warning(course_copy) -> None:  # ty
         "exercises/ex-gamma.md:2:1: warning: exercise 'ex-gamma' is listed by no unit: list it under 'exercises' "
         "in a unit's front matter (or in course.yaml) to say where it belongs\n"
     )
+
+
+def test_a_file_may_start_with_its_title_and_the_title_id_names_it(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """Quarto chapters, MyST pages and READMEs start with '# Title {#sec-x}': the pack sets the title,
+    so the heading is taken out, and its id names the unit (other files cite @sec-x)."""
+    course: Path = course_copy()
+    unit = course / "units" / "first-unit.md"
+    unit.write_text(unit.read_text().replace("---\n\n", "---\n\n# The first unit {#sec-first}\n\n", 1))
+    other = course / "units" / "second-unit.md"
+    other.write_text(other.read_text() + "\nAs @sec-first explained.\n")
+    result = CliRunner().invoke(main, ["check", "--strict", str(course)])
+    assert result.exit_code == 0, result.output
+    unit.write_text(unit.read_text().replace("# The first unit {#sec-first}", "# Another title {#sec-first}"))
+    result = CliRunner().invoke(main, ["check", str(course)])
+    assert (
+        "warning: the file starts with the title '# Another title', but the pack prints 'The first unit'"
+        in result.output
+    )

@@ -138,3 +138,36 @@ def test_image_attributes_as_pandoc_and_quarto_write_them(text: str, expected: s
     assert expected in html, html
     if "Caption" in text:
         assert "</span> Caption" in html  # the text in brackets is the caption when the alt is given apart
+
+
+def test_quarto_and_myst_cross_references_and_targets() -> None:
+    html = render_text(
+        "(sec-pipe)=\n## The pipe\n\n% a MyST comment, not printed\n\n"
+        '![A pipe](pipe.svg "Three stages"){#fig-pipe}\n\n'
+        "See @sec-pipe and @fig-pipe; Figure [-@fig-pipe]. Mail me@example.org, not @someone.\n"
+    )
+    assert '<h2 id="sec-pipe">The pipe</h2>' in html and "MyST comment" not in html and "(sec-pipe)=" not in html
+    assert '<a class="xref" href="#sec-pipe">The pipe</a>' in html
+    assert (
+        '<a class="xref" href="#fig-pipe">Figure&nbsp;1</a>' in html
+        and 'Figure <a class="xref" href="#fig-pipe">1</a>' in html
+    )
+    assert "mailto:me@example.org" in html and "@someone" in html
+
+
+def test_quarto_cells_show_their_code_without_options_and_hide_echo_false() -> None:
+    html = render_text(
+        '```{r}\n#| echo: false\nsource("_common.R")\n```\n\n```{python}\n#| label: lst-sum\n#| lst-cap: Adding up\nx = 1 + 1\n```\n'
+    )
+    assert "_common" not in html and "#|" not in html
+    assert '<figure class="listing" id="lst-sum">' in html and "Adding up" in html
+
+
+def test_myst_figure_directive_and_tabs() -> None:
+    html = render_text(
+        "```{figure} figures/boxes.svg\n:alt: Two boxes\n:name: fig-boxes\n\nTwo *boxes*.\n```\n\n"
+        "::::{tab-set}\n:::{tab-item} Linux\nUse apt.\n:::\n::::\n"
+    )
+    assert '<figure class="figure" id="fig-boxes"><img src="figures/boxes.svg" alt="Two boxes">' in html
+    assert "</span> Two <em>boxes</em>.</figcaption>" in html
+    assert '<p class="panel-title lead-in">Linux</p>' in html and ":::" not in html

@@ -114,13 +114,20 @@ def walk(tokens: list[Token], start: int = 0, end: int | None = None) -> Iterato
 class Parsed:
     """One Markdown file, parsed once."""
 
-    def __init__(self, path: Path, text: str, first_line: int = 1, lang: str = "en", key: str = ""):
+    def __init__(self, path: Path, text: str, first_line: int = 1, lang: str = "en", key: str = "", file: bool = True):
         self.path = path
         self.text = text
         self.first_line = first_line  # the file's line of the text's first line
         self.lang = lang
         self.key = key  # the namespace of its automatic ids: a unit's or exercise's id, "introduction"...
         self.tokens, env = parse(text, lang)
+        # a file that starts with its title as a '#' heading (Quarto, MyST, a README): the pack sets
+        # the title, so the heading is taken out; its words and id are kept (the id names the file)
+        self.title: tuple[str, str | None, int] | None = None
+        if file and len(self.tokens) >= 3 and self.tokens[0].type == "heading_open" and self.tokens[0].tag == "h1":
+            attrs: Attrs = self.tokens[0].meta.get("attrs") or Attrs()
+            self.title = (plain(self.tokens[1]), attrs.id, self.line(self.tokens[0]))
+            self.tokens = self.tokens[3:]
         self.references: dict[str, dict[str, str]] = env.get("references", {})  # type: ignore[assignment]
         # where each link reference is defined: label → (file line, the audiences its place needs)
         where: dict[str, tuple[int, list[Div]]] = env.get("reference_at", {})  # type: ignore[assignment]
@@ -312,7 +319,7 @@ def inline_exercises(body: Body) -> list[InlineExercise]:
 @lru_cache(maxsize=4096)
 def parse_field(text: str, lang: str, path: Path) -> Parsed:
     """A Markdown field of a YAML file (a plan's notes, a task's instructions), parsed once."""
-    return Parsed(path, text, 1, lang, "yaml")
+    return Parsed(path, text, 1, lang, "yaml", file=False)
 
 
 def parses_of(sources: list[tuple[MarkdownSource, bool]], translated_only: bool = False) -> list[tuple[Parsed, bool]]:

@@ -9,6 +9,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coursepack.model import Course
 
 MARKDOWN_FILES = (".md", ".qmd", ".rmd", ".markdown")
@@ -38,3 +40,19 @@ def file_keys(course: Course) -> dict[str, str]:
         for ext in MARKDOWN_FILES:
             keys.setdefault(path.stem + ext, key)
     return keys
+
+
+def titles(course: Course) -> list[tuple[str, str, Path, tuple[str, str | None, int]]]:
+    """The units, exercises and introduction whose file starts with its title as a ``#`` heading:
+    (id, the title the pack prints, the file, (the heading's words, its id, its line))."""
+    found = []
+    items = [(u.meta.id, u.meta.title, u.source) for u in course.units]
+    items += [(eid, e.meta.title, e.source) for eid, e in course.exercises.items() if e.inline is None]
+    if course.introduction is not None:
+        items.append(("introduction", "", course.introduction))
+    for key, title, src in items:
+        for chunk in src.tree.chunks if src.tree is not None else []:
+            if chunk.fallback is None and chunk.parsed.title is not None:
+                found.append((key, title, chunk.parsed.path, chunk.parsed.title))
+                break
+    return found
