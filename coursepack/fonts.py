@@ -75,8 +75,10 @@ def stack(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def families(lang: str) -> list[str]:
+    """The families that set text in ``lang``, the code font last: it has the arrows and box
+    drawing the text fonts lack (``<kbd>↑</kbd>``, "press →"), which it sets when they do."""
     body, headings = stack(lang)
-    return list(dict.fromkeys(body + headings))
+    return list(dict.fromkeys((*body, *headings, CODE_FAMILY)))
 
 
 @cache
@@ -91,19 +93,19 @@ def _cmap(face: Face) -> frozenset[int]:
 
 
 @cache
-def coverage(lang: str, code: bool = False) -> frozenset[int]:
-    """Code points that the fonts of ``lang`` can show (in code: the code font, then those)."""
+def coverage(lang: str) -> frozenset[int]:
+    """Code points that the fonts of ``lang`` can show."""
     table = faces()
     covered: set[int] = set()
-    for family in [CODE_FAMILY] * code + families(lang):
+    for family in families(lang):
         for face in table.get(family, [])[:1] if family == CODE_FAMILY else table.get(family, []):
             covered |= _cmap(face)
     return frozenset(covered)
 
 
-def uncovered(text: str, lang: str, code: bool = False) -> list[str]:
+def uncovered(text: str, lang: str) -> list[str]:
     """Characters of ``text`` that no font of ``lang`` has (spaces and controls are fine)."""
-    covered = coverage(lang, code)
+    covered = coverage(lang)
     missing = []
     for ch in dict.fromkeys(text):
         if ord(ch) in covered or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
@@ -165,10 +167,8 @@ def stylesheet(lang: str) -> str:
         return ", ".join(f'"{n}"' for n in names) + f", {generic}"
 
     code = css_list((CODE_FAMILY, *body), "monospace")
-    css = (
-        f":root {{ --font-body: {css_list(body, 'serif')}; --font-heading: {css_list(headings, 'sans-serif')}; "
-        f"--font-code: {code}; }}\n"
-    )
+    text, titles = css_list((*body, CODE_FAMILY), "serif"), css_list((*headings, CODE_FAMILY), "sans-serif")
+    css = f":root {{ --font-body: {text}; --font-heading: {titles}; --font-code: {code}; }}\n"
     if "CJK" in body[0]:
         # the CJK font comes first for its full-width punctuation; text in another language (a
         # translation's fallback) puts the Latin font first, or its quotes would be full-width too

@@ -346,6 +346,16 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     for i, outcome in enumerate(meta.outcomes):
         define(f"outcome:{outcome.id}", course_file, *doc.locate(("outcomes", i, "id")))
 
+    for sub in ("units", "exercises"):
+        for path in sorted((root / sub).glob("*")):
+            if path.suffix.lower() in (".qmd", ".rmd", ".markdown", ".mdx") and path.is_file():
+                diags.error(
+                    path,
+                    1,
+                    1,
+                    f"coursepack reads {sub}/*.md: rename this file {path.stem}.md (its Markdown is read as it is)",
+                )
+                BROKEN_IDS.add(path.stem)  # (one error for it, not one more for every reference to it)
     units_by_id: dict[str, Unit] = {}
     for path in sorted((root / "units").glob("*.md")):
         loaded = _load_front_matter(path, UnitMeta, diags)

@@ -304,8 +304,8 @@ def _inline_exercises_match(source: Course, localized: Course, diags: Diagnostic
 
 
 def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
-    """Every character the PDF will show must be in the fonts that set it: code in the code
-    font (with the language's fonts behind it), everything else in the language's fonts.
+    """Every character the PDF will show must be in the fonts that set it: the language's, and the
+    code font (which sets code, and the arrows and box drawing the text fonts lack).
 
     A Markdown file is read from its parse: what it prints, character references (``&#8987;``)
     included, each character where it is set (in code or not).
@@ -330,10 +330,9 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
             continue  # the usual case: no character reference, and every character covered
         if parsed is None:
             missing = fonts.uncovered("".join(set(text)), lang)
-        else:
-            code = _code_chars(parsed)
-            prose = set(text[: len(text) - len(parsed.text)]) | _prose_chars(parsed)
-            missing = fonts.uncovered("".join(prose), lang) + fonts.uncovered("".join(code - prose), lang, code=True)
+        else:  # (the front matter, then what the Markdown prints)
+            printed = set(text[: len(text) - len(parsed.text)]) | _printed_chars(parsed)
+            missing = fonts.uncovered("".join(printed), lang)
         if not missing:
             continue
         where = {ch: _positions(text, ch) for ch in missing}
@@ -370,34 +369,16 @@ def _lines(places: list[tuple[int, int]]) -> str:
     return ("line " if len(lines) == 1 else "lines ") + shown
 
 
-CODE_TOKENS = ("fence", "code_block")
-
-
-def _code_chars(parsed: Parsed) -> set[str]:
-    """The characters a file has in code (set in the code font)."""
+def _printed_chars(parsed: Parsed) -> set[str]:
+    """The characters a file prints (its text, code, captions and titles; references decoded)."""
     chars: set[str] = set()
     for tok in _all_tokens(parsed):
-        if tok.type in CODE_TOKENS or tok.type == "code_inline":
-            chars.update(tok.content)
-    return chars
-
-
-def _prose_chars(parsed: Parsed) -> set[str]:
-    """The characters a file has outside code."""
-    chars: set[str] = set()
-    for tok in _all_tokens(parsed):
-        if tok.type in CODE_TOKENS or tok.type == "code_inline":
-            continue
-        if tok.type in ("text", "html_inline", "html_block", "math_inline", "math_block") or (
+        if tok.type in ("text", "code_inline", "fence", "code_block", "html_inline", "math_inline", "math_block") or (
             tok.type == "inline" and not tok.children
         ):
             chars.update(tok.content)
         elif tok.type == "image":
             chars.update(str(tok.attrGet("title") or ""))
-        elif tok.type == "div_open":
-            chars.update(tok.meta["div"].opening)
-        elif tok.type == "fence" or tok.type == "link_open":
-            pass
     return chars
 
 

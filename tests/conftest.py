@@ -24,7 +24,11 @@ SLOW_MODULES = {
     "test_sample",
     "test_wheel",
 }
-SLOW_TESTS = {"test_no_instructor_word_reaches_a_student_pdf", "test_typesetting_loads_nothing_outside_the_course"}
+SLOW_TESTS = {
+    "test_no_instructor_word_reaches_a_student_pdf",
+    "test_typesetting_loads_nothing_outside_the_course",
+    "test_arrows_and_box_drawing_are_covered_in_prose_too",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -33,7 +33,7 @@ CASES = [
     ),
     (
         "Waiting &#8987; for the build.\n",
-        "units/first-unit.md:{L0}:9: characters not covered by the fonts for 'en' (Noto Serif, Noto Sans): "
+        "units/first-unit.md:{L0}:9: characters not covered by the fonts for 'en' (Noto Serif, Noto Sans, IBM Plex Mono): "
         "'⌛' U+231B HOURGLASS (line {L0}); remove them or replace them (a PDF must never show empty boxes)",
     ),
     (
@@ -142,3 +142,12 @@ def test_a_file_may_start_with_its_title_and_the_title_id_names_it(course_copy) 
         "warning: the file starts with the title '# Another title', but the pack prints 'The first unit'"
         in result.output
     )
+
+
+def test_arrows_and_box_drawing_are_covered_in_prose_too(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The code font sets the arrows and box drawing the text fonts lack, in prose and <kbd> as in code."""
+    course: Path = course_copy()
+    unit = course / "units" / "first-unit.md"
+    unit.write_text(unit.read_text() + "\nPress <kbd>↑</kbd>, then → to go on; a tree is drawn with ├── and └──.\n")
+    result = CliRunner().invoke(main, ["build", str(course), "--strict", "--edition", "student", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output  # (strict: a glyph the fonts lack is a warning of the engine's)

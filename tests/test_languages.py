@@ -393,7 +393,7 @@ def test_characters_no_font_covers_fail_before_rendering(bilingual_copy: Path) -
     result = CliRunner().invoke(main, ["build", str(bilingual_copy), "--lang", "fr", "-o", str(bilingual_copy / "out")])
     assert result.exit_code == 1
     assert (
-        f"{path}:9:1: characters not covered by the fonts for 'fr' (Noto Serif, Noto Sans): "
+        f"{path}:9:1: characters not covered by the fonts for 'fr' (Noto Serif, Noto Sans, IBM Plex Mono): "
         "'ሰ' U+1230 ETHIOPIC SYLLABLE SA (line 9), 'ላ' U+120B ETHIOPIC SYLLABLE LAA (line 9), "
         "'ም' U+121D ETHIOPIC SYLLABLE ME (line 9); "
         "remove them or replace them (a PDF must never show empty boxes)"
