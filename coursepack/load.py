@@ -96,9 +96,26 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+# front-matter keys of Carpentries lessons, and what to write here instead
+LESSON_KEYS = {
+    "teaching": "unknown key 'teaching': a lesson's minutes of teaching (and exercises) go in 'duration'",
+    "objectives": "unknown key 'objectives': write them in the text as a '::: objectives' block (or as "
+    "'learning_outcomes')",
+    "questions": "unknown key 'questions': write them in the text as a '::: questions' block",
+    "keypoints": "unknown key 'keypoints': write them in the text as a '::: keypoints' block",
+}
+
+
 def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
+    if kind == "extra_forbidden" and str(err["loc"][-1]) in LESSON_KEYS:
+        return LESSON_KEYS[str(err["loc"][-1])]
+    if kind == "list_type" and tuple(err["loc"]) == ("exercises",) and isinstance(err.get("input"), int):
+        return (
+            "'exercises' lists the ids of exercise files ([ex-one, ex-two]): a Carpentries lesson's exercise minutes "
+            "go in 'duration' with the teaching time"
+        )
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
         here = _model_at(model, tuple(err["loc"][:-1])) if model else None

@@ -213,12 +213,14 @@ def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:
     for link in found.links:
         if link.file:  # a link to another file of the course: its unit or exercise, or a target in it
             key = files.get(link.file)
+            if key is None and Path(link.file).stem in course.broken_ids:
+                continue  # (the file failed its own checks: reported there)
             if key is None:
                 diags.error(
                     link.path,
                     link.line,
                     link.col,
-                    f"link '{link.file}': no unit or exercise of the course is in a file of that name: "
+                    f"link '{link.href or link.file}': no unit or exercise of the course is in a file of that name: "
                     "link to its id ('#some-id') or to a full https:// address",
                 )
                 continue

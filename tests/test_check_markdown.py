@@ -151,3 +151,16 @@ def test_arrows_and_box_drawing_are_covered_in_prose_too(course_copy, tmp_path: 
     unit.write_text(unit.read_text() + "\nPress <kbd>↑</kbd>, then → to go on; a tree is drawn with ├── and └──.\n")
     result = CliRunner().invoke(main, ["build", str(course), "--strict", "--edition", "student", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output  # (strict: a glyph the fonts lack is a warning of the engine's)
+
+
+def test_a_lessons_front_matter_says_what_to_write_instead(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course: Path = course_copy()
+    unit = course / "units" / "first-unit.md"
+    unit.write_text(unit.read_text().replace("exercises: [ex-alpha]", "teaching: 30\nexercises: 10"))
+    result = CliRunner().invoke(main, ["check", str(course)])
+    lines = [line.replace(str(course) + "/", "") for line in result.output.splitlines()]
+    assert lines[:2] == [
+        "units/first-unit.md:8:1: unknown key 'teaching': a lesson's minutes of teaching (and exercises) go in 'duration'",
+        "units/first-unit.md:9:12: 'exercises' lists the ids of exercise files ([ex-one, ex-two]): a Carpentries "
+        "lesson's exercise minutes go in 'duration' with the teaching time",
+    ], result.output

@@ -71,6 +71,7 @@ class LinkUse:
     wants_number: bool = False  # "{n}" in its text
     key: str = ""  # the file it is written in (for its automatic heading ids)
     file: str = ""  # a link to another Markdown file of the course: its name (the target is in that file)
+    href: str = ""  # such a link as written
 
 
 @dataclass
@@ -511,7 +512,7 @@ def _check_link(
     elif markdown_file(href):  # another file of the course, as Quarto, the Carpentries and GitHub link
         fragment = href.partition("#")[2]
         found.links.append(
-            LinkUse(path, line, col, fragment, not instructor, "{n}" in raw, parsed.key, file_name(href))
+            LinkUse(path, line, col, fragment, not instructor, "{n}" in raw, parsed.key, file_name(href), href)
         )
     elif not WEB_RE.match(href):
         diags.error(
