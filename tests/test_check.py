@@ -24,7 +24,7 @@ tests/fixtures/broken/units/unit-a.md:9:22: student-visible link to instructor-o
 tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no alt text: describe it inside ![...] (or mark it {.decorative})
 tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' not found (paths are relative to the course folder, e.g. figures/name.svg)
 tests/fixtures/broken/units/unit-a.md:13:1: raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')
-tests/fixtures/broken/units/unit-a.md:15:1: unknown block 'sidebar': use one of note, tip, important, warning, caution, key-concept, legal-text, case, content-warning, instructor, guidelines, model-answer, debrief, exercise, solution, hint, answer-space
+tests/fixtures/broken/units/unit-a.md:15:1: unknown block 'sidebar': use one of answer-space, case, caution, checklist, content-warning, debrief, discussion, exercise, figure, group, guidelines, hint, important, instructor, key-concept, keypoints, legal-text, model-answer, note, objectives, panel, prereq, questions, see-also, solution, spoiler, testimonial, tip, warning
 tests/fixtures/broken/units/unit-a.md:19:1: old block syntax '/// note | Old syntax': write '::: note Old syntax' and close it with ':::' ('coursepack migrate' rewrites a whole course)
 tests/fixtures/broken/units/unit-b.md:4:11: 'duration': Input should be greater than 0
 15 problem(s) (15 error(s)); nothing was written.

@@ -46,10 +46,7 @@ WEB_RE = re.compile(r"^(https?|mailto):", re.I)
 ROLE_RE = re.compile(r"\{[a-z][a-z0-9:_-]*\}$")  # MyST's {ref}`target`: a role name right before a code span
 CITATION_RE = re.compile(r"\[-?@[\w:.#$%&+?<>~/-]+")  # Pandoc's [@key]: looked for in text, not parsed
 STUDENT = frozenset({"handout"})  # what students see besides text for all
-OUR_KINDS = (
-    "note, tip, important, warning, caution, key-concept, legal-text, case, content-warning, "
-    "instructor, guidelines, model-answer, debrief, exercise, solution, hint, answer-space"
-)
+OUR_KINDS = ", ".join(sorted(KINDS.kinds))  # (the docs list the other tools' names for them)
 
 
 @dataclass
