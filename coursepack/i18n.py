@@ -85,18 +85,36 @@ def punctuation(text: str, lang: str) -> str:
 
 
 class Terms(gettext_module.NullTranslations):
-    """A catalog with a course's own overrides of some interface words."""
+    """A catalog with a course's own overrides of some interface words.
+
+    A key that is a whole message ("Unit %(num)s") replaces that message; a key that is one word
+    ("module") is renamed wherever the interface uses it, as a whole word, keeping its capital
+    ("How to use this module" → "How to use this lesson", "Module" → "Lesson").
+    """
 
     def __init__(self, base: gettext_module.NullTranslations, terms: dict[str, str]):
         super().__init__()
         self._base = base
         self._terms = terms
+        words = {k: v for k, v in terms.items() if k.strip() and " " not in k and "%" not in k}
+        self._words = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I) if words else None
+        self._renames = {k.lower(): v for k, v in words.items()}
+
+    def _rename(self, text: str) -> str:
+        if self._words is None:
+            return text
+
+        def one(m: re.Match[str]) -> str:
+            new = self._renames[m.group(1).lower()]
+            return new[:1].upper() + new[1:] if m.group(1)[:1].isupper() else new
+
+        return self._words.sub(one, text)
 
     def gettext(self, message: str) -> str:
-        return self._terms.get(message) or self._base.gettext(message)
+        return self._terms.get(message) or self._rename(self._base.gettext(message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._base.ngettext(singular, plural, n)
+        return self._rename(self._base.ngettext(singular, plural, n))
 
 
 def catalog(lang: str, terms: dict[str, str] | None = None) -> gettext_module.NullTranslations:

@@ -84,11 +84,13 @@ def test_terms_rename_interface_words_in_the_source_language(course_copy, tmp_pa
     meta.write_text(
         meta.read_text()
         + 'terms:\n  "Unit %(num)s": "Lesson %(num)s"\n  "Unit": "Lesson"\n  "Units": "Lessons"\n  "Contents": "In this pack"\n'
+        + "  module: course\n"  # one word: renamed wherever the interface says it
     )
     build([course], Options(tmp_path, editions=["student"], epoch=EPOCH, strict=True))
     raw = all_text(tmp_path / "minimal" / "en" / "student.pdf")
     text = letters(raw)
     assert "lesson1" in text and "inthispack" in text
+    assert "bytheendofthiscoursestudentsshouldbeableto" in text and "thismodule" not in text
     assert not re.search(r"U ?N ?I ?T 1\b|Unit 1\b", raw), raw  # (the label is set in spaced capitals)
 
 
