@@ -103,12 +103,21 @@ def coverage(lang: str) -> frozenset[int]:
     return frozenset(covered)
 
 
+# default-ignorable marks that are not format characters: variation selectors (the U+FE0F
+# after an emoji asks for its colour form), Mongolian ones and the grapheme joiner; a shaper
+# draws nothing for them when a font lacks them
+IGNORABLE = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0), range(0x180B, 0x1810), range(0x034F, 0x0350))
+
+
 def uncovered(text: str, lang: str) -> list[str]:
-    """Characters of ``text`` that no font of ``lang`` has (spaces and controls are fine)."""
+    """Characters of ``text`` that no font of ``lang`` has (spaces, controls and invisible
+    selectors are fine)."""
     covered = coverage(lang)
     missing = []
     for ch in dict.fromkeys(text):
         if ord(ch) in covered or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            continue
+        if any(ord(ch) in r for r in IGNORABLE):
             continue
         missing.append(ch)
     return missing

@@ -471,12 +471,27 @@ def resolve(
         "list_sep": enumeration_separator(lang),
         "student_page": lambda ident: (student_pages or {}).get(ident),
         "pageref": pageref,
+        "toc_width": toc_width,
         # the page of a passage of fallback text, in a review copy that prints it
         "page_link": lambda anchor: (
             Markup(f'<a class="pageref" href="#{escape(anchor)}"></a>') if anchor in writer.fallbacks else Markup("")
         ),
     }
     return Resolved(context, writer, hidden_allowed)
+
+
+def toc_width(*entries: list[dict[str, Any]]) -> Markup:
+    """The contents' number column, when the default (two digits) is too narrow for "10.2" or
+    "12.10": a style attribute for the ``nav``."""
+
+    def digits(num: object) -> float:  # in widths of a digit ("ch"); a point or a dash is about half of one
+        return sum(0.5 if c in ".-–" else 1.0 for c in str(num or ""))
+
+    widest = max((digits(e.get("num")) for group in entries for e in group), default=0.0)
+    if widest <= 2:
+        return Markup("")
+    width = f"{widest + 1.6:.1f}ch"
+    return Markup(f' style="--toc-num: {width}; --toc-num-back: -{width}"')
 
 
 def _exercise_html(ex: Exercise, writer: Writer, edition: Edition, item: str | None) -> Markup | None:

@@ -79,7 +79,7 @@ class _Counter:
         return f"{self.series}{self.n[kind]}"
 
 
-NUMBERED = ("figure", "table", "listing")
+NUMBERED = ("figure", "table", "listing", "equation")
 
 
 def build_index(course: Course) -> Index:
@@ -148,9 +148,8 @@ def _walk_body(
     assert callable(add)
     for chunk in body.chunks:
         parsed = chunk.parsed
-        for heading in parsed.headings:
-            if heading.explicit is None:
-                index.local.setdefault((parsed.key, heading.slug), heading.anchor)
+        for slug, anchor in parsed.slugs.items():
+            index.local.setdefault((parsed.key, slug), anchor)
         headings = {h.index: h for h in parsed.headings}
         tokens = parsed.tokens
         end = len(tokens) if chunk.end < 0 else chunk.end
@@ -178,6 +177,14 @@ def _walk_body(
                     later.append((kind, tok, target))
             if target.anchor:
                 add(target)
+
+
+def equation_id(tok: Token) -> str | None:
+    """The id of a display formula: Quarto's ``$$ ... $$ {#eq-x}`` or MyST's ``$$ ... $$ (label)``."""
+    attrs = tok.meta.get("attrs") if tok.meta else None
+    if attrs is not None and attrs.id:
+        return str(attrs.id)
+    return tok.info.strip() or None if tok.type == "math_block_label" else None
 
 
 def _target(parsed: Parsed, i: int, tok: Token, needs: frozenset[str], place: str, headings: dict) -> Target | None:
@@ -212,6 +219,11 @@ def _target(parsed: Parsed, i: int, tok: Token, needs: frozenset[str], place: st
                 path=parsed.path,
                 line=line,
             )
+        return None
+    if tok.type in ("math_block", "math_block_label"):
+        ident = equation_id(tok)
+        if ident:
+            return Target(ident, "equation", needs=needs, place=place, path=parsed.path, line=line)
         return None
     if tok.type == "div_open":
         div = tok.meta["div"]

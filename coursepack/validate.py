@@ -184,7 +184,8 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
                 ids[alias] = ids[key]  # the title's id names the file
     found = Found(ids)
     for parsed, instructor_file in _parses(course):
-        check_markdown(parsed, root, instructor_file, found, diags, image_problem=image_problem)
+        part = _part(course, parsed.key, instructor_file)
+        check_markdown(parsed, root, instructor_file, found, diags, image_problem=image_problem, part=part)
     _check_links(course, found, diags)
     return found
 
@@ -201,6 +202,15 @@ def markdown_keys(course: Course) -> dict[str, str]:
     """The file name of each unit, exercise and the introduction → its id (a link to the file is a
     cross-reference to it)."""
     return file_keys(course)
+
+
+def _part(course: Course, key: str, instructor_file: bool) -> str:
+    """What a file of the course is, for ``check_markdown``."""
+    if instructor_file:
+        return "guide"
+    if key == "introduction":
+        return "introduction"
+    return "unit" if any(u.meta.id == key for u in course.units) else "exercise"
 
 
 def _parses(course: Course, translated_only: bool = False) -> list[tuple[Parsed, bool]]:
@@ -284,6 +294,7 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
                 translation=True,
                 broken=source.broken_ids,
                 image_problem=image_problem,
+                part=_part(localized, parsed.key, instructor_file),
             )
     _check_links(source, theirs, diags)
     _inline_exercises_match(source, localized, diags)

@@ -93,6 +93,22 @@ CASES = [
         "units/first-unit.md:{L0}:34: raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')",
     ),
     (
+        ":::{math}\nE = mc^2\n:::\n",
+        "units/first-unit.md:{L0}:1: warning: maths is printed as its TeX source: coursepack does not typeset formulas yet",
+    ),
+    (
+        "::: solution\nThe answer, written after the question in the text.\n:::\n",
+        "units/first-unit.md:{L0}:1: warning: '::: solution' is not inside an exercise, so it prints only with the unit's "
+        "teaching notes in the instructor's guide, not in the answer key: put it inside the '::: exercise' it answers "
+        "(or write '::: instructor' for a teaching note)",
+    ),
+    (
+        "::: {.teacher-only}\nDo not tell them.\n:::\n\n::: {.border .shadow}\nA framed paragraph.\n:::\n",
+        "units/first-unit.md:{L0}:1: unknown block 'teacher-only': its name says it is not for students, and it would "
+        "print for them: use '::: instructor' (the guide only), '::: solution' or '::: model-answer'\n"
+        "units/first-unit.md:{L4}:1: warning: class 'border' has no meaning in print: the block's text is printed as it is",
+    ),
+    (
         "/// instructor | Old\nText.\n///\n",
         "units/first-unit.md:{L0}:1: old block syntax '/// instructor | Old': write '::: instructor Old' and close it "
         "with ':::' ('coursepack migrate' rewrites a whole course)",
@@ -151,6 +167,15 @@ def test_arrows_and_box_drawing_are_covered_in_prose_too(course_copy, tmp_path: 
     unit.write_text(unit.read_text() + "\nPress <kbd>↑</kbd>, then → to go on; a tree is drawn with ├── and └──.\n")
     result = CliRunner().invoke(main, ["build", str(course), "--strict", "--edition", "student", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output  # (strict: a glyph the fonts lack is a warning of the engine's)
+
+
+def test_an_emoji_with_its_variation_selector_is_covered(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """U+FE0F after a character (asking for its emoji form) is invisible: never reported as missing."""
+    course: Path = course_copy()
+    unit = course / "units" / "first-unit.md"
+    unit.write_text(unit.read_text() + "\nWarning \u26a0\ufe0f and a check mark \u2714\ufe0e.\n")
+    result = CliRunner().invoke(main, ["check", "--strict", str(course)])
+    assert "U+FE0" not in result.output, result.output
 
 
 def test_a_lessons_front_matter_says_what_to_write_instead(course_copy) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,77 @@ def test_myst_figure_directive_and_tabs() -> None:
     assert '<figure class="figure" id="fig-boxes"><img src="figures/boxes.svg" alt="Two boxes">' in html
     assert "</span> Two <em>boxes</em>.</figcaption>" in html
     assert '<p class="panel-title lead-in">Linux</p>' in html and ":::" not in html
+
+
+CELLS = [
+    (  # R Markdown's header options: the label names the figure, fig.cap is its caption
+        '```{r fig-cycle, echo=FALSE, fig.cap="The cycle, drawn"}\nknitr::include_graphics("cycle.png")\n```\n\n'
+        "See @fig-cycle.\n",
+        [
+            '<figure class="figure" id="fig-cycle"><img src="cycle.png" alt="">',
+            "Figure&nbsp;1</span> The cycle, drawn",
+            'See <a class="xref" href="#fig-cycle">Figure&nbsp;1</a>',
+        ],
+        ["include_graphics"],
+    ),
+    (  # Quarto's #| options do the same
+        '```{r}\n#| label: fig-map\n#| fig-cap: "A map"\nknitr::include_graphics("map.png")\n```\n',
+        ['<figure class="figure" id="fig-map"><img src="map.png" alt="">', "</span> A map</figcaption>"],
+        ["#|"],
+    ),
+    (  # a chunk name is not a listing; lst- is, with its caption
+        "```{python}\n#| label: setup\nimport os\n```\n\n```{r lst-count, lst.cap='Counting'}\nlength(x)\n```\n\n"
+        "As @lst-count shows.\n",
+        [
+            '<pre class="code lang-python">',
+            '<figure class="listing" id="lst-count">',
+            "Listing&nbsp;1</span> Counting",
+            'As <a class="xref" href="#lst-count">Listing&nbsp;1</a>',
+        ],
+        ['id="setup"', "#|"],
+    ),
+    (  # cells left out of the output by their author
+        "```{r setup, include=FALSE}\nlibrary(secretpackage)\n```\n\n```{r, echo=FALSE}\nhiddencode <- 1\n```\n",
+        [],
+        ["secretpackage", "hiddencode"],
+    ),
+    (  # Quarto's {{r}}: a cell shown as written, not a cell
+        "```{{r}}\nx <- 1\n```\n",
+        ['<pre class="code lang-r">'],
+        ["{{"],
+    ),
+    (  # a header whose quote is never closed: the cell is printed, its options not read
+        '```{r odd, fig.cap="unclosed}\nprint(1)\n```\n',
+        ['<pre class="code lang-r">'],
+        ["<figure"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), CELLS)
+def test_quarto_and_r_markdown_cells(text: str, present: list[str], absent: list[str]) -> None:
+    html = render_text(text)
+    for part in present:
+        assert part in html, html
+    for part in absent:
+        assert part not in html, html
+
+
+def test_quarto_equations_callouts_and_pandoc_ids_are_cross_referenced() -> None:
+    html = render_text(
+        "$$\nE = mc^2\n$$ {#eq-energy}\n\n::: {.callout-tip #tip-save}\n## Save often\nText.\n:::\n\n"
+        "## 1. Getting started\n\n## Intro {#sec:intro}\n\n"
+        "By @eq-energy, @tip-save, [back](#getting-started) and [](#sec:intro).\n"
+    )
+    assert '<div class="math display" id="eq-energy">E = mc^2 <span class="eq-num">(1)</span></div>' in html, html
+    assert '<a class="xref" href="#eq-energy">Equation&nbsp;1</a>' in html
+    assert '<a class="xref" href="#tip-save">Save often</a>' in html
+    # Pandoc's id for "1. Getting started" drops the leading number; GitHub's keeps it: both lead there
+    assert '<h2 id="doc--1-getting-started">' in html and 'href="#doc--1-getting-started">back</a>' in html
+    assert '<a class="xref" href="#sec:intro">Intro</a>' in html
+
+
+def test_a_myst_target_before_the_title_names_the_file() -> None:
+    parsed = Parsed(Path("page.md"), "(sec-page)=\n# The page\n\nText.\n", 1, "en", "page")
+    assert parsed.title is not None and parsed.title[:2] == ("The page", "sec-page"), parsed.title
+    assert render_text("(sec-page)=\n# The page\n\nText.\n").strip() == "<p>Text.</p>"

@@ -120,3 +120,12 @@ def test_a_link_to_another_file_of_the_course_is_a_cross_reference(course_copy, 
     build([course], Options(tmp_path, editions=["student"], epoch=EPOCH, strict=True))
     text = " ".join(all_text(tmp_path / "minimal" / "en" / "student.pdf").split())
     assert re.search(r"Back to the first, p\. 5 and its section, p\. 5\.", text), text
+
+
+def test_the_contents_number_column_widens_for_long_numbers() -> None:
+    """Two digits fit the theme's column; "100" or "10.12" widen it so no number runs into its title."""
+    from coursepack.resolve import toc_width
+
+    assert toc_width([{"num": 9}], [{"num": 12}]) == ""
+    assert toc_width([{"num": 100}]) == ' style="--toc-num: 4.6ch; --toc-num-back: -4.6ch"'
+    assert toc_width([{"num": "10.12"}], []) == ' style="--toc-num: 6.1ch; --toc-num-back: -6.1ch"'

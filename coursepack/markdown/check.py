@@ -25,6 +25,7 @@ from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.render import image_alt, inline_tag
+from coursepack.targets import equation_id
 
 VAGUE_LINK_TEXT = {
     "click here",
@@ -40,12 +41,21 @@ VAGUE_LINK_TEXT = {
     "هنا",
     "这里",
 }
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_:.][a-z0-9]+)*$")  # (MyST's and Sphinx's fig:x and eq.y as well)
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 WEB_RE = re.compile(r"^(https?|mailto):", re.I)
+INLINE_CELL_RE = re.compile(r"^(r|\{r\}|\{python\}|\{julia\}) ")  # knitr's `r expr`, Quarto's `{python} expr`
 ROLE_RE = re.compile(r"\{[a-z][a-z0-9:_-]*\}$")  # MyST's {ref}`target`: a role name right before a code span
 CITATION_RE = re.compile(r"\[-?@[\w:.#$%&+?<>~/-]+")  # Pandoc's [@key]: looked for in text, not parsed
 STUDENT = frozenset({"handout"})  # what students see besides text for all
+# words in a block's name that say it is not for students (a style class with one is refused)
+SECRET_WORDS = ("instructor", "teacher", "lecturer", "tutor", "solution", "answer", "hidden", "hide", "private",
+                "secret", "guide", "notes", "content-visible", "content-hidden", "staff")  # fmt: skip
+# where an answer written outside an exercise prints (in the guide, anywhere is right)
+LOOSE_ANSWERS = {
+    "unit": "it prints only with the unit's teaching notes in the instructor's guide, not in the answer key",
+    "introduction": "no edition prints it (the guide does not print the introduction)",
+}
 OUR_KINDS = ", ".join(sorted(KINDS.kinds))  # (the docs list the other tools' names for them)
 
 
@@ -89,21 +99,27 @@ def check_markdown(
     translation: bool = False,
     broken: set[str] | None = None,
     image_problem: Callable[[Path], str | None] | None = None,
+    part: str = "exercise",
 ) -> None:
     """Check one file; record its ids and cross-references in ``found``.
 
-    In a translation, ids are the source's: one it does not have is an error.
+    ``part`` is what the file is: "unit", "introduction", "exercise" or "guide" (an answer
+    written outside an exercise prints only where the file's instructor text does). In a
+    translation, ids are the source's: one it does not have is an error.
     """
     path = parsed.path
     last_level = 1  # the document's title is the level-1 heading
     cited: dict[str, list[tuple[int, int, frozenset[str]]]] = {}  # note key → where it is called
     code_cells: list[int] = []  # the line of the first executable cell
+    exercises = [part == "exercise"]  # whether each open div is in an exercise
     for heading in parsed.headings:
         if heading.explicit is None:
-            found.local.setdefault(
-                (parsed.key, heading.slug),
-                IdDef(path, heading.line, 1, instructor_file or not heading.needs <= STUDENT),
-            )
+            for slug in (heading.slug, heading.also):
+                if slug:
+                    found.local.setdefault(
+                        (parsed.key, slug),
+                        IdDef(path, heading.line, 1, instructor_file or not heading.needs <= STUDENT),
+                    )
     for i, tok, needs in walk(parsed.tokens):
         instructor = instructor_file or not needs <= STUDENT
         line = parsed.line(tok)
@@ -152,9 +168,21 @@ def check_markdown(
         elif kind == "div_open":
             _check_div(tok.meta["div"], parsed, line, diags)
             div: Div = tok.meta["div"]
+            role = div.kind.role if div.kind is not None else None
+            if role == "solution" and not exercises[-1] and part in LOOSE_ANSWERS:
+                diags.warning(
+                    path,
+                    line,
+                    1,
+                    f"'{div.opening[:40]}' is not inside an exercise, so {LOOSE_ANSWERS[part]}: put it inside "
+                    "the '::: exercise' it answers (or write '::: instructor' for a teaching note)",
+                )
+            exercises.append(exercises[-1] or role == "exercise")
             if div.id and not (div.kind is not None and div.kind.role == "exercise"):  # (defined when loaded)
                 numbered = div.kind is not None and div.kind.role == "exercise"
                 _define(Attrs(div.id), parsed, line, instructor, numbered, found, diags, translation, broken)
+        elif kind == "div_close" and len(exercises) > 1:
+            exercises.pop()
         elif kind == "code_block" and not instructor:
             _code_like_block(parsed, tok, line, diags)
         elif kind == "myst_target" and not _names_something(parsed.tokens, i):
@@ -170,6 +198,9 @@ def check_markdown(
                 diags.error(path, line, 1, _RAW_HTML)
         elif kind == "math_block" or kind == "math_block_label":
             diags.warning(path, line, 1, _MATHS)
+            ident = equation_id(tok)
+            if ident:
+                _define(Attrs(ident), parsed, line, instructor, True, found, diags, translation, broken)
         elif kind == "inline" and tok.children:
             _check_inline(tok, parsed, root, instructor, needs, found, diags, translation, broken, cited, image_problem)
         elif kind == "paragraph_open" and i + 1 < len(parsed.tokens):
@@ -192,10 +223,26 @@ def _check_div(div: Div, parsed: Parsed, line: int, diags: Diagnostics) -> None:
             f"old block syntax '{div.opening}': write '{new}' and close it with ':::' "
             "('coursepack migrate' rewrites a whole course)",
         )
+    elif div.kind is None and div.name == "math" and div.syntax == "myst":  # :::{math} (MyST's colon fence)
+        diags.warning(path, line, 1, _MATHS)
     elif div.kind is None and div.name:
         meant = KINDS.suggest(div.name)
-        hint = f"did you mean '{meant}'?" if meant else f"use one of {OUR_KINDS}"
-        diags.error(path, line, 1, f"unknown block '{div.name}': {hint}")
+        secret = any(word in div.name.lower() for word in SECRET_WORDS)
+        if secret:
+            diags.error(
+                path,
+                line,
+                1,
+                f"unknown block '{div.name}': its name says it is not for students, and it would print for them: "
+                "use '::: instructor' (the guide only), '::: solution' or '::: model-answer'",
+            )
+        elif styling(div) and meant is None:  # ::: {.border .p-3}: Pandoc and Quarto print it as a plain div
+            diags.warning(
+                path, line, 1, f"class '{div.name}' has no meaning in print: the block's text is printed as it is"
+            )
+        else:  # (a misspelt block, instructor-only ones included, must never print: an error)
+            hint = f"did you mean '{meant}'?" if meant else f"use one of {OUR_KINDS}"
+            diags.error(path, line, 1, f"unknown block '{div.name}': {hint}")
     if div.unclosed and div.syntax != "legacy":
         fence = "///" if div.syntax == "legacy" else (div.fence if div.fence[0] in "`~" else ":::")
         diags.error(path, line, 1, f"block '{div.opening}' is never closed: add a line '{fence}' after its content")
@@ -223,7 +270,7 @@ def _directive_as_code(parsed: Parsed, tok: Token, line: int, diags: Diagnostics
     """```` ```{figure} ```` (a MyST directive we do not read) would print as code: an error; a
     Quarto cell (```` ```{python} ````) prints its code, and a diagram cell is a warning."""
     info = tok.info.strip()
-    if not info.startswith("{") or "}" not in info:
+    if not info.startswith("{") or info.startswith("{{") or "}" not in info:
         return
     name = info[1 : info.index("}")].strip()
     if not name or any(c in name for c in ".#= ") or name in MYST_CODE or code_lexer(name) is not None:
@@ -275,6 +322,12 @@ def _code_like_block(parsed: Parsed, tok: Token, line: int, diags: Diagnostics) 
         )
 
 
+def styling(div: Div) -> bool:
+    """A div written with attributes whose classes name no block (``::: {.border .p-3}``): a
+    style of another tool, printed as a plain div. A bare word (``::: sidebar``) names a block."""
+    return div.syntax == "pandoc" and div.opening.lstrip(":").lstrip().startswith("{") and div.attrs.id != div.name
+
+
 def _literal_marker(parsed: Parsed, inline: Token, diags: Diagnostics) -> None:
     """A line of a paragraph that starts with ``:::`` or ``///``: a block marker left as text."""
     if inline.type != "inline" or not inline.map:
@@ -308,14 +361,21 @@ def _define(
         return
     ident = attrs.id
     col = 1
-    for k in range(line, line + 4):  # (a block's id may be written on its first heading)
-        at = parsed.source_line(k).find("#" + ident)
-        if at >= 0:
-            line, col = k, at + 1
+    for written in ("#" + ident, ident):  # ({#id}; a MyST :name: line; a block's id on its first heading)
+        found_at = next(
+            ((k, at) for k in range(line, line + 4) if (at := parsed.source_line(k).find(written)) >= 0), None
+        )
+        if found_at is not None:
+            line, col = found_at[0], found_at[1] + 1
             break
     path = parsed.path
     if not SLUG_RE.match(ident):
-        diags.error(path, line, col, f"id '{ident}' must be lower-case letters, digits and hyphens")
+        diags.error(
+            path,
+            line,
+            col,
+            f"id '{ident}' must be lower-case letters and digits, with '-', '_', ':' or '.' between them",
+        )
         return
     if translation:
         if ident not in found.ids and ident not in (broken or ()):
@@ -379,6 +439,14 @@ def _check_inline(
             line, text = _child_line(parsed, inline, k)
             col = text.find(f"[^{key}]") + 1 if child.meta.get("label") else text.find("^[") + 1
             cited.setdefault(key, []).append((line, col or 1, needs))
+        elif kind == "code_inline" and INLINE_CELL_RE.match(child.content):
+            line, text = _child_line(parsed, inline, k)
+            diags.warning(
+                path,
+                line,
+                text.find(child.content) or 1,
+                f"inline code '`{child.content[:40]}`' is printed as written, not run: write its result in the text",
+            )
         elif kind in ("math_inline", "math_inline_double"):
             line, text = _child_line(parsed, inline, k)
             diags.warning(path, line, text.find("$" + child.content) + 1 or 1, _MATHS)

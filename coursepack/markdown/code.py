@@ -10,9 +10,13 @@ Highlighting only adds classes: colours and weights are the theme's (readable in
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from dataclasses import dataclass
 from functools import cache
 
+import yaml
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from pygments.lexer import Lexer
@@ -56,7 +60,7 @@ def options(lang: str, attrs: Attrs, myst: dict[str, str]) -> CodeOptions:
         start=int(start) if start.isdigit() else 1,
         caption=pairs.get("caption") or pairs.get("lst-cap") or myst.get("caption") or None,
         filename=pairs.get("filename") or pairs.get("title") or None,
-        id=attrs.id or pairs.get("label") or myst.get("name") or myst.get("label") or None,
+        id=attrs.id or pairs.get("label") or myst.get("name") or _listing_label(myst.get("label")) or None,
         hidden=myst.get("echo", "").lower() == "false" or myst.get("include", "").lower() == "false",
     )
 
@@ -150,27 +154,105 @@ def listing(tok: Token) -> tuple[CodeOptions, str]:
         attrs = Attrs(tok.meta["target"], attrs.classes, attrs.pairs)
     if tok.content.startswith(":"):
         myst, code = myst_options(tok.content)
-    elif tok.content.startswith("#|"):
-        myst, code = cell_options(tok.content)
+    elif is_cell(tok):
+        myst, code = cell_options(tok.content, tok.info)
     else:
         myst, code = {}, tok.content
     return options(lang, attrs, myst), code
 
 
-def cell_options(content: str) -> tuple[dict[str, str], str]:
-    """A Quarto or knitr cell's ``#| key: value`` lines at the top of its code, and the code after them."""
-    found: dict[str, str] = {}
+def _listing_label(label: str | None) -> str | None:
+    """A cell's ``#| label:`` names a listing only when it says so (``lst-``): ``setup`` is a chunk
+    name, ``fig-x`` the figure the cell would draw."""
+    return label if label and label.startswith("lst-") else None
+
+
+def cell_options(content: str, info: str = "") -> tuple[dict[str, str], str]:
+    """A Quarto or knitr cell's options, as text, and its code: those of a knitr header
+    (```` ```{r label, echo=FALSE} ````), then the ``#|`` lines at the top of its code (YAML,
+    read with the safe loader), which win."""
+    found = dict(knitr_header(info)[1]) if info else {}
     lines = content.split("\n")
     k = 0
     while k < len(lines) and lines[k].startswith("#|"):
-        key, _, value = lines[k][2:].partition(":")
-        found[key.strip()] = value.strip().strip("\"'")
         k += 1
+    options = "\n".join(line[2:].removeprefix(" ") for line in lines[:k])
+    try:
+        data = yaml.safe_load(options) if options.strip() else {}
+    except yaml.YAMLError:
+        data = {}
+    if isinstance(data, dict):
+        found.update({str(key): str(value).strip() for key, value in data.items()})
     return found, "\n".join(lines[k:])
 
 
+def knitr_header(info: str) -> tuple[str, dict[str, str]]:
+    """The engine and options of a cell's header: ```` ```{r} ````, ```` ```{python} ```` or R
+    Markdown's ```` ```{r fig-cycle, echo=FALSE, fig.cap="The cycle"} ```` (its first bare word
+    is the label; ``fig.cap`` is read as Quarto's ``fig-cap``). ("", {}) when it is not a cell.
+
+    The options are R's syntax, close enough to Python's for its tokenizer to split them.
+    """
+    info = info.strip()
+    if not info.startswith("{") or info.startswith("{{") or not info.endswith("}"):
+        return "", {}
+    inner = info[1:-1].strip()
+    n = next((k for k, c in enumerate(inner) if not (c.isalnum() or c == "_")), len(inner))
+    engine, rest = inner[:n], inner[n:]
+    if not engine or rest[:1] not in ("", " ", ",") or _lexer(engine.lower()) is None:
+        return "", {}
+    options: dict[str, str] = {}
+    for item in _top_level_items(rest.strip().lstrip(",").strip()):
+        key, value = _key_value(item)
+        if key is None and not options:
+            options["label"] = value
+        elif key is not None:
+            options[key.replace(".", "-")] = value
+    return engine.lower(), options
+
+
+def _top_level_items(text: str) -> list[list[tokenize.TokenInfo]]:
+    """``a, b=c(1, 2), d="x, y"`` as its comma-separated items, each a list of tokens."""
+    items: list[list[tokenize.TokenInfo]] = [[]]
+    depth = 0
+    skip = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in skip:
+                continue
+            if tok.type == tokenize.OP and tok.string in ("(", "[", "{"):
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in (")", "]", "}"):
+                depth -= 1
+            if tok.type == tokenize.OP and tok.string == "," and depth == 0:
+                items.append([])
+            else:
+                items[-1].append(tok)
+    except (tokenize.TokenError, SyntaxError):  # (an unclosed quote: the options are not read)
+        return []
+    return [item for item in items if item]
+
+
+def _key_value(item: list[tokenize.TokenInfo]) -> tuple[str | None, str]:
+    """``fig.cap = "A cycle"`` as ("fig.cap", "A cycle"); a bare ``fig-cycle`` as (None, "fig-cycle")."""
+    line = item[0].line
+    eq = next((k for k, t in enumerate(item) if t.type == tokenize.OP and t.string == "="), None)
+    if eq is None:
+        return None, line[item[0].start[1] : item[-1].end[1]].strip()
+    key = line[item[0].start[1] : item[eq].start[1]].strip()
+    value = item[eq + 1 :]
+    if not value:
+        return key, ""
+    if len(value) == 1 and value[0].type == tokenize.STRING:
+        try:
+            return key, str(ast.literal_eval(value[0].string))
+        except (ValueError, SyntaxError):
+            pass
+    return key, line[value[0].start[1] : value[-1].end[1]].strip()
+
+
 def is_cell(tok: Token) -> bool:
-    """Whether a fenced block is an executable cell (Quarto's ```` ```{python} ````): its code is
-    printed, and what running it would show is not."""
-    info = tok.info.strip()
-    return info.startswith("{") and "}" in info and _lexer(info[1 : info.index("}")].strip().lower()) is not None
+    """Whether a fenced block is an executable cell (Quarto's ```` ```{python} ````, R
+    Markdown's ```` ```{r setup} ````): its code is printed, what running it would show is not.
+    (```` ```{{r}} ```` is a cell shown as written, not run.)"""
+    return bool(knitr_header(tok.info)[0])

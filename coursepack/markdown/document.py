@@ -55,6 +55,7 @@ class Heading:
     slug: str  # the automatic id, from its text (GitHub's rules); links may use it within the file
     needs: frozenset[str]
     anchor: str = ""  # the id it has in the HTML
+    also: str = ""  # the id Pandoc and Quarto would give it, when it differs (links may use it too)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,19 @@ def slugify(text: str) -> str:
     return "".join(out).strip("-") or "section"
 
 
+def pandoc_slug(text: str) -> str:
+    """Pandoc's (and Quarto's) heading ids: words of letters, digits, '_', '-' and '.', joined by
+    one hyphen, from the first letter on ('Links & Images' → 'links-images')."""
+    words = []
+    for word in unicodedata.normalize("NFC", text).lower().split():
+        kept = "".join(ch for ch in word if ch.isalnum() or ch in "_-.")
+        if kept:
+            words.append(kept)
+    slug = "-".join(words)
+    start = next((k for k, ch in enumerate(slug) if ch.isalpha()), len(slug))
+    return slug[start:] or "section"
+
+
 def walk(tokens: list[Token], start: int = 0, end: int | None = None) -> Iterator[tuple[int, Token, frozenset[str]]]:
     """Each block token with the audiences an edition must show to print it (from the divs
     around it; a div's own opening and title count as inside it)."""
@@ -124,10 +138,14 @@ class Parsed:
         # a file that starts with its title as a '#' heading (Quarto, MyST, a README): the pack sets
         # the title, so the heading is taken out; its words and id are kept (the id names the file)
         self.title: tuple[str, str | None, int] | None = None
-        if file and len(self.tokens) >= 3 and self.tokens[0].type == "heading_open" and self.tokens[0].tag == "h1":
-            attrs: Attrs = self.tokens[0].meta.get("attrs") or Attrs()
-            self.title = (plain(self.tokens[1]), attrs.id, self.line(self.tokens[0]))
-            self.tokens = self.tokens[3:]
+        lead = 0  # (MyST's comments and a target naming the title may come first)
+        while lead < len(self.tokens) and self.tokens[lead].type in ("myst_target", "myst_comment"):
+            lead += 1
+        first = self.tokens[lead] if lead < len(self.tokens) else None
+        if file and first is not None and first.type == "heading_open" and first.tag == "h1":
+            attrs: Attrs = first.meta.get("attrs") or Attrs()
+            self.title = (plain(self.tokens[lead + 1]), attrs.id, self.line(first))
+            self.tokens = self.tokens[:lead] + self.tokens[lead + 3 :]
         self.references: dict[str, dict[str, str]] = env.get("references", {})  # type: ignore[assignment]
         # where each link reference is defined: label → (file line, the audiences its place needs)
         where: dict[str, tuple[int, list[Div]]] = env.get("reference_at", {})  # type: ignore[assignment]
@@ -174,6 +192,7 @@ class Parsed:
             else:
                 seen[slug] = 0
             heading = Heading(i, int(tok.tag[1]), text, self.line(tok), attrs.id, slug, needs)
+            heading.also = pandoc_slug(text) if pandoc_slug(text) != slug else ""
             heading.anchor = attrs.id or _anchor(self.key, slug, len(found))
             found.append(heading)
         return found
@@ -196,7 +215,9 @@ class Parsed:
     @cached_property
     def slugs(self) -> dict[str, str]:
         """Automatic id → anchor, for links within the file."""
-        return {h.slug: h.anchor for h in self.headings if h.explicit is None}
+        found = {h.also: h.anchor for h in self.headings if h.explicit is None and h.also}
+        found.update({h.slug: h.anchor for h in self.headings if h.explicit is None})
+        return found
 
     def sections(self) -> list[Section]:
         """The file cut at its top-level ``##`` headings; the first section is the text before them."""

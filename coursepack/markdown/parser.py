@@ -54,6 +54,7 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(cjk_plugin)  # **《公约》**于: emphasis next to full-width punctuation (CommonMark's CJK-friendly draft)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=True)
+    md.block.ruler.before("math_block", "math_block_quarto", quarto_equation_rule, {"alt": ["paragraph"]})
     md.use(divs_plugin)
     md.block.ruler.before("paragraph", "myst_line", myst_line_rule)
     # every link and image is read as written: the checks refuse what is not http(s), mailto or a
@@ -73,6 +74,7 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
         md.core.ruler.push("cp_typography", typography_rule)
     md.core.ruler.push("cp_div_titles", div_titles_rule)
     md.core.ruler.push("cp_myst_figures", myst_figures_rule)
+    md.core.ruler.push("cp_graphics_cells", graphics_cells_rule)
     md.core.ruler.push("cp_notes", notes_rule)
     md.core.ruler.push("cp_captions", captions_rule)
     md.core.ruler.push("cp_figures", figures_rule)
@@ -83,6 +85,40 @@ def parse(text: str, lang: str) -> tuple[list[Token], dict[str, object]]:
     """Block tokens of ``text`` and the parse's environment (footnotes, link references)."""
     env: dict[str, object] = {"lang": lang}
     return parser(lang).parse(text, env), env
+
+
+def quarto_equation_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Quarto's numbered equation: ``$$ ... $$ {#eq-x}`` (on one line or several); unlabelled
+    ones are the dollarmath plugin's."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    if not first.startswith("$$"):
+        return False
+    for line in range(start, end):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
+        if line > start and not text:
+            return False  # (a blank line ends a display formula)
+        body, attrs = trailing_attrs(text)
+        body = body.rstrip()
+        closes = body.endswith("$$") and (line > start or len(body) > 4)
+        if not closes:
+            continue
+        if attrs is None or not attrs.id:
+            return False
+        if not silent:
+            whole = (
+                "\n".join(state.src[state.bMarks[k] + state.tShift[k] : state.eMarks[k]] for k in range(start, line))
+                + "\n"
+                + body
+            )
+            token = state.push("math_block", "math", 0)
+            token.content = whole.strip()[2:-2].strip()
+            token.map, token.markup = [start, line + 1], "$$"
+            token.meta = {"attrs": attrs}
+        state.line = line + 1
+        return True
+    return False
 
 
 def myst_line_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -215,22 +251,9 @@ def emphasis_attrs_rule(state: StateCore) -> None:
 
 # Quarto's cross-reference prefixes: @fig-x is a figure, @sec-x a section... ([@key] alone is a citation)
 QUARTO_PREFIXES = (
-    "fig",
-    "tbl",
-    "sec",
-    "lst",
-    "eq",
-    "exr",
-    "sol",
-    "thm",
-    "lem",
-    "cor",
-    "prp",
-    "cnj",
-    "def",
-    "exm",
-    "rem",
-)
+    *("fig", "tbl", "sec", "lst", "eq", "exr", "sol", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "rem"),
+    *("tip", "nte", "wrn", "imp", "cau"),  # callouts
+)  # fmt: skip
 
 
 def _quarto_id(src: str, pos: int) -> int:
@@ -349,6 +372,13 @@ def code_info(info: str) -> tuple[str, Attrs]:
     info = info.strip()
     if not info:
         return "", Attrs()
+    if info.startswith("{{") and "}}" in info:  # Quarto's ```{{r}}: a cell shown as it is written
+        return info[2 : info.index("}}")].strip(), Attrs()
+    from coursepack.markdown.code import knitr_header
+
+    engine, _options = knitr_header(info)
+    if engine:  # a cell: its options are read with its code (code.cell_options)
+        return engine, Attrs()
     if info.startswith("{"):
         try:
             attrs, after = parse_attrs(info)
@@ -495,6 +525,41 @@ def _inline_title(state: StateCore, text: str) -> Token:
     smartquotes(sub)
     typography_rule(sub)
     return inline
+
+
+def graphics_cells_rule(state: StateCore) -> None:
+    """A Quarto/knitr cell that only shows an image file (``knitr::include_graphics("x.png")``, as
+    R for Data Science draws its screenshots) is that figure: ``#| fig-cap``, ``fig-alt``, ``label``."""
+    from coursepack.markdown.code import cell_options, is_cell
+
+    for i, tok in enumerate(state.tokens):
+        if tok.type != "fence" or not is_cell(tok):
+            continue
+        options, code = cell_options(tok.content, tok.info)
+        path = _included_graphic(code)
+        if path is None:
+            continue
+        image = Token("image", "img", 0, attrs={"src": path, "alt": ""})
+        image.children = []
+        label = options.get("label", "")
+        pairs = {k: v for k, v in (("alt", options.get("fig-alt")), ("width", options.get("out-width"))) if v}
+        image.meta = {"attrs": Attrs(label or None, (), pairs)}
+        caption = _inline_title(state, options["fig-cap"]) if options.get("fig-cap") else None
+        figure = Token("figure_open", "figure", 1, map=tok.map)
+        figure.meta = {"image": image, "caption": caption}
+        holder = Token("inline", "", 0, map=tok.map, children=[image])
+        state.tokens[i : i + 1] = [figure, holder, Token("figure_close", "figure", -1)]
+
+
+def _included_graphic(code: str) -> str | None:
+    """The file of a cell whose one line is ``knitr::include_graphics("path", ...)``, or None."""
+    line = code.strip()
+    for name in ("knitr::include_graphics(", "include_graphics("):
+        if line.startswith(name) and line.endswith(")") and "\n" not in line:
+            rest = line[len(name) :].lstrip()
+            if rest[:1] in "\"'" and rest[1:].find(rest[0]) > 0:
+                return rest[1 : 1 + rest[1:].find(rest[0])]
+    return None
 
 
 def myst_figures_rule(state: StateCore) -> None:

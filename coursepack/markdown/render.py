@@ -34,7 +34,7 @@ from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.sanitize import clean
 from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import smart_text
-from coursepack.targets import Index, Target
+from coursepack.targets import Index, Target, equation_id
 
 LABELS = {
     "unit": N_("Unit %(num)s"),
@@ -42,6 +42,7 @@ LABELS = {
     "figure": N_("Figure %(num)s"),
     "table": N_("Table %(num)s"),
     "listing": N_("Listing %(num)s"),
+    "equation": N_("Equation %(num)s"),
 }
 NUMBER_SLOT = "{n}"
 OPTIONS = OptionsDict(
@@ -351,8 +352,8 @@ class _Html(RendererHTML):
         w: Writer = env["w"]
         kind = div.kind
         if kind is None:
-            if div.name:  # the checks stop a build before: this is a guard
-                raise BuildError(f"{env['parsed'].path}: unknown block '::: {div.name}'")
+            # a div of attributes, or of another tool's styling class (the checks refuse an unknown
+            # block name that could be a misspelt instructor-only one)
             return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id) + ">"
         title = w._title(tok, env["parsed"], env.get("source", False))
         if kind.role == "exercise":
@@ -458,7 +459,11 @@ class _Html(RendererHTML):
         return f"<p>{escapeHtml(content)}</p>\n"  # refused by the checks; never passed through
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return f'<div class="math display">{escapeHtml(tokens[idx].content.strip())}</div>\n'
+        tok = tokens[idx]
+        w: Writer = env["w"]
+        number = w.index.numbers.get(id(tok))
+        tag = f' <span class="eq-num">({escapeHtml(number)})</span>' if number else ""
+        return f'<div class="math display"{_id(equation_id(tok))}>{escapeHtml(tok.content.strip())}{tag}</div>\n'
 
     def math_block_label(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return self.math_block(tokens, idx, options, env)
