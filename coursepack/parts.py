@@ -23,8 +23,11 @@ is known is typeset again with the right ones. See docs/performance.md.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
+from html import escape
+
+from coursepack.htmlscan import Link, Scan, scan
 
 MARK = "<!--coursepack:part-->"
 LINK_PREFIX = "https://coursepack.invalid/part#"
@@ -33,22 +36,6 @@ MIN_PART_CHARS = 20_000  # about five pages: a shorter section joins the part be
 SHORT_PART_CHARS = 2 * MIN_PART_CHARS  # a part shorter than this is often sparse (front matter, lists)
 FURNITURE_PAGES = 200  # pages per furniture document
 
-_ID_RE = re.compile(r'<[^>]*?\sid="([^"]+)"')
-_LINK_RE = re.compile(r'<a\b([^>]*?)\shref="#([^"]+)"')
-_TOC_RE = re.compile(r'<nav class="toc"[\s\S]*?</nav>')
-_BODY_RE = re.compile(r"<body\b[^>]*>")
-
-# The length estimate: text between block boundaries is a paragraph, a list item, a table row...
-_BLOCK_RE = re.compile(
-    r"</?(?:p|li|dt|dd|h[1-6]|tr|caption|figcaption|div|blockquote|pre|table|ul|ol|dl|section|figure|"
-    r"header|nav|aside|article)\b[^>]*>"
-)
-_ENTITY_RE = re.compile(r"&#?\w+;")
-_SPACE_RE = re.compile(r"\s+")
-_WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
-_ELEMENT_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")  # a start, end or empty tag
-_IMG_RE = re.compile(r"<img\b")
-_HEADING_RE = re.compile(r"<h[1-3]\b")
 LINE_CHARS = 110  # characters of a line of text (a wide character counts two)
 BLOCK_LINES = 0.25  # the space between blocks, in lines
 IMAGE_LINES = 8  # a figure's image
@@ -97,6 +84,7 @@ class Segment:
     places: tuple[tuple[str, float], ...] = ()  # each anchor and where it is in the text (0 to 1)
     min_pages: int = 1  # pages it takes at least: its top-level sections, in a short part
     lines: float = 0.0  # its estimated length in lines of text (see ``lines``)
+    links: tuple[Link, ...] = ()  # its links to anchors, at their offsets in ``html``
 
     @property
     def cited(self) -> frozenset[str]:
@@ -106,8 +94,7 @@ class Segment:
     @property
     def name(self) -> str:
         """A stable name: the first anchor in the part."""
-        m = _ID_RE.search(self.html)
-        return m.group(1) if m else ""
+        return self.places[0][0] if self.places else ""
 
 
 @dataclass
@@ -136,50 +123,59 @@ class Plan:
     total: int
 
 
-def _number_links(html: str) -> set[str]:
-    """Targets of the links that print a page number: a.pageref and the contents' entries."""
-    found = {m.group(2) for m in _LINK_RE.finditer(html) if 'class="pageref' in m.group(1)}
-    for toc in _TOC_RE.findall(html):
-        found.update(m.group(2) for m in _LINK_RE.finditer(toc))
-    return found
-
-
 def split(html: str) -> Split | None:
     """Cut a document at its part marks; None when it has no marks."""
-    if MARK not in html:
+    if MARK not in html:  # (the document is read only when it has some)
         return None
-    body = _BODY_RE.search(html)
-    end = html.rfind("</body>")
-    if body is None or end < body.end():
+    found = scan(html, MARK[4:-3])
+    if found.body is None:
         return None
-    head, tail = html[: body.end()], html[end:]
-    slices: list[str] = []
-    for text in (s for s in html[body.end() : end].split(MARK) if s.strip()):
-        if len(slices) > 1 and len(text) < MIN_PART_CHARS and len(slices[-1]) < MIN_PART_CHARS * 2:
-            slices[-1] += text  # never into the front matter, which is typeset again whenever a page moves
+    begin, end = found.body
+    ranges: list[tuple[int, int]] = []
+    at = begin
+    for mark_start, mark_end in found.marks:
+        if begin <= mark_start < end:
+            ranges.append((at, mark_start))
+            at = mark_end
+    ranges.append((at, end))
+    slices: list[tuple[int, int]] = []
+    for first, last in (r for r in ranges if html[r[0] : r[1]].strip()):
+        if len(slices) > 1 and last - first < MIN_PART_CHARS and slices[-1][1] - slices[-1][0] < MIN_PART_CHARS * 2:
+            slices[-1] = (
+                slices[-1][0],
+                last,
+            )  # never into the front matter, which is typeset again whenever a page moves
         else:
-            slices.append(text)
-    segments = []
-    for text in slices:
-        places: dict[str, float] = {}
-        for m in _ID_RE.finditer(text):
-            places.setdefault(m.group(1), m.start() / len(text))
-        ids = frozenset(places)
-        numbered = _number_links(text)
-        # a short part is often sparse (a cover, an imprint, the contents): a page per section
-        least = max(1, _top_level(text)) if len(text) < SHORT_PART_CHARS else 1
-        segments.append(
-            Segment(
-                text,
-                ids,
-                frozenset(numbered - ids),
-                frozenset(numbered & ids),
-                tuple(places.items()),
-                least,
-                lines(text),
-            )
-        )
-    return Split(head, tail, segments)
+            slices.append((first, last))
+    return Split(html[:begin], html[end:], [_segment(html, found, first, last) for first, last in slices])
+
+
+def _segment(html: str, found: Scan, first: int, last: int) -> Segment:
+    size = last - first
+
+    def inside(offsets: list[int]) -> int:
+        return bisect_left(offsets, last) - bisect_left(offsets, first)
+
+    places: dict[str, float] = {}
+    for at, ident in found.ids:
+        if first <= at < last:
+            places.setdefault(ident, (at - first) / size)
+    ids = frozenset(places)
+    links = tuple(replace(k, start=k.start - first, end=k.end - first) for k in found.links if first <= k.start < last)
+    numbered = {k.target for k in links if k.prints_page}
+    # a short part is often sparse (a cover, an imprint, the contents): a page per section
+    least = max(1, inside(found.tops)) if size < SHORT_PART_CHARS else 1
+    runs = [w for at, w in found.runs if first <= at < last]
+    return Segment(
+        html[first:last],
+        ids,
+        frozenset(numbered - ids),
+        frozenset(numbered & ids),
+        tuple(places.items()),
+        least,
+        _lines(runs, inside(found.images), inside(found.headings)),
+        links,
+    )
 
 
 def plan(layouts: list[Layout], recto: bool) -> Plan:
@@ -199,23 +195,6 @@ def plan(layouts: list[Layout], recto: bool) -> Plan:
     return Plan(starts, pads, pages, page - 1)
 
 
-_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-def _top_level(html: str) -> int:
-    """How many top-level elements a slice of body has (each section of the front matter is a page)."""
-    depth = count = 0
-    for m in _ELEMENT_RE.finditer(html):
-        if m.group(3) or m.group(2).lower() in _VOID:
-            continue
-        if m.group(1):
-            depth -= 1
-        else:
-            count += depth == 0
-            depth += 1
-    return count
-
-
 def lines(html: str) -> float:
     """An estimate of a part's length in lines of text, for a first guess of its page count.
 
@@ -225,13 +204,13 @@ def lines(html: str) -> float:
     times in five (counting characters alone: a little over half), because short paragraphs,
     lists and tables fill their lines less than running text does.
     """
-    total = 0.0
-    for chunk in _BLOCK_RE.split(html):
-        text = _SPACE_RE.sub(" ", _ENTITY_RE.sub("x", _ELEMENT_RE.sub("", chunk))).strip()
-        if text:
-            width = len(text) + len(_WIDE_RE.findall(text))
-            total += -(-width // LINE_CHARS) + BLOCK_LINES
-    return total + IMAGE_LINES * len(_IMG_RE.findall(html)) + HEADING_LINES * len(_HEADING_RE.findall(html))
+    found = scan(html)
+    return _lines([w for _, w in found.runs], len(found.images), len(found.headings))
+
+
+def _lines(runs: list[int], images: int, headings: int) -> float:
+    total = sum(-(-width // LINE_CHARS) + BLOCK_LINES for width in runs)
+    return total + IMAGE_LINES * images + HEADING_LINES * headings
 
 
 def guess(segment: Segment, lines_per_page: float = LINES_PER_PAGE) -> Layout:
@@ -268,15 +247,23 @@ def _inject(head: str, css: str) -> str:
 def part_html(split: Split, k: int, start: int, cited: dict[str, str]) -> str:
     """Part ``k`` as a document: the numbers it prints written in, links to other parts made external."""
     segment = split.segments[k]
-
-    def link(m: re.Match[str]) -> str:
-        attrs, target = m.group(1), m.group(2)
-        page = f' data-page="{cited[target]}"' if target in cited else ""
+    out: list[str] = []
+    at = 0
+    for link in segment.links:
+        target = link.target
         href = f"#{target}" if target in segment.ids else LINK_PREFIX + target
-        return f'<a{attrs} href="{href}"{page}'
-
+        attrs = [(name, href if name == "href" else value) for name, value in link.attrs]
+        if target in cited:
+            attrs.append(("data-page", cited[target]))
+        out += [segment.html[at : link.start], _start_tag("a", attrs)]
+        at = link.end
+    out.append(segment.html[at:])
     css = PART_CSS + (f" @page :first {{ counter-reset: page {start}; }}" if start else "")
-    return _inject(split.head, css) + _LINK_RE.sub(link, segment.html) + split.tail
+    return _inject(split.head, css) + "".join(out) + split.tail
+
+
+def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    return f"<{tag}" + "".join(f" {n}" if v is None else f' {n}="{escape(v)}"' for n, v in attrs) + ">"
 
 
 def furniture_pages(plan: Plan, layouts: list[Layout]) -> list[str]:

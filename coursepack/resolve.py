@@ -560,19 +560,19 @@ def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple
         if ex.inline is None:
             continue
         tokens = ex.inline.parsed.tokens
-        html = []
+        html: list[Markup] = []
         i = ex.inline.open + 1
         while i < ex.inline.close:
             tok = tokens[i]
             if tok.type == "div_open" and tok.meta["div"].kind is not None and tok.meta["div"].kind.role == "solution":
                 close = closing(tokens, i)
-                html.append(writer._chunk(ex.inline.chunk, i, close + 1, audiences))
+                html.append(writer.section(ex.inline.chunk, i, close + 1, audiences))
                 allowed.update(_texts(tokens[i : close + 1]))
                 i = close + 1
                 continue
             i += 1
         if html:
-            out.append({"id": eid, "num": numbers[eid], "html": Markup("".join(html))})
+            out.append({"id": eid, "num": numbers[eid], "html": Markup("").join(html)})
     return out, allowed
 
 
@@ -648,15 +648,15 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
         right = theirs.sections() if theirs is not None else []
         rows = []
         for i in range(max(len(left), len(right))):
-            src_html = src_writer._chunk(_chunk_of(parsed), left[i].start, left[i].end) if i < len(left) else None
-            tr_html = (
-                tr_writer._chunk(_chunk_of(theirs), right[i].start, right[i].end) if theirs and i < len(right) else None
-            )
             rows.append(
                 {
                     # the translation column owns the ids (one anchor per id in a PDF)
-                    "source": Markup(_ID_ATTR.sub("", src_html)) if src_html is not None else None,
-                    "translation": Markup(tr_html) if tr_html is not None else None,
+                    "source": src_writer.section(parsed, left[i].start, left[i].end, ids=False)
+                    if i < len(left)
+                    else None,
+                    "translation": (
+                        tr_writer.section(theirs, right[i].start, right[i].end) if theirs and i < len(right) else None
+                    ),
                 }
             )
         out.append(
@@ -669,16 +669,6 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
             }
         )
     return out
-
-
-_ID_ATTR = re.compile(r'\sid="[^"]*"')
-
-
-def _chunk_of(parsed: Parsed | None) -> Any:
-    from coursepack.markdown.document import Chunk
-
-    assert parsed is not None
-    return Chunk(parsed)
 
 
 def _translated_parses(localized: Course) -> dict[str, Parsed]:

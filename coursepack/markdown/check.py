@@ -160,7 +160,7 @@ def check_markdown(
                     line,
                     1,
                     "code cells are printed, not run: what they would show (output, plots) is not in the pack "
-                    "(cells with '#| echo: false' are left out; this is said for the first cell of the file)",
+                    "(cells with 'echo: false' or 'include: false' are left out; this is said for the first cell of the file)",
                 )
             opts, _code = listing(tok)
             if opts.id:

@@ -190,7 +190,18 @@ class Writer:
 
     # -- rendering ------------------------------------------------------------------------
 
-    def _chunk(self, chunk: Chunk, start: int, end: int, audiences: frozenset[str] | None = None) -> str:
+    def section(
+        self, of: Chunk | Parsed, start: int, end: int, audiences: frozenset[str] | None = None, ids: bool = True
+    ) -> Markup:
+        """Tokens ``start:end`` of a file as HTML (for ``audiences``, if not the writer's);
+        without ``ids``, no anchors (text printed a second time, as the source column of a
+        review copy: a PDF has one anchor per id)."""
+        chunk = of if isinstance(of, Chunk) else Chunk(of)
+        return Markup(clean(self._chunk(chunk, start, end, audiences, ids)))
+
+    def _chunk(
+        self, chunk: Chunk, start: int, end: int, audiences: frozenset[str] | None = None, ids: bool = True
+    ) -> str:
         audiences = audiences or self.audiences
         tokens = self._visible(chunk.parsed.tokens, start, end, audiences)
         env = {
@@ -200,6 +211,7 @@ class Writer:
             "source": chunk.fallback is not None,
             "links": [],
             "holders": _note_holders(tokens, self.links == "footnote"),
+            "ids": ids,
         }
         return self._html.render(tokens, OPTIONS, env)
 
@@ -308,7 +320,7 @@ class _Html(RendererHTML):
     def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         parsed: Parsed = env["parsed"]
         heading = parsed.heading_of.get(id(tokens[idx]))
-        anchor = f' id="{escape(heading.anchor)}"' if heading is not None else ""
+        anchor = _id(heading.anchor, env) if heading is not None else ""
         return f"<{tokens[idx].tag}{anchor}>"
 
     def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -354,22 +366,24 @@ class _Html(RendererHTML):
         if kind is None:
             # a div of attributes, or of another tool's styling class (the checks refuse an unknown
             # block name that could be a misspelt instructor-only one)
-            return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id) + ">"
+            return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id, env) + ">"
         title = w._title(tok, env["parsed"], env.get("source", False))
         if kind.role == "exercise":
             eid = w.inline_exercises.get(id(tok), div.id or "")
             number = w.index.numbers.get(id(tok))
             label = nbsp(w.words_for(env).gettext(LABELS["exercise"]) % {"num": number}) if number else ""
             head = f'<span class="num">{label}</span> {title}' if title else f'<span class="num">{label}</span>'
-            return f'<section class="exercise inline-exercise"{_id(eid)}>\n<h3 class="exercise-title">{head}</h3>\n'
+            return (
+                f'<section class="exercise inline-exercise"{_id(eid, env)}>\n<h3 class="exercise-title">{head}</h3>\n'
+            )
         if kind.role == "answer-space":
             style, rows = answer_rows(div.title)
             return f'<div class="answer-space {style}" data-audience="handout">' + '<div class="row"></div>' * rows
         if kind.role == "container":
-            return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id) + ">"
+            return "<div" + _holder(env, tok) + _lang_attrs(div.attrs) + _id(div.id, env) + ">"
         if kind.role == "panel":  # a tab or card: its title as a lead-in, no box
             head = f'<p class="panel-title lead-in">{title}</p>\n' if title else ""
-            return f"<div{_holder(env, tok, 'panel')}{_id(div.id)}>\n{head}"
+            return f"<div{_holder(env, tok, 'panel')}{_id(div.id, env)}>\n{head}"
         if title is None and kind.title is not None:  # the pack's word, in text of the source language too
             label = escape(w.words.gettext(kind.title))
             title = (
@@ -380,7 +394,7 @@ class _Html(RendererHTML):
         classes = f"callout callout-{kind.css}" + (" instructor-only" if kind.audience != "all" else "")
         audience = f' data-audience="{kind.audience}"' if kind.audience != "all" else ""
         head = f'<p class="callout-title">{title}</p>\n' if title else ""
-        return f"<div{_holder(env, tok, classes)}{audience}{_id(div.id)}>\n{head}"
+        return f"<div{_holder(env, tok, classes)}{audience}{_id(div.id, env)}>\n{head}"
 
     def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         opener = opening(tokens, idx)
@@ -394,7 +408,7 @@ class _Html(RendererHTML):
         image: Token = tok.meta["image"]
         attrs: Attrs = image.meta.get("attrs") or Attrs()
         env["figure"] = tok
-        return f"<figure{_holder(env, tok, 'figure')}{_id(attrs.id)}>"
+        return f"<figure{_holder(env, tok, 'figure')}{_id(attrs.id, env)}>"
 
     def figure_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         w: Writer = env["w"]
@@ -420,7 +434,7 @@ class _Html(RendererHTML):
         w: Writer = env["w"]
         caption: Token | None = tok.meta.get("caption")
         attrs: Attrs = tok.meta.get("attrs") or Attrs()
-        out = f"<table{_holder(env, tok)}{_id(attrs.id if caption is not None else None)}>\n"
+        out = f"<table{_holder(env, tok)}{_id(attrs.id if caption is not None else None, env)}>\n"
         if caption is not None:
             number = w.index.numbers.get(id(tok))
             label = nbsp(w.words_for(env).gettext(LABELS["table"]) % {"num": number}) if number else ""
@@ -444,7 +458,7 @@ class _Html(RendererHTML):
         caption = _inline_markdown(opts.caption or "", env["parsed"].lang)
         text = " " + self.renderInline(caption, options, env) if caption else ""
         return (
-            f'<figure class="listing"{_id(opts.id)}><figcaption><span class="caption-label">{label}</span>'
+            f'<figure class="listing"{_id(opts.id, env)}><figcaption><span class="caption-label">{label}</span>'
             f"{text}</figcaption>\n{pre}</figure>\n"
         )
 
@@ -463,7 +477,7 @@ class _Html(RendererHTML):
         w: Writer = env["w"]
         number = w.index.numbers.get(id(tok))
         tag = f' <span class="eq-num">({escapeHtml(number)})</span>' if number else ""
-        return f'<div class="math display"{_id(equation_id(tok))}>{escapeHtml(tok.content.strip())}{tag}</div>\n'
+        return f'<div class="math display"{_id(equation_id(tok), env)}>{escapeHtml(tok.content.strip())}{tag}</div>\n'
 
     def math_block_label(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return self.math_block(tokens, idx, options, env)
@@ -522,7 +536,7 @@ class _Html(RendererHTML):
         attrs: Attrs = tokens[idx].meta.get("attrs") or Attrs()
         classes = [c for c in attrs.classes if c in SPAN_CLASSES]
         cls = f' class="{" ".join(classes)}"' if classes else ""
-        return f"<span{cls}{_lang_attrs(attrs)}{_id(attrs.id)}>"
+        return f"<span{cls}{_lang_attrs(attrs)}{_id(attrs.id, env)}>"
 
     def span_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "</span>"
@@ -550,7 +564,7 @@ class _Html(RendererHTML):
         alt = image_alt(tok)
         width = _width(attrs.pairs.get("width"))
         style = f' style="width: {width}"' if width else ""
-        inline_id = "" if env.get("figure") is not None else _id(attrs.id)
+        inline_id = "" if env.get("figure") is not None else _id(attrs.id, env)
         return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"{style}{inline_id}>'
 
     def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -657,8 +671,9 @@ def _lead_in(tokens: Sequence[Token], idx: int) -> bool:
     return after < len(tokens) and tokens[after].nesting >= 0
 
 
-def _id(ident: str | None) -> str:
-    return f' id="{escape(ident)}"' if ident else ""
+def _id(ident: str | None, env: EnvType) -> str:
+    """An id attribute (none in text printed twice, as the source column of a review copy)."""
+    return f' id="{escape(ident)}"' if ident and env.get("ids", True) else ""
 
 
 def _lang_attrs(attrs: Attrs) -> str:
