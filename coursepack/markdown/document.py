@@ -13,7 +13,7 @@ its sections each taken from the translation or (where it is missing) from the s
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from markdown_it.token import Token
 
 from coursepack.markdown.attributes import Attrs
-from coursepack.markdown.blocks import required
+from coursepack.markdown.blocks import BlockKind, required
 from coursepack.markdown.divs import Div
 from coursepack.markdown.parser import parse
 from coursepack.markdown.tree import closing
@@ -319,22 +319,36 @@ class InlineExercise:
         return div
 
 
-def inline_exercises(body: Body) -> list[InlineExercise]:
-    """The exercises written in a body (not those inside another one), in order."""
-    found = []
+def outer_blocks(
+    body: Body, take: Callable[[BlockKind | None], bool], skip: Callable[[BlockKind | None], bool] = lambda k: False
+) -> Iterator[tuple[Chunk, int, int]]:
+    """The blocks of a body whose kind ``take`` accepts, not those inside one (nor inside a
+    block ``skip`` names), in order: each as its chunk and the indices of its div_open and
+    div_close."""
     for chunk in body.chunks:
         tokens = chunk.parsed.tokens
         end = len(tokens) if chunk.end < 0 else chunk.end
         i = chunk.start
         while i < end:
             tok = tokens[i]
-            if tok.type == "div_open" and tok.meta["div"].kind is not None and tok.meta["div"].kind.role == "exercise":
-                close = closing(tokens, i)
-                found.append(InlineExercise(chunk, i, close))
-                i = close + 1
-                continue
+            if tok.type == "div_open":
+                kind = tok.meta["div"].kind
+                if take(kind) or skip(kind):
+                    close = closing(tokens, i)
+                    if take(kind):
+                        yield chunk, i, close
+                    i = close + 1
+                    continue
             i += 1
-    return found
+
+
+def is_exercise(kind: BlockKind | None) -> bool:
+    return kind is not None and kind.role == "exercise"
+
+
+def inline_exercises(body: Body) -> list[InlineExercise]:
+    """The exercises written in a body (not those inside another one), in order."""
+    return [InlineExercise(chunk, i, close) for chunk, i, close in outer_blocks(body, is_exercise)]
 
 
 @lru_cache(maxsize=4096)

@@ -29,7 +29,7 @@ from coursepack.markdown.blocks import BlockKind
 from coursepack.markdown.cjk import is_cjk
 from coursepack.markdown.code import CodeOptions, block_class, highlight, listing
 from coursepack.markdown.divs import Div
-from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, plain
+from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, is_exercise, outer_blocks, plain
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.sanitize import clean
 from coursepack.markdown.tree import closing, opening
@@ -163,25 +163,14 @@ class Writer:
         unit's teaching notes in the guide."""
         if body is None or not audiences & self.audiences:
             return []
-        found = []
-        for chunk in body.chunks:
-            tokens = chunk.parsed.tokens
-            end = len(tokens) if chunk.end < 0 else chunk.end
-            i = chunk.start
-            while i < end:
-                tok = tokens[i]
-                if tok.type == "div_open":
-                    close = closing(tokens, i)
-                    kind = tok.meta["div"].kind
-                    if kind is not None and kind.role == "exercise":  # (its solutions print with it)
-                        i = close + 1
-                        continue
-                    if kind is not None and kind.audience in audiences & self.audiences:
-                        found.append(Markup(clean(self._chunk(chunk, i, close + 1))))
-                        i = close + 1
-                        continue
-                i += 1
-        return found
+        wanted = audiences & self.audiences
+
+        def note(kind: BlockKind | None) -> bool:
+            return kind is not None and kind.audience in wanted
+
+        # (an exercise's solutions print with it)
+        blocks = outer_blocks(body, note, skip=is_exercise)
+        return [Markup(clean(self._chunk(chunk, i, close + 1))) for chunk, i, close in blocks]
 
     def title(self, ex: InlineExercise) -> Markup | None:
         """An inline exercise's title as HTML."""
