@@ -30,8 +30,9 @@ from coursepack.i18n import (
     text_direction,
 )
 from coursepack.markdown.document import Body, Parsed, parse_field, parses_of
-from coursepack.markdown.render import Words, Writer
+from coursepack.markdown.render import Writer
 from coursepack.markdown.typography import smart_text
+from coursepack.markdown.words import Words
 from coursepack.model import EXERCISE_KINDS, Course, Exercise, Reading
 from coursepack.targets import Index, Target, build_index
 

@@ -24,7 +24,7 @@ from coursepack.markdown.code import is_cell, listing
 from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
-from coursepack.markdown.render import image_alt, inline_tag
+from coursepack.markdown.htmlrules import image_alt, inline_tag
 from coursepack.targets import equation_id
 
 VAGUE_LINK_TEXT = {

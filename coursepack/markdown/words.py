@@ -1,0 +1,59 @@
+"""The words around references, in one language: "Table 3", "p. 14", "Student pack, p. 14"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coursepack.i18n import N_, list_separator
+from coursepack.targets import Target
+
+LABELS = {
+    "unit": N_("Unit %(num)s"),
+    "exercise": N_("Exercise %(num)s"),
+    "figure": N_("Figure %(num)s"),
+    "table": N_("Table %(num)s"),
+    "listing": N_("Listing %(num)s"),
+    "equation": N_("Equation %(num)s"),
+}
+NUMBER_SLOT = "{n}"
+
+
+def nbsp(label: str) -> str:
+    """'Table 3' with a no-break space: a label never breaks across lines."""
+    return label.replace(" ", "\u00a0")
+
+
+@dataclass
+class Words:
+    """The words of one language around references: labels, "p. 14", "Student pack, p. 14"."""
+
+    gettext: Callable[[str], str]
+    lang: str
+
+    def label(self, target: Target, reading_label: Callable[[str, str], str] | None = None) -> str:
+        if target.kind in LABELS and target.number is not None:
+            return nbsp(self.gettext(LABELS[target.kind]) % {"num": target.number})
+        if target.kind == "reading" and reading_label is not None:
+            return reading_label(target.anchor, self.gettext("and"))
+        if target.kind == "introduction":
+            return self.gettext("Introduction")
+        return target.title
+
+    @property
+    def page(self) -> tuple[str, str, str]:
+        """(separator, before the number, after it): ", p.\u00a0" and "" in English."""
+        sep = list_separator(self.lang)
+        before, _page, after = self.gettext("p. %(page)s").partition("%(page)s")
+        if self.lang.startswith(("zh", "ja")):  # a page reference in full-width parentheses: 图1（第12页）
+            return "\uff08", before, after + "\uff09"
+        return sep, before.replace(" ", "\u00a0"), after
+
+    def reading_list_page(self) -> str:
+        return self.gettext("reading list, p.") + ("" if self.lang.startswith(("zh", "ja")) else "\u00a0")
+
+    def student_page(self, page: int) -> str:
+        text = self.gettext("Student pack, p. %(page)s") % {"page": page}
+        if self.lang.startswith(("zh", "ja")):
+            return f"\uff08{text}\uff09"
+        return f" ({text})"
