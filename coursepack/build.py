@@ -37,7 +37,7 @@ from coursepack.matrix import PAPERS, Target, Variant, output_stem, plan_targets
 from coursepack.model import Course
 from coursepack.parts import Split, split
 from coursepack.render import render_html
-from coursepack.theme import default_theme_dir, find_file, search_path
+from coursepack.theme import check_templates, default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, forget_inherited_styles, load_engine
 from coursepack.typeset import typeset_job as _typeset_job
 from coursepack.typeset import warm_job as _warm_job
@@ -134,6 +134,7 @@ def load_and_check(course_dirs: list[Path], strict: bool = False, langs: list[st
         if course is None:
             continue
         ids = validate_course(course, diags)
+        check_templates(course.root, diags)
         checked.courses.append(course)
         for lang in course.languages:
             wanted = not langs or lang in langs

@@ -117,6 +117,43 @@ class Terms(gettext_module.NullTranslations):
         return self._rename(self._base.ngettext(singular, plural, n))
 
 
+class _Names(dict[str, str]):
+    """A mapping that records the placeholders a %-format asks for (``allowed``: only those)."""
+
+    def __init__(self, allowed: set[str] | None = None) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+        self.allowed = allowed
+
+    def __missing__(self, key: str) -> str:
+        if self.allowed is not None and key not in self.allowed:
+            raise KeyError(key)
+        self.seen.add(key)
+        return "1"
+
+
+def term_problem(key: str, value: str) -> str | None:
+    """What is wrong with a ``terms`` entry, or None: the new words are formatted the way the
+    interface formats the message they replace (Python's own ``%`` formatting reads both)."""
+    if key.strip() and " " not in key and "%" not in key:  # a word renamed inside every message
+        if "%" in value:
+            return f"the new word for '{key}' contains '%': write the word alone"
+        return None
+    names = _Names()
+    try:
+        key % names
+    except (ValueError, TypeError, KeyError):
+        names.seen = set()
+    try:
+        value % _Names(names.seen)
+    except KeyError as exc:
+        known = ", ".join(f"%({n})s" for n in sorted(names.seen)) or "none"
+        return f"'{value}' uses %({exc.args[0]})s, which '{key}' does not have (it has {known})"
+    except (ValueError, TypeError):
+        return f"'{value}' has a '%' that is not a placeholder: write '%%' for a percent sign"
+    return None
+
+
 def catalog(lang: str, terms: dict[str, str] | None = None) -> gettext_module.NullTranslations:
     """The interface words for ``lang``, with the course's overrides first."""
     base = translations(lang)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coursepack.errors import Diagnostics, closest
+from coursepack.i18n import term_problem
 from coursepack.markdown.document import Body, Parsed, inline_exercises, plain
 from coursepack.model import (
     Assessment,
@@ -164,6 +165,19 @@ def validate_model(
                 line, col = doc.locate(loc)
             diags.error(path, line, col, _describe({**err, "loc": err["loc"]}, model))
     return None
+
+
+def checked_terms(terms: dict[str, str], doc: YamlDoc, path: Path, diags: Diagnostics) -> dict[str, str]:
+    """A course's renamed interface words, each checked where it is written (``i18n.term_problem``);
+    those with a problem are reported and left out."""
+    good = {}
+    for key, value in terms.items():
+        problem = term_problem(key, value)
+        if problem:
+            diags.error(path, *doc.locate(("terms", key)), f"terms: {problem}")
+        else:
+            good[key] = value
+    return good
 
 
 def _load_yaml(path: Path, diags: Diagnostics) -> YamlDoc | None:
@@ -331,6 +345,8 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         diags.error(course_file, 1, 1, "course.yaml must be a mapping of keys to values")
         return None
     meta = validate_model(CourseMeta, doc, course_file, diags)
+    if meta is not None:
+        meta.terms = checked_terms(meta.terms, doc, course_file, diags)
     if meta is None:
         # still read every other file, so that all problems are reported at once
         meta = CourseMeta.model_construct(units=[], outcomes=[], exercises=None)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from coursepack.errors import Diagnostics
-from coursepack.load import _load_yaml, _read_text, exercises_in, nested_model, validate_model
+from coursepack.load import _load_yaml, _read_text, checked_terms, exercises_in, nested_model, validate_model
 from coursepack.markdown.document import Body, Chunk, Parsed
 from coursepack.model import (
     IMAGE_TYPES,
@@ -231,7 +231,10 @@ def _load_text_yaml(
         diags.error(path, 1, 1, "expected a mapping of keys to text")
         return None
     _neutral_keys(doc.data, model, source_model, doc, path, source, diags)
-    return validate_model(model, doc, path, diags)
+    obj = validate_model(model, doc, path, diags)
+    if isinstance(obj, CourseText):
+        obj.terms = checked_terms(obj.terms, doc, path, diags)
+    return obj
 
 
 def _load_text_list(

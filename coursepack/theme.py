@@ -2,19 +2,29 @@
 
 An override replaces the default file of the same name; ``default/<name>`` always reaches the
 default theme, so an override can extend the template it replaces.
+
+A course's templates are untrusted: every template renders in Jinja's immutable sandbox
+(no attribute of Python's internals, no method that changes a value, ranges capped), sees only
+the context and filters coursepack passes, and is read through the jail (a template that is a
+link out of its folder is refused).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 from babel.numbers import format_percent
 from jinja2.bccache import Bucket
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from coursepack.errors import BuildError, Diagnostics, display_path
 from coursepack.i18n import catalog, locale
+from coursepack.jail import read_bytes
 
 PACKAGE_THEME = Path(__file__).parent / "theme"  # inside an installed wheel
 SOURCE_THEME = Path(__file__).parent.parent / "templates"  # in a source checkout
@@ -60,7 +70,7 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     def __init__(self) -> None:
         from coursepack.engine_fixes import cache_dir
 
-        salt = repr((jinja2.__version__, sorted(_SETTINGS.items()), "newstyle-gettext"))
+        salt = repr((jinja2.__version__, sorted(_SETTINGS.items()), "newstyle-gettext", "immutable-sandbox"))
         self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
         self._memory: dict[str, bytes] = {}
         directory = cache_dir() / "templates"
@@ -110,15 +120,51 @@ def template_cache() -> TemplateCache:
     return _TEMPLATE_CACHE
 
 
+class TemplateFileError(BuildError):
+    """A template file that cannot be used (outside the course, too large, not text)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{display_path(path)}:1:1: {message}")
+
+
+class JailedLoader(jinja2.FileSystemLoader):
+    """Templates of one folder, read through the jail: a link out of the folder is an error."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if not (path.is_file() or path.is_symlink()):
+                continue
+            try:
+                source = read_bytes(path, [Path(folder)]).decode("utf-8")
+                mtime = path.stat().st_mtime
+            except UnicodeDecodeError:
+                raise TemplateFileError(path, "not UTF-8 text: save the template as UTF-8") from None
+            except OSError as exc:
+                raise TemplateFileError(path, str(exc)) from None
+
+            def uptodate(path: Path = path, mtime: float = mtime) -> bool:
+                try:
+                    return path.stat().st_mtime == mtime
+                except OSError:
+                    return False
+
+            return source, str(path), uptodate
+        raise jinja2.TemplateNotFound(template)
+
+
 def environment(course_root: Path, lang: str, terms: dict[str, str] | None = None) -> jinja2.Environment:
-    """A Jinja environment: autoescape, StrictUndefined, gettext for ``lang``."""
+    """A sandboxed Jinja environment: autoescape, StrictUndefined, gettext for ``lang``."""
     loader = jinja2.ChoiceLoader(
         [
-            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(default_theme_dir())}),
-            jinja2.FileSystemLoader([str(d) for d in search_path(course_root)]),
+            jinja2.PrefixLoader({"default": JailedLoader(default_theme_dir())}),
+            JailedLoader([str(d) for d in search_path(course_root)]),
         ]
     )
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         bytecode_cache=template_cache(),
@@ -128,3 +174,26 @@ def environment(course_root: Path, lang: str, terms: dict[str, str] | None = Non
     # {{ 30|percent }}: "30%", "30 %" in French, in the language's own way
     env.filters["percent"] = lambda value: format_percent(value / 100, locale=locale(lang))
     return env
+
+
+def template_dirs(course_root: Path) -> list[Path]:
+    """Every folder a template of the course may come from (for naming one in a message)."""
+    return [*search_path(course_root), default_theme_dir()]
+
+
+def check_templates(course_root: Path, diags: Diagnostics) -> None:
+    """Compile each template of a course's ``templates/`` (``check`` finds a syntax error, a
+    template linked out of the course, a template that is not text; errors met only when a
+    template renders are reported by the build, at their line)."""
+    own = course_root / "templates"
+    if not own.is_dir():
+        return
+    env = environment(course_root, "en")
+    for path in sorted(own.rglob("*.html")):
+        name = path.relative_to(own).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            diags.error(Path(exc.filename or path), exc.lineno, 1, f"template error: {exc.message}")
+        except TemplateFileError as exc:
+            diags.error(exc.path, 1, 1, exc.message)
