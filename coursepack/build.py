@@ -21,12 +21,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose, pagerefs, translation
+from coursepack import cache, fonts, impose, pagerefs, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.editions import EDITIONS
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
@@ -38,10 +39,11 @@ from coursepack.model import Course
 from coursepack.parts import Split, split
 from coursepack.render import render_html
 from coursepack.theme import check_templates, default_theme_dir, find_file, search_path
-from coursepack.typeset import TypesetResult, epoch_to_iso, forget_inherited_styles, load_engine
+from coursepack.typeset import TypesetResult, epoch_to_iso, load_engine
 from coursepack.typeset import typeset_job as _typeset_job
 from coursepack.typeset import warm_job as _warm_job
 from coursepack.validate import check_coverage, validate_course, validate_translation
+from coursepack.workers import BuildTemp, JobTimeout, Limits
 from coursepack.write import atomic_write, sha256, write_manifest
 
 
@@ -58,6 +60,7 @@ class Options:
     variants: list[Variant] | None = None  # None: the plain packs and the course's print_variants
     single: bool = False  # typeset each pack as one document instead of parts
     shard: tuple[int, int] | None = None  # (k, n): build only the k-th of n shares of the targets
+    limits: Limits = field(default_factory=Limits)  # each typesetting job's time and memory
 
 
 @dataclass
@@ -179,7 +182,7 @@ class _Inline:
             future.set_exception(exc)
         return future
 
-    def shutdown(self, cancel_futures: bool = False) -> None:
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         pass
 
 
@@ -268,12 +271,19 @@ def build(
     state = Progress(targets=len(targets))
     executor: ProcessPoolExecutor | _Inline = _Inline()
     forked = opts.jobs > 1 and start_method() == "fork"
-    if opts.jobs > 1:
-        executor = ProcessPoolExecutor(
+    temp = BuildTemp().__enter__()  # (left in ``finally`` below)
+    workers.LIMITS = opts.limits  # (the jobs this process runs itself: --jobs 1)
+
+    def pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=opts.jobs,
             mp_context=get_context("fork" if forked else "spawn"),
-            initializer=forget_inherited_styles if forked else None,
+            initializer=workers.init_worker,
+            initargs=(str(temp.path), opts.limits, forked),
         )
+
+    if opts.jobs > 1:
+        executor = pool()
     queue: list[tuple[_Work, Job]] = []
     inflight: dict[Future[TypesetResult], tuple[_Work, Job, str]] = {}
     works: list[_Work] = []
@@ -359,7 +369,7 @@ def build(
 
     def submit() -> None:
         """Start queued jobs while workers are free, in ``Job.order`` across every target."""
-        nonlocal waited
+        nonlocal waited, executor
         queue.sort(key=lambda wj: wj[1].order)
         while queue and len(inflight) < opts.jobs:
             work, job = queue.pop(0)
@@ -374,7 +384,12 @@ def build(
                     continue
                 job = fresh
             tick = time.perf_counter()
-            future = executor.submit(_typeset_job, job.html, *work.args)
+            try:
+                future = executor.submit(_typeset_job, job.html, *work.args)
+            except BrokenProcessPool:  # a worker died (its jobs are reported): typeset the rest in new ones
+                executor.shutdown(wait=False, cancel_futures=True)
+                executor = pool()
+                future = executor.submit(_typeset_job, job.html, *work.args)
             waited += time.perf_counter() - tick  # all of it with --jobs 1, which typesets right here
             inflight[future] = (work, job, _job_key(work, job))
 
@@ -490,11 +505,8 @@ def build(
                 work.inflight -= 1
                 try:
                     result = future.result()
-                except Exception as exc:  # a crash inside the engine: report, keep the old PDF
-                    work.failed = (
-                        f"{work.target.key}: typesetting failed ({type(exc).__name__}: {exc}); "
-                        "the previous PDF was kept"
-                    )
+                except Exception as exc:  # a crash inside the engine, or a limit: report, keep the old PDF
+                    work.failed = f"{work.target.key}: {_job_failure(exc, opts.limits)}; the previous PDF was kept"
                     continue
                 report.timings.add("typeset: layout", result.layout_seconds)
                 report.engine_cpu += result.cpu_seconds
@@ -506,10 +518,16 @@ def build(
                 state.pages_done += result.pages
                 if on_job:
                     on_job(state)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: end the workers now, do not wait
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        workers.terminate(iter(processes))
+        raise
     finally:
         tick = time.perf_counter()
         executor.shutdown(cancel_futures=True)
         waited += time.perf_counter() - tick
+        temp.__exit__()
     # A worker's warm-up is the engine's work (parsing the stylesheets, loading fonts, a
     # paragraph) that its first document would otherwise do: counted as such when that worker
     # then typeset with those stylesheets; otherwise it was wasted, and counts as overhead.
@@ -628,6 +646,17 @@ def start_workers(
         return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]
     finally:
         gc.unfreeze()
+
+
+def _job_failure(exc: BaseException, limits: Limits) -> str:
+    """What to say of a typesetting job that failed."""
+    if isinstance(exc, JobTimeout):
+        return f"typesetting took longer than {limits.seconds:g} s: simplify the document, or raise --timeout"
+    if isinstance(exc, MemoryError):
+        return f"typesetting needed more than {limits.memory_mb} MB: simplify the document, or raise --max-memory"
+    if isinstance(exc, BrokenProcessPool):
+        return "a typesetting process died (out of memory? simplify the document, or raise --max-memory)"
+    return f"typesetting failed ({type(exc).__name__}: {exc})"
 
 
 def _job_key(work: _Work, job: Job) -> str:

@@ -5,8 +5,10 @@ Exit status: 0 success, 1 content or build errors, 2 usage errors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -67,8 +69,24 @@ def _fallback_lines(fallbacks: list[str], folders: dict[str, str], shown: int = 
     return lines
 
 
+def _jobs(asked: int | None, cores: int) -> int:
+    """The worker processes: as many as cores, at most (each more only adds memory)."""
+    if asked is None:
+        return cores
+    if asked > cores:
+        click.echo(f"warning: --jobs {asked} is more than the {cores} core(s) here: using {cores}", err=True)
+        return cores
+    return asked
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a CI job cancelled, `kill`) ends a build as Ctrl-C does
+
+
 def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Content and build errors become clean messages; --debug shows the traceback."""
+    with contextlib.suppress(ValueError):  # (only the main thread may set it)
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return func(*args, **kwargs)
     except ContentError as exc:
@@ -165,6 +183,22 @@ def _processor_time() -> float:
     help="Build only the K-th of N deterministic shares of the targets (for a CI matrix); "
     "join the manifests with 'coursepack manifest merge'.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit of typesetting one document: a document that takes longer fails alone (0: none).",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=0),
+    default=4096,
+    show_default=True,
+    metavar="MB",
+    help="Memory limit of each typesetting process: a document that needs more fails alone (0: none).",
+)
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
 @strict_opt
 @debug_opt
@@ -183,6 +217,8 @@ def build(
     review: bool,
     single: bool,
     shard: str | None,
+    timeout: float,
+    max_memory: int,
     timings: bool,
     strict: bool,
     debug: bool,
@@ -201,6 +237,7 @@ def build(
     from coursepack.build import Built, Options, Progress, default_jobs
     from coursepack.build import build as run_build
     from coursepack.matrix import Variant
+    from coursepack.workers import Limits
 
     dirs = _course_dirs(course_dirs)
     flags = (paper, duplex, print_shop, booklet, n_up)
@@ -209,7 +246,7 @@ def build(
         output,
         list(langs) or None,
         list(editions) or None,
-        jobs or default_jobs(),
+        _jobs(jobs, default_jobs()),
         strict,
         not no_cache,
         _epoch(),
@@ -217,6 +254,7 @@ def build(
         variants,
         single,
         _shard(shard),
+        Limits(timeout, max_memory),
     )
     live = sys.stderr.isatty()
 

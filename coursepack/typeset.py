@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from coursepack import engine_fixes, fonts
+from coursepack import engine_fixes, fonts, workers
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
@@ -231,8 +231,9 @@ def typeset(
 
 
 def typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch: int, lang: str) -> TypesetResult:
-    """Run in a worker process: one HTML document to PDF bytes."""
-    result = typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
+    """Run in a worker process: one HTML document to PDF bytes, within the job's time limit."""
+    with workers.time_limit(workers.LIMITS.seconds):
+        result = typeset(html, Path(base), [Path(s) for s in sheets], [Path(r) for r in roots], epoch, lang)
     result.pid = os.getpid()
     return result
 
@@ -240,4 +241,5 @@ def typeset_job(html: str, base: str, sheets: list[str], roots: list[str], epoch
 def warm_job(sheets: list[str], roots: list[str], lang: str) -> tuple[int, float]:
     """Run in each worker while the main process renders HTML (see ``warm_up``): the worker's
     process id and the engine's processor time."""
-    return os.getpid(), warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)
+    with workers.time_limit(workers.LIMITS.seconds):
+        return os.getpid(), warm_up([Path(s) for s in sheets], [Path(r) for r in roots], lang)

@@ -20,6 +20,7 @@ SLOW_MODULES = {
     "test_pack_options",
     "test_parts",
     "test_pdf_minimal",
+    "test_reliability_process",
     "test_print",
     "test_sample",
     "test_wheel",

@@ -114,4 +114,6 @@ def test_check_compiles_the_course_templates(course_copy, tmp_path: Path) -> Non
     lines = result.output.replace(str(course) + "/", "").splitlines()
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "templates/handout.html:1:1: handout.html leads outside the course folder" in lines[0], lines
-    assert lines[1] == "templates/student.html:3:1: template error: Expected an expression, got 'end of statement block'"
+    assert (
+        lines[1] == "templates/student.html:3:1: template error: Expected an expression, got 'end of statement block'"
+    )
