@@ -37,14 +37,14 @@ from coursepack.localize import Fallback, localize
 from coursepack.matrix import PAPERS, Target, Variant, output_stem, plan_targets
 from coursepack.model import Course
 from coursepack.parts import Split, split
-from coursepack.render import render_html
+from coursepack.render import check_rendering, render_html
 from coursepack.theme import check_templates, default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, load_engine
 from coursepack.typeset import typeset_job as _typeset_job
 from coursepack.typeset import warm_job as _warm_job
 from coursepack.validate import check_coverage, validate_course, validate_translation
 from coursepack.workers import BuildTemp, JobTimeout, Limits
-from coursepack.write import atomic_write, sha256, write_manifest
+from coursepack.write import OutputLock, atomic_write, check_manifest, sha256, write_manifest
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Options:
     single: bool = False  # typeset each pack as one document instead of parts
     shard: tuple[int, int] | None = None  # (k, n): build only the k-th of n shares of the targets
     limits: Limits = field(default_factory=Limits)  # each typesetting job's time and memory
+    wait: bool = True  # for another build that holds the output folder (False: fail at once)
 
 
 @dataclass
@@ -136,8 +137,19 @@ def load_and_check(course_dirs: list[Path], strict: bool = False, langs: list[st
         course = load_course(root, diags)
         if course is None:
             continue
+        other = next((c for c in checked.courses if c.meta.id == course.meta.id), None)
+        if other is not None:
+            diags.error(
+                *course.positions.get("course.id", (root / "course.yaml", 1, 1)),
+                f"course id '{course.meta.id}' is also the id of {display_path(other.root)}: "
+                "give each course its own id (their PDFs would be written to the same folder)",
+            )
+            continue
+        before = len(diags.errors)
         ids = validate_course(course, diags)
         check_templates(course.root, diags)
+        if len(diags.errors) == before:  # (a course with errors is not rendered: they are reported already)
+            check_rendering(course, diags)
         checked.courses.append(course)
         for lang in course.languages:
             wanted = not langs or lang in langs
@@ -236,16 +248,35 @@ def build(
     opts: Options,
     progress: Callable[[Built], None] | None = None,
     on_job: Callable[[Progress], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Report:
-    """Build every target of the given courses. Raises ContentError before writing anything."""
+    """Build every target of the given courses. Raises ContentError before writing anything.
+
+    The output folder is locked for the build (a second build into it waits, and ``notify``
+    says so; with ``opts.wait`` off it fails at once); a manifest.json that coursepack did not
+    write stops the build before anything is written.
+    """
     start = time.perf_counter()
     checked = load_and_check(course_dirs, opts.strict, opts.langs)
-    courses = checked.courses
-    report = Report(warnings=[str(d) for d in checked.diags.warnings])
-    report.timings.add("load and check", time.perf_counter() - start)
     targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
     if opts.shard:
         targets = shard(targets, *opts.shard)
+    with OutputLock(opts.output, opts.wait, notify):  # (nothing is written to the folder before)
+        check_manifest(opts.output)
+        return _build(checked, targets, opts, start, progress, on_job)
+
+
+def _build(
+    checked: Checked,
+    targets: list[Target],
+    opts: Options,
+    start: float,
+    progress: Callable[[Built], None] | None,
+    on_job: Callable[[Progress], None] | None,
+) -> Report:
+    courses = checked.courses
+    report = Report(warnings=[str(d) for d in checked.diags.warnings])
+    report.timings.add("load and check", time.perf_counter() - start)
     # the fallbacks of the packs being built: instructor files only where an edition shows them
     report.folders = {c.meta.id: display_path(c.root) for c in courses}
     packs = {(t.course.meta.id, t.lang) for t in targets}

@@ -18,7 +18,7 @@ import click
 
 from coursepack import __version__
 from coursepack.editions import EDITIONS
-from coursepack.errors import BuildError, ContentError, OptionError, display_path
+from coursepack.errors import BuildError, ContentError, OptionError, display_path, os_error_message
 from coursepack.load import find_courses
 
 DEFAULT_CONTENT = Path("content")
@@ -108,6 +108,10 @@ def _run(debug: bool, func, *args, **kwargs):  # type: ignore[no-untyped-def]
         _fail([f"error: {exc}"])
     except KeyboardInterrupt:
         _fail(["interrupted: PDFs already there were left as they were"])
+    except OSError as exc:  # a fault of the system (full disk, read-only folder...): one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        _fail([f"error: {os_error_message(exc)}"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -199,6 +203,11 @@ def _processor_time() -> float:
     metavar="MB",
     help="Memory limit of each typesetting process: a document that needs more fails alone (0: none).",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail at once if another build is writing the output folder (by default, wait for it).",
+)
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
 @strict_opt
 @debug_opt
@@ -219,6 +228,7 @@ def build(
     shard: str | None,
     timeout: float,
     max_memory: int,
+    no_wait: bool,
     timings: bool,
     strict: bool,
     debug: bool,
@@ -255,6 +265,7 @@ def build(
         single,
         _shard(shard),
         Limits(timeout, max_memory),
+        wait=not no_wait,
     )
     live = sys.stderr.isatty()
 
@@ -276,7 +287,7 @@ def build(
 
     click.echo(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
     cpu_start = _processor_time()
-    report = _run(debug, run_build, dirs, opts, progress, on_job)
+    report = _run(debug, run_build, dirs, opts, progress, on_job, lambda m: click.echo(m, err=True))
     if live:
         click.echo("\r\033[K", nl=False, err=True)
     if timings:
@@ -500,7 +511,7 @@ def migrate(course_dirs: tuple[Path, ...], dry_run: bool) -> None:
 
     total = 0
     for course in _course_dirs(course_dirs):
-        for done in rewrite(course, dry_run):
+        for done in _run(False, rewrite, course, dry_run):
             click.echo(f"{display_path(done.path)}: {done.blocks} block(s)")
             total += done.blocks
     verb = "would be rewritten" if dry_run else "rewritten"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,3 +88,27 @@ class Diagnostics:
         """Stop when there is an error (or, when strict, a warning), naming every problem found."""
         if self.errors or (strict and self.items):
             raise ContentError(self.items, strict)
+
+
+# what to do about a fault of the system, by its errno
+_OS_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space and build again",
+    errno.EDQUOT: "the disk quota is used up: free some space and build again",
+    errno.EFBIG: "the file would be larger than this system allows: free space or raise the limit",
+    errno.EROFS: "the folder is on a read-only file system: build into another folder (-o)",
+    errno.EACCES: "permission denied: build into a folder you can write (-o), or fix its permissions",
+    errno.EPERM: "operation not permitted: build into a folder you can write (-o), or fix its permissions",
+    errno.ENOENT: "it does not exist (was it moved or deleted during the build?)",
+    errno.ENOTDIR: "a file is where a folder should be: move it away",
+    errno.EISDIR: "a folder is where a file should be: move it away",
+    errno.EIO: "the disk reported an input/output error: check it and build again",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for a fault of the system (a full disk, a read-only folder...): the path, what
+    happened, and what to do. PDFs already there are kept (every file is written atomically)."""
+    path = f"{display_path(exc.filename)}: " if exc.filename else ""
+    what = exc.strerror or exc.__class__.__name__
+    advice = _OS_ADVICE.get(exc.errno or 0, "fix it and build again")
+    return f"{path}{what}; {advice}; PDFs already there were kept"

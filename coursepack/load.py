@@ -353,7 +353,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         broken = True
     else:
         broken = False
-    positions: dict[str, tuple[Path, int, int]] = {}
+    positions: dict[str, tuple[Path, int, int]] = {"course.id": (course_file, *doc.locate(("id",)))}
 
     def define(key: str, path: Path, line: int, col: int) -> None:
         if key in positions:

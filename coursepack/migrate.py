@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursepack.errors import Diagnostics
+from coursepack.jail import read_bytes
 from coursepack.markdown.divs import Div
 from coursepack.markdown.parser import parse
 from coursepack.write import atomic_write
@@ -65,10 +67,23 @@ def rewrite(text: str) -> tuple[str, int]:
 
 
 def migrate(course: Path, dry_run: bool = False) -> list[Rewrite]:
-    """Rewrite every file of ``course`` that has old blocks; what was (or would be) rewritten."""
-    done = []
+    """Rewrite every file of ``course`` that has old blocks; what was (or would be) rewritten.
+
+    Every file is read first: if one cannot be (not UTF-8, unreadable), nothing is rewritten
+    and ``ContentError`` names each such file.
+    """
+    diags = Diagnostics()
+    texts = []
     for path in markdown_files(course):
-        text = decode_text(path.read_bytes())
+        try:
+            texts.append((path, decode_text(read_bytes(path, [course]))))
+        except UnicodeDecodeError:
+            diags.error(path, 1, 1, "not UTF-8 text: save the file as UTF-8, then run migrate again")
+        except OSError as exc:
+            diags.error(path, 1, 1, f"cannot be read ({exc.strerror or exc}): nothing was rewritten")
+    diags.raise_if()
+    done = []
+    for path, text in texts:
         new, count = rewrite(text)
         if count:
             if not dry_run:

@@ -10,7 +10,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from coursepack.editions import Edition
-from coursepack.errors import BuildError, display_path
+from coursepack.errors import BuildError, Diagnostics, display_path
 from coursepack.markdown.sanitize import check_leaks
 from coursepack.model import Course
 from coursepack.resolve import bilingual_pairs, resolve
@@ -43,41 +43,82 @@ def render_html(
     return html
 
 
+class TemplateProblem(BuildError):
+    """An error in a template, at its file and line (the line is 0 when not known)."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int = 0) -> None:
+        self.path, self.line, self.message = path, line, message
+        where = f"{display_path(path)}:{line}: " if path is not None and line else ""
+        super().__init__(where + message)
+
+
 def template_error(exc: BaseException, course_root: Path, name: str) -> BuildError | None:
     """The one-line message for an error raised while rendering a template (None if it is not
     the template's fault): the template file and line, what went wrong, what to do."""
     if isinstance(exc, BuildError):
         return exc
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        where = display_path(Path(exc.filename)) if exc.filename else exc.name
-        return BuildError(f"{where}:{exc.lineno}: template error: {exc.message}")
+        path = Path(exc.filename) if exc.filename else None
+        return TemplateProblem(f"template error: {exc.message}", path, exc.lineno)
     if isinstance(exc, jinja2.TemplateNotFound):
-        return BuildError(
+        return TemplateProblem(
             f"template '{exc.name}' not found in {display_path(course_root / 'templates')} or the default theme"
         )
     if isinstance(exc, RecursionError):
-        return BuildError(
+        return TemplateProblem(
             f"template error in {name}: it extends or includes itself, or nests too deep "
             "(an override that extends the template it replaces must extend 'default/<name>')"
         )
-    where = _template_line(exc, template_dirs(course_root)) or name
+    path, line = _template_line(exc, template_dirs(course_root))
     if isinstance(exc, SecurityError):
-        return BuildError(f"{where}: template error: {exc}: a template can use only the values coursepack gives it")
+        return TemplateProblem(
+            f"template error: {exc}: a template can use only the values coursepack gives it", path, line
+        )
     if isinstance(exc, jinja2.UndefinedError):
-        return BuildError(f"{where}: template error: {exc.message}")
+        return TemplateProblem(f"template error: {exc.message}", path, line)
     if isinstance(exc, jinja2.TemplateError | ArithmeticError | LookupError | TypeError | ValueError):
-        if where == name and not isinstance(exc, jinja2.TemplateError):
+        if path is None and not isinstance(exc, jinja2.TemplateError):
             return None  # (not raised in a template: our bug, with its traceback)
-        return BuildError(f"{where}: template error: {type(exc).__name__}: {exc}")
+        return TemplateProblem(f"template error: {type(exc).__name__}: {exc}", path, line)
     return None
 
 
-def _template_line(exc: BaseException, dirs: list[Path]) -> str | None:
-    """``file:line`` of the innermost template frame of an error (Jinja gives template frames
-    their template's file name and line)."""
-    found = None
+def _template_line(exc: BaseException, dirs: list[Path]) -> tuple[Path | None, int]:
+    """The file and line of the innermost template frame of an error (Jinja gives template
+    frames their template's file name and line)."""
+    found: tuple[Path | None, int] = (None, 0)
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)
         if any(path.is_relative_to(d) for d in dirs):
-            found = f"{display_path(path)}:{frame.lineno}"
+            found = (path, frame.lineno or 0)
     return found
+
+
+def check_rendering(course: Course, diags: Diagnostics) -> None:
+    """Render each edition of a course that has its own templates (in its language, without
+    typesetting), so that ``check`` reports what its templates do wrong when they run."""
+    if not (course.root / "templates").is_dir():
+        return
+    from coursepack.editions import EDITIONS
+    from coursepack.matrix import PAPERS, Variant
+
+    paper = PAPERS[course.meta.paper]
+    extra = {
+        "page": paper,
+        "paper_size": paper.css,
+        "variant": Variant(),
+        "created": course.meta.date.isoformat(),
+        "review": False,
+        "fallbacks": [],
+        "source_lang": course.meta.language,
+        "item": None,
+    }
+    for edition in EDITIONS.values():
+        if edition.review_only:
+            continue
+        try:
+            render_html(course, course.meta.language, edition, {} if edition.needs else None, extra, course)
+        except TemplateProblem as exc:
+            where = exc.path or course.root / "templates" / edition.template
+            diags.error(where, exc.line, 1, exc.message)
+            return  # (one is enough: the others would most often say the same)

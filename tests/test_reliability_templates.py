@@ -39,17 +39,17 @@ def test_a_template_cannot_reach_python(course_copy, tmp_path: Path, escape: str
     _override(course, escape)
     code, output = _build(course, tmp_path / "out")
     assert code == 1
-    assert "templates/student.html:3: template error: " in output, output
+    assert "templates/student.html:3:1: template error: " in output, output  # (found by the check)
     assert "a template can use only the values coursepack gives it" in output or "is undefined" in output, output
     assert "uid=" not in output
     assert not list((tmp_path / "out").rglob("*.pdf"))
 
 
-MISTAKES = [  # (found when the course is checked, before anything is built; or when the template renders)
+MISTAKES = [  # (found when the course is checked, before anything is built: check renders a course's templates)
     ("{% if %}", "templates/student.html:3:1: template error: Expected an expression, got 'end of statement block'"),
     ("{{ course.title|nosuchfilter }}", "templates/student.html:3:1: template error: No filter named 'nosuchfilter'."),
-    ("{{ nosuchthing }}", "error: templates/student.html:3: template error: 'nosuchthing' is undefined"),
-    ("{{ 1 / 0 }}", "error: templates/student.html:3: template error: ZeroDivisionError: division by zero"),
+    ("{{ nosuchthing }}", "templates/student.html:3:1: template error: 'nosuchthing' is undefined"),
+    ("{{ 1 / 0 }}", "templates/student.html:3:1: template error: ZeroDivisionError: division by zero"),
 ]
 
 
