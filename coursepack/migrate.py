@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursepack import jail
 from coursepack.markdown.divs import Div
 from coursepack.markdown.parser import parse
 from coursepack.write import atomic_write
@@ -31,7 +32,7 @@ def markdown_files(course: Path) -> list[Path]:
     for lang in sorted((course / "translations").glob("*")):
         # (with the copies of the source a translation was made from, so they still compare equal)
         found += sorted(lang.rglob("*.md"))
-    return [p for p in found if p.is_file()]
+    return [p for p in found if p.is_file() and not p.is_symlink()]  # (a link is not the course's to rewrite)
 
 
 def rewrite(text: str) -> tuple[str, int]:
@@ -68,7 +69,7 @@ def migrate(course: Path, dry_run: bool = False) -> list[Rewrite]:
     """Rewrite every file of ``course`` that has old blocks; what was (or would be) rewritten."""
     done = []
     for path in markdown_files(course):
-        text = decode_text(path.read_bytes())
+        text = decode_text(jail.read_bytes(path, [course]))
         new, count = rewrite(text)
         if count:
             if not dry_run:
