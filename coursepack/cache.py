@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -23,13 +22,23 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from coursepack import __version__
+from coursepack import __version__, jail, sealed
 from coursepack.typeset import TypesetResult
-from coursepack.write import atomic_write, file_sha256
+from coursepack.write import file_sha256
 
 
 def _ignored(rel: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
+
+
+def _file_digest(path: Path, root: Path) -> bytes:
+    """The SHA-256 of a file inside ``root``, read in blocks; a link out of it counts by its name
+    only (check refuses it; its bytes are never read)."""
+    try:
+        with open(jail.inside(path, [root]), "rb") as f:
+            return hashlib.file_digest(f, "sha256").digest()
+    except OSError:
+        return b"unreadable"
 
 
 def tree_digest(folders: list[Path]) -> str:
@@ -38,7 +47,7 @@ def tree_digest(folders: list[Path]) -> str:
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _ignored(p.relative_to(folder))):
             h.update(str(path.relative_to(folder)).encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(_file_digest(path, folder))
     return h.hexdigest()
 
 
@@ -75,7 +84,7 @@ def asset_digest(root: Path) -> str:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not _ignored(p.relative_to(root))):
         if path.suffix.lower() not in TEXT_SUFFIXES:
             h.update(str(path.relative_to(root)).encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(_file_digest(path, root))
     return h.hexdigest()
 
 
@@ -93,12 +102,17 @@ def _record_path(output: Path, target_key: str) -> Path:
     return output / ".cache" / (target_key.replace("/", "__") + ".json")
 
 
+def _record(output: Path, target_key: str) -> dict[str, Any]:
+    """A target's record as written, or {} when there is none or it does not match its digest."""
+    return sealed.read_json(_record_path(output, target_key)) or {}
+
+
 def lookup(output: Path, target_key: str, key: str, pdf: Path) -> Record | None:
     """The record of an up-to-date artefact, or None when it must be built."""
+    data = _record(output, target_key)
     try:
-        data: dict[str, Any] = json.loads(_record_path(output, target_key).read_text(encoding="utf-8"))
         record = Record(data["key"], data["sha256"], int(data["pages"]), dict(data["anchors"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     if record.key != key or file_sha256(pdf) != record.sha256:
         return None
@@ -111,24 +125,18 @@ def store(output: Path, target_key: str, record: Record) -> None:
         data["parts"] = record.parts
     if record.cites is not None:
         data["cites"] = record.cites
-    atomic_write(_record_path(output, target_key), json.dumps(data, sort_keys=True).encode("utf-8"))
+    sealed.write_json(_record_path(output, target_key), data)
 
 
 def previous_cites(output: Path, target_key: str) -> dict[str, int] | None:
     """The pages of another edition the last build of this target printed, if any."""
-    try:
-        cites = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("cites")
-    except (OSError, ValueError, AttributeError):
-        return None
+    cites = _record(output, target_key).get("cites")
     return cites if isinstance(cites, dict) else None
 
 
 def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:
     """The part layouts the last build of this target found, whatever its inputs were."""
-    try:
-        parts = json.loads(_record_path(output, target_key).read_text(encoding="utf-8")).get("parts")
-    except (OSError, ValueError, AttributeError):
-        return None
+    parts = _record(output, target_key).get("parts")
     return parts if isinstance(parts, list) else None
 
 
@@ -140,16 +148,18 @@ def _job_paths(output: Path, key: str) -> tuple[Path, Path]:
 def job_lookup(output: Path, key: str) -> TypesetResult | None:
     """A job typeset by an earlier build, or None."""
     pdf_path, meta_path = _job_paths(output, key)
+    meta = sealed.read_json(meta_path)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta is None:
+            return None
         pdf = pdf_path.read_bytes()
         if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
             return None
         result = TypesetResult(pdf, int(meta["pages"]), dict(meta["anchors"]), list(meta["warnings"]))
         result.page_names = list(meta["page_names"])
+        os.utime(meta_path)  # recently used: kept by prune_jobs
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    os.utime(meta_path)  # recently used: kept by prune_jobs
     return result
 
 
@@ -162,8 +172,9 @@ def job_store(output: Path, key: str, result: TypesetResult) -> None:
         "warnings": result.warnings,
         "page_names": result.page_names,
     }
-    atomic_write(pdf_path, result.pdf)
-    atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
+    # the PDF first; its entry, which holds the PDF's digest, only once the PDF is there
+    if sealed.replace(pdf_path, result.pdf):
+        sealed.write_json(meta_path, meta)
 
 
 def prune_jobs(output: Path, keep_seconds: float = 7 * 24 * 3600) -> None:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from coursepack.write import atomic_write
+from coursepack import images, machine, sealed
 
 
 def apply() -> None:
@@ -24,6 +24,7 @@ def apply() -> None:
     fix_variable_fonts()
     fix_font_digits()
     fix_structure_tags()
+    fix_images()
 
 
 @contextlib.contextmanager
@@ -163,12 +164,8 @@ def fix_subset_with_harfbuzz() -> None:
 
 
 def cache_dir() -> Path:
-    """Where machine-wide derived files live: $COURSEPACK_CACHE, else $XDG_CACHE_HOME/coursepack."""
-    explicit = os.environ.get("COURSEPACK_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "coursepack"
+    """Where machine-wide derived files live (see ``machine``: a folder of the user's own)."""
+    return machine.cache_dir()
 
 
 _STATIC: dict[str, bytes] = {}
@@ -186,16 +183,16 @@ def _static_instance(content: bytes, index: int, variations: dict[str, float]) -
     key = hashlib.sha256(f"{digest}/{index}/{where}/{fonttools_version}".encode()).hexdigest()[:32]
     if key in _STATIC:
         return _STATIC[key]
-    path = cache_dir() / "fonts" / f"{key}.ttf"
-    try:
-        data = path.read_bytes()
-    except OSError:
+    folder = machine.private_dir("fonts")  # None: not private, or read-only: instanced again next time
+    path = folder / f"{key}.sealed" if folder else None  # (not .ttf: older versions read those raw)
+    data = sealed.read(path) if path else None  # a damaged entry is made again, never used
+    if data is None:
         font = instantiateVariableFont(TTFont(io.BytesIO(content), fontNumber=index), variations, static=True)
         out = io.BytesIO()
         font.save(out)
         data = out.getvalue()
-        with contextlib.suppress(OSError):  # a read-only home: instanced again next time
-            atomic_write(path, data)
+        if path:
+            sealed.write(path, data)
     _STATIC[key] = data
     return data
 
@@ -319,3 +316,47 @@ def fix_structure_tags() -> None:
 
     build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
     wp_tags._build_box_tree = build_box_tree
+
+
+def fix_images() -> None:
+    """Two changes to how WeasyPrint 70 loads an image.
+
+    - A raster image's name in the PDF comes from a digest of its bytes, not of its URL (an
+      absolute ``file://`` path): the same course built from two folders gives the same bytes,
+      as SOURCE_DATE_EPOCH promises. An image shown twice is still stored once.
+    - An image too large to draw is refused before it is decoded or drawn (``images``: pixel
+      count from the header, SVG elements with every ``<use>`` expanded). ``check`` refuses
+      those the text shows; this covers any other (a stylesheet's, one an SVG includes), which
+      WeasyPrint then leaves out with a warning naming it (``--strict`` fails on it).
+    """
+    from weasyprint import images as wp_images
+    from weasyprint.logger import LOGGER
+
+    raster_init = wp_images.RasterImage.__init__
+    if getattr(raster_init, "coursepack_fix", False):
+        return
+    svg_init = wp_images.SVGImage.__init__
+
+    def refuse(name: object, refused: str) -> None:
+        # WeasyPrint's own warning gives the URL but not why: this one says why
+        LOGGER.error("Image %s %s", name or "(inline SVG)", refused)
+        raise ValueError(refused)
+
+    def raster(self, pillow_image, image_id, image_data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refused = images.raster_too_large(*pillow_image.size)
+        if refused:
+            refuse(args[0] if args else kwargs.get("filename"), refused)
+        if isinstance(image_data, bytes):  # (with the orientation, which changes the pixels stored)
+            orientation = args[2] if len(args) > 2 else kwargs.get("orientation", "none")
+            image_id = hashlib.sha256(image_data + repr(orientation).encode()).hexdigest()[:32]
+        raster_init(self, pillow_image, image_id, image_data, *args, **kwargs)
+
+    def svg(self, tree, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refused = images.svg_too_large(images.SvgShape.of_tree(tree))
+        if refused:
+            refuse(args[0] if args else kwargs.get("base_url"), refused)
+        svg_init(self, tree, *args, **kwargs)
+
+    raster.coursepack_fix = True  # type: ignore[attr-defined]
+    wp_images.RasterImage.__init__ = raster
+    wp_images.SVGImage.__init__ = svg

@@ -9,12 +9,15 @@ the check accepts is a character the PDF can show.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from xml.sax.saxutils import escape
+
+from coursepack import jail, machine, sealed
+from coursepack.write import atomic_write
 
 
 @dataclass(frozen=True)
@@ -145,27 +148,42 @@ def font_dirs() -> list[Path]:
     return sorted({face.path.parent for fs in faces().values() for face in fs})
 
 
+@cache
 def fontconfig_file() -> Path:
-    """A fonts.conf that adds the bundled font folders to the system's configuration."""
+    """A fonts.conf that adds the bundled font folders to the system's configuration.
+
+    It is written to a folder of the user's own (``machine.private_dir``), never to a
+    predictable path in the shared temporary folder where another user could plant one, and
+    what is there is used only when it is exactly what it should be (else written again).
+    """
     dirs = font_dirs()
     digest = hashlib.sha256("\n".join(map(str, dirs)).encode()).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / f"coursepack-fonts-{digest}"
-    conf = folder / "fonts.conf"
-    if not conf.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        lines = [
-            '<?xml version="1.0"?>',
-            '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
-            "<fontconfig>",
-            '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
-            *(f"  <dir>{d}</dir>" for d in dirs),
-            f"  <cachedir>{folder / 'cache'}</cachedir>",
-            "</fontconfig>",
-        ]
-        tmp = folder / f"fonts.conf.{digest}.tmp"
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        tmp.replace(conf)
+    folder = machine.private_dir(f"fontconfig-{digest}")
+    if folder is not None:
+        conf, wanted = folder / "fonts.conf", _fontconfig(dirs, folder / "cache")
+        try:
+            if jail.read_bytes(conf, [folder]) == wanted:
+                return conf
+        except OSError:
+            pass
+        if sealed.replace(conf, wanted):
+            return conf
+    conf = machine.scratch_dir() / "fonts.conf"  # (no private cache folder: one for this build)
+    atomic_write(conf, _fontconfig(dirs, conf.parent / "cache"))
     return conf
+
+
+def _fontconfig(dirs: list[Path], cache: Path) -> bytes:
+    lines = [
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+        "<fontconfig>",
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
+        *(f"  <dir>{escape(str(d))}</dir>" for d in dirs),
+        f"  <cachedir>{escape(str(cache))}</cachedir>",
+        "</fontconfig>",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def stylesheet(lang: str) -> str:

@@ -64,3 +64,35 @@ def read_bytes(path: Path, roots: Sequence[Path], limit: int = MAX_FILE_BYTES) -
 
 def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+# what a course may supply besides its templates (which the theme reads through this module too)
+SUPPLIED = frozenset(
+    {".md", ".yaml", ".yml", ".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+    | {".ttf", ".otf", ".ttc", ".woff", ".woff2"}
+)
+
+
+def links_out(root: Path) -> list[tuple[Path, Outside]]:
+    """Every link in the course folder that leads outside it: each file of a kind a course
+    supplies (text, YAML, CSS, images, fonts) and each folder (its files would follow it).
+
+    Hidden files and folders are not the course's and are left alone; nothing is read.
+    """
+    found: list[tuple[Path, Outside]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        for name in [*dirs, *sorted(files)]:
+            path = here / name
+            if name.startswith(".") or not path.is_symlink():
+                continue
+            if name in files and path.suffix.lower() not in SUPPLIED:
+                continue
+            try:
+                inside(path, [root])
+            except Outside as exc:
+                found.append((path, exc))
+            except OSError:
+                continue  # a broken link: reported where it is used, if it is
+    return found

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from coursepack import jail
 from coursepack.errors import Diagnostics, closest
 from coursepack.i18n import term_problem
 from coursepack.markdown.document import Body, Parsed, inline_exercises, plain
@@ -36,7 +37,7 @@ M = TypeVar("M", bound=BaseModel)
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # ids of entries that failed their schema check: references to them are not reported again
 BROKEN_IDS: set[str] = set()
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = jail.MAX_FILE_BYTES
 
 
 def find_courses(content_dir: Path) -> list[Path]:
@@ -44,12 +45,12 @@ def find_courses(content_dir: Path) -> list[Path]:
     return sorted(p.parent for p in content_dir.glob("*/course.yaml"))
 
 
-def _read_text(path: Path, diags: Diagnostics) -> str | None:
+def read_course_text(path: Path, root: Path, diags: Diagnostics) -> str | None:
+    """The text of a course's file, read through the jail (inside ``root``, at most 2 MiB); a
+    problem is reported at the file and gives None."""
+    data = b""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            diags.error(path, 1, 1, "file is larger than 2 MiB: split it")
-            return None
-        data = path.read_bytes()
+        data = jail.read_bytes(path, [root], MAX_FILE_BYTES)
         if data.startswith(UTF16_BOMS):
             diags.error(path, 1, 1, "UTF-16 text: save the file as UTF-8")
             return None
@@ -59,17 +60,19 @@ def _read_text(path: Path, diags: Diagnostics) -> str | None:
         line = data.count(b"\n", 0, at) + 1
         col = len(data[data.rfind(b"\n", 0, at) + 1 : at].removeprefix(BOM).decode("utf-8", "replace")) + 1
         diags.error(path, line, col, "not UTF-8 text: save the file as UTF-8")
+    except (jail.Outside, jail.TooLarge) as exc:
+        diags.error(path, 1, 1, str(exc))
     except OSError as exc:
-        diags.error(path, 1, 1, f"cannot read: {exc.strerror}")
+        diags.error(path, 1, 1, f"cannot read: {exc.strerror or exc}")
     return None
 
 
-def _salvage(path: Path) -> str:
-    """What can be read of a file that failed its checks (to know the ids it means to define)."""
+def _salvage(path: Path, root: Path) -> str:
+    """What can be read of a file that failed its checks (to know the ids it means to define);
+    nothing of a file outside the course."""
     with contextlib.suppress(OSError):
-        if path.stat().st_size <= MAX_FILE_BYTES:
-            data = path.read_bytes()
-            return data.decode("utf-16" if data.startswith(UTF16_BOMS) else "utf-8", "replace")
+        data = jail.read_bytes(path, [root], MAX_FILE_BYTES)
+        return data.decode("utf-16" if data.startswith(UTF16_BOMS) else "utf-8", "replace")
     return ""
 
 
@@ -180,8 +183,9 @@ def checked_terms(terms: dict[str, str], doc: YamlDoc, path: Path, diags: Diagno
     return good
 
 
-def _load_yaml(path: Path, diags: Diagnostics) -> YamlDoc | None:
-    text = _read_text(path, diags)
+def load_yaml(path: Path, root: Path, diags: Diagnostics) -> YamlDoc | None:
+    """A YAML file of the course (inside ``root``), parsed; a problem is reported at its line."""
+    text = read_course_text(path, root, diags)
     if text is None:
         return None
     try:
@@ -213,10 +217,12 @@ def _remember_broken(path: Path, text: str) -> None:
         BROKEN_IDS.add(m.group(1))
 
 
-def _load_front_matter(path: Path, model: type[M], diags: Diagnostics) -> tuple[M, MarkdownSource, YamlDoc] | None:
-    text = _read_text(path, diags)
+def _load_front_matter(
+    path: Path, root: Path, model: type[M], diags: Diagnostics
+) -> tuple[M, MarkdownSource, YamlDoc] | None:
+    text = read_course_text(path, root, diags)
     if text is None:  # reported; what can be read of it still names its ids
-        _remember_broken(path, _salvage(path))
+        _remember_broken(path, _salvage(path, root))
         return None
     loaded = _parse_front_matter(path, text, model, diags)
     if loaded is None:
@@ -253,15 +259,15 @@ def _parse_front_matter(
     return meta, MarkdownSource(path, body, first), doc
 
 
-def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, YamlDoc, int]]:
-    doc = _load_yaml(path, diags)
+def _load_list(path: Path, root: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, YamlDoc, int]]:
+    doc = load_yaml(path, root, diags)
     if doc is None or not isinstance(doc.data, list):
         if doc is not None and doc.data is not None:
             diags.error(path, 1, 1, "expected a list of entries (each starting with '- ')")
         elif doc is not None:
             diags.warning(path, 1, 1, "the file is empty: add its entries (each starting with '- '), or delete it")
         # reported: the ids it means to define are not reported again where they are used
-        BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", _salvage(path), re.M))
+        BROKEN_IDS.update(re.findall(r"^[\s-]*id:\s*['\"]?([a-z0-9-]+)", _salvage(path, root), re.M))
         return []
     out = []
     for i, item in enumerate(doc.data):
@@ -277,10 +283,10 @@ def _load_list(path: Path, model: type[M], diags: Diagnostics) -> list[tuple[M, 
     return out
 
 
-def _markdown(path: Path, diags: Diagnostics) -> MarkdownSource | None:
+def _markdown(path: Path, root: Path, diags: Diagnostics) -> MarkdownSource | None:
     if not path.is_file():
         return None
-    text = _read_text(path, diags)
+    text = read_course_text(path, root, diags)
     return None if text is None else MarkdownSource(path, text, 1)
 
 
@@ -338,7 +344,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     if not course_file.is_file():
         diags.error(root, 0, 0, "not a course folder: it has no course.yaml")
         return None
-    doc = _load_yaml(course_file, diags)
+    doc = load_yaml(course_file, root, diags)
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
@@ -391,7 +397,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
                 BROKEN_IDS.add(path.stem)  # (one error for it, not one more for every reference to it)
     units_by_id: dict[str, Unit] = {}
     for path in sorted((root / "units").glob("*.md")):
-        loaded = _load_front_matter(path, UnitMeta, diags)
+        loaded = _load_front_matter(path, root, UnitMeta, diags)
         if loaded:
             umeta, src, udoc = loaded
             define(f"id:{umeta.id}", path, *udoc.locate(("id",)))
@@ -413,7 +419,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
             diags.error(*positions[f"course.units:{i}"], f"unit '{uid}' not found: {mismatch(named) or fix}")
             BROKEN_IDS.add(uid)  # one error for the missing unit, not one more for every link to it or into it
             if named is not None:
-                _remember_broken(named.source.path, _salvage(named.source.path))
+                _remember_broken(named.source.path, _salvage(named.source.path, root))
                 explained.add(named.meta.id)
     for uid, unit in units_by_id.items():
         # (a course.yaml that failed its checks lists none; a misnamed unit is reported above)
@@ -424,7 +430,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
 
     exercises: dict[str, Exercise] = {}
     for path in sorted((root / "exercises").glob("*.md")):
-        loaded_ex = _load_front_matter(path, ExerciseMeta, diags)
+        loaded_ex = _load_front_matter(path, root, ExerciseMeta, diags)
         if loaded_ex:
             emeta, src, edoc = loaded_ex
             define(f"id:{emeta.id}", path, *edoc.locate(("id",)))
@@ -434,7 +440,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
 
     readings: dict[str, Reading] = {}
     for path in sorted((root / "readings").glob("*.yaml")):
-        for reading, rdoc, i in _load_list(path, Reading, diags):
+        for reading, rdoc, i in _load_list(path, root, Reading, diags):
             define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
             _check_authors(reading, rdoc, i, path, diags)
             readings.setdefault(reading.id, reading)
@@ -442,7 +448,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     plans: list[Plan] = []
     plans_file = root / "instructor" / "plans.yaml"
     if plans_file.is_file():
-        for plan, pdoc, i in _load_list(plans_file, Plan, diags):
+        for plan, pdoc, i in _load_list(plans_file, root, Plan, diags):
             define(f"id:{plan.id}", plans_file, *pdoc.locate((i, "id")))
             plans.append(plan)
             positions[f"plan:{plan.id}"] = (plans_file, *pdoc.locate((i, "length")))
@@ -454,7 +460,7 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     assessment = None
     assess_file = root / "instructor" / "assessment.yaml"
     if assess_file.is_file():
-        adoc = _load_yaml(assess_file, diags)
+        adoc = load_yaml(assess_file, root, diags)
         if adoc is not None:
             if adoc.data is not None and not isinstance(adoc.data, dict):
                 diags.error(assess_file, 1, 1, "assessment.yaml must be a mapping with 'tasks' and 'rubrics'")
@@ -482,8 +488,8 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         )
     for ex in exercises.values():
         ex.source.tree = Body.whole(Parsed(ex.source.path, ex.source.body, ex.source.first_line, lang, ex.meta.id))
-    introduction = _markdown(root / "introduction.md", diags)
-    guide = _markdown(root / "instructor" / "guide.md", diags)
+    introduction = _markdown(root / "introduction.md", root, diags)
+    guide = _markdown(root / "instructor" / "guide.md", root, diags)
     for text, key in ((introduction, "introduction"), (guide, "guide")):
         if text is not None:
             text.tree = Body.whole(Parsed(text.path, text.body, text.first_line, lang, key))

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from coursepack.errors import Diagnostics
-from coursepack.load import _load_yaml, _read_text, checked_terms, exercises_in, nested_model, validate_model
+from coursepack.load import checked_terms, exercises_in, load_yaml, nested_model, read_course_text, validate_model
 from coursepack.markdown.document import Body, Chunk, Parsed
 from coursepack.model import (
     IMAGE_TYPES,
@@ -222,9 +222,9 @@ def _neutral_keys(
 
 
 def _load_text_yaml(
-    path: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
+    path: Path, root: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
 ) -> T | None:
-    doc = _load_yaml(path, diags)
+    doc = load_yaml(path, root, diags)
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
@@ -238,9 +238,9 @@ def _load_text_yaml(
 
 
 def _load_text_list(
-    path: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
+    path: Path, root: Path, model: type[T], source_model: type[BaseModel], source: str, diags: Diagnostics
 ) -> list[T]:
-    doc = _load_yaml(path, diags)
+    doc = load_yaml(path, root, diags)
     if doc is None or doc.data is None:
         return []
     if not isinstance(doc.data, list):
@@ -256,9 +256,14 @@ def _load_text_list(
 
 
 def _load_text_markdown(
-    path: Path, model: type[T] | None, source_model: type[BaseModel] | None, source: str, diags: Diagnostics
+    path: Path,
+    root: Path,
+    model: type[T] | None,
+    source_model: type[BaseModel] | None,
+    source: str,
+    diags: Diagnostics,
 ) -> tuple[T | None, MarkdownSource] | None:
-    text = _read_text(path, diags)
+    text = read_course_text(path, root, diags)
     if text is None:
         return None
     try:
@@ -327,7 +332,9 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     # course.yaml
     meta_text = CourseText()
     if (tdir / "course.yaml").is_file():
-        meta_text = _load_text_yaml(tdir / "course.yaml", CourseText, CourseMeta, "course.yaml", diags) or CourseText()
+        meta_text = (
+            _load_text_yaml(tdir / "course.yaml", root, CourseText, CourseMeta, "course.yaml", diags) or CourseText()
+        )
     else:
         missing("course.yaml", "whole file")
     for key in COURSE_TEXT:  # (a key left out is the source's text: reported with the rest below)
@@ -346,7 +353,9 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         if src is None:
             continue
         loaded = (
-            _load_text_markdown(tdir / rel_path, None, None, rel_path, diags) if (tdir / rel_path).is_file() else None
+            _load_text_markdown(tdir / rel_path, root, None, None, rel_path, diags)
+            if (tdir / rel_path).is_file()
+            else None
         )
         out.translated_bodies[rel_path] = loaded[1].body if loaded else None
         setattr(out, attr, _merged(merger, src, loaded[1] if loaded else None, rel_path, lang))
@@ -355,7 +364,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for unit in out.units:
         src_path = unit.source.path
         tfile = tdir / rel(src_path)
-        got = _load_text_markdown(tfile, UnitText, UnitMeta, rel(src_path), diags) if tfile.is_file() else None
+        got = _load_text_markdown(tfile, root, UnitText, UnitMeta, rel(src_path), diags) if tfile.is_file() else None
         if got and got[0]:
             ut = got[0]
             unit.meta.title = ut.title or unit.meta.title
@@ -375,7 +384,9 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         src_path = ex.source.path
         tfile = tdir / rel(src_path)
         got_ex = (
-            _load_text_markdown(tfile, ExerciseText, ExerciseMeta, rel(src_path), diags) if tfile.is_file() else None
+            _load_text_markdown(tfile, root, ExerciseText, ExerciseMeta, rel(src_path), diags)
+            if tfile.is_file()
+            else None
         )
         if got_ex and got_ex[0]:
             et = got_ex[0]
@@ -390,7 +401,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for rfile in sorted((root / "readings").glob("*.yaml")):
         tfile = tdir / rel(rfile)
         if tfile.is_file():
-            for entry in _load_text_list(tfile, ReadingText, Reading, rel(rfile), diags):
+            for entry in _load_text_list(tfile, root, ReadingText, Reading, rel(rfile), diags):
                 if entry.annotation:
                     annotations[entry.id] = entry.annotation
     for rid, reading in out.readings.items():
@@ -400,7 +411,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     # class plans
     plans_file = tdir / "instructor" / "plans.yaml"
     plan_texts = (
-        {p.id: p for p in _load_text_list(plans_file, PlanText, Plan, "instructor/plans.yaml", diags)}
+        {p.id: p for p in _load_text_list(plans_file, root, PlanText, Plan, "instructor/plans.yaml", diags)}
         if plans_file.is_file()
         else {}
     )
@@ -427,7 +438,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     # assessment
     afile = tdir / "instructor" / "assessment.yaml"
     if out.assessment and afile.is_file():
-        at = _load_text_yaml(afile, AssessmentText, Assessment, "instructor/assessment.yaml", diags)
+        at = _load_text_yaml(afile, root, AssessmentText, Assessment, "instructor/assessment.yaml", diags)
         if at:
             _apply_assessment(out.assessment, at)
     elif out.assessment:

@@ -33,7 +33,7 @@ def markdown_files(course: Path) -> list[Path]:
     for lang in sorted((course / "translations").glob("*")):
         # (with the copies of the source a translation was made from, so they still compare equal)
         found += sorted(lang.rglob("*.md"))
-    return [p for p in found if p.is_file()]
+    return [p for p in found if p.is_file() and not p.is_symlink()]  # (a link is not the course's to rewrite)
 
 
 def rewrite(text: str) -> tuple[str, int]:

@@ -12,7 +12,6 @@ link out of its folder is refused).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from coursepack.errors import BuildError, Diagnostics, display_path
 from coursepack.i18n import catalog, locale
 from coursepack.jail import read_bytes
+from coursepack.machine import cache_dir, private_dir
 
 PACKAGE_THEME = Path(__file__).parent / "theme"  # inside an installed wheel
 SOURCE_THEME = Path(__file__).parent.parent / "templates"  # in a source checkout
@@ -68,14 +68,12 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     """
 
     def __init__(self) -> None:
-        from coursepack.engine_fixes import cache_dir
-
         salt = repr((jinja2.__version__, sorted(_SETTINGS.items()), "newstyle-gettext", "immutable-sandbox"))
         self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
         self._memory: dict[str, bytes] = {}
-        directory = cache_dir() / "templates"
-        self._disk = _private_folder(directory)
-        super().__init__(str(directory), "%s.jinja")
+        directory = private_dir("templates")  # (compiled code is run from it: ours alone, or not kept)
+        self._disk = directory is not None
+        super().__init__(str(directory or cache_dir() / "templates"), "%s.jinja")
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(f"{self._salt}:{name}", filename)
@@ -97,17 +95,6 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
                 super().dump_bytecode(bucket)
             except OSError:
                 self._disk = False
-
-
-def _private_folder(directory: Path) -> bool:
-    """Whether ``directory`` is (or could be made) ours alone: compiled code is run from it."""
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = directory.stat()
-    except OSError:
-        return False
-    # not if another user could write code there
-    return not hasattr(os, "getuid") or (info.st_uid == os.getuid() and not info.st_mode & 0o022)
 
 
 _TEMPLATE_CACHE: TemplateCache | None = None

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from coursepack import jail
 from coursepack.errors import BuildError, display_path
 from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
 from coursepack.markdown.attributes import Attrs
@@ -30,8 +31,8 @@ RECORD = "translation.yaml"
 FRONT_MATTER_TEXT = {"units": ("title", "learning_outcomes"), "exercises": ("title", "materials", "grouping")}
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digest(path: Path, root: Path) -> str:
+    return hashlib.sha256(jail.read_bytes(path, [root])).hexdigest()
 
 
 def _dump(data: Any) -> str:
@@ -40,8 +41,7 @@ def _dump(data: Any) -> str:
 
 def text_only(root: Path, rel: str) -> str:
     """The translatable part of a source file, as a translation file starts out."""
-    path = root / rel
-    text = read_text(path)
+    text = read_text(root / rel, root)
     top = rel.split("/")[0]
     if rel.endswith(".md"):
         front, body, _ = split_front_matter(text)
@@ -103,8 +103,10 @@ def text_only(root: Path, rel: str) -> str:
 
 def _read_record(tdir: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load((tdir / RECORD).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(read_text(tdir / RECORD, tdir)) or {}
+    except (OSError, ValueError, yaml.YAMLError):  # (a record that does not read is made again)
+        data = {}
+    if not isinstance(data, dict):
         data = {}
     data.setdefault("files", {})
     return data
@@ -117,8 +119,9 @@ def _write_record(tdir: Path, record: dict[str, Any]) -> None:
 
 def _remember(course: Course, tdir: Path, record: dict[str, Any], rel: str) -> None:
     src = course.root / rel
-    record["files"][rel] = {"source_sha256": digest(src)}
-    atomic_write(tdir / ".source" / rel, src.read_bytes())
+    data = jail.read_bytes(src, [course.root])
+    record["files"][rel] = {"source_sha256": hashlib.sha256(data).hexdigest()}
+    atomic_write(tdir / ".source" / rel, data)
 
 
 def _language_code(lang: str) -> bool:
@@ -149,7 +152,7 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
                 raise BuildError(f"{rel} is not a source file of {course.meta.id} (use paths like units/intro.md)")
             _remember(course, tdir, record, rel)
             lines.append(f"current   {rel}")
-            lines += _sections_missing(course.root / rel, tdir / rel, rel, lang)
+            lines += _sections_missing(course.root / rel, tdir / rel, course.root, rel, lang)
     else:
         for rel in sources:
             target = tdir / rel
@@ -219,7 +222,7 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
     Only what a translator translates counts (``text_only``): a language added to
     ``course.yaml``'s list, a duration or an id changed is nothing to translate again.
     """
-    if entry.get("source_sha256") == digest(course.root / rel):
+    if entry.get("source_sha256") == digest(course.root / rel, course.root):
         return False
     recorded = tdir / ".source"
     if not (recorded / rel).is_file():
@@ -230,18 +233,18 @@ def _source_changed(entry: dict[str, Any], course: Course, tdir: Path, rel: str)
         return True
 
 
-def _headings(path: Path) -> list[tuple[str, str]]:
+def _headings(path: Path, root: Path) -> list[tuple[str, str]]:
     """(title, id) of each ``##`` section of a Markdown file's body."""
-    _, body, first = split_front_matter(read_text(path))
+    _, body, first = split_front_matter(read_text(path, root))
     parsed = Parsed(path, body, first)
     return [(s.title, parsed.tokens[s.start].meta.get("attrs", Attrs()).id or "") for s in parsed.sections() if s.title]
 
 
-def _lacks(source: Path, translation: Path) -> str:
+def _lacks(source: Path, translation: Path, root: Path) -> str:
     """'the source has 4 sections, the translation 3 ('Consent online')', or '' when none is missing."""
     if source.suffix != ".md" or not translation.is_file():
         return ""
-    theirs, ours = _headings(source), _headings(translation)
+    theirs, ours = _headings(source, root), _headings(translation, root)
     if len(ours) >= len(theirs):
         return ""
     ids = {i for _, i in ours if i}
@@ -250,9 +253,9 @@ def _lacks(source: Path, translation: Path) -> str:
     return f"the source has {len(theirs)} sections, the translation {len(ours)}{which}"
 
 
-def _sections_missing(source: Path, translation: Path, rel: str, lang: str) -> list[str]:
+def _sections_missing(source: Path, translation: Path, root: Path, rel: str, lang: str) -> list[str]:
     """A warning when the translation recorded as current lacks sections the source has."""
-    lacks = _lacks(source, translation)
+    lacks = _lacks(source, translation, root)
     return [f"warning: {rel}: {lacks}: what is not translated is not in the {lang} packs"] if lacks else []
 
 
@@ -260,11 +263,13 @@ def _text_lines(recorded: Path, root: Path, rel: str) -> tuple[list[str], list[s
     """The translatable text of a file as it was translated and as it is now, for a diff
     showing what the translator has to change (a changed duration or id is left out)."""
     if not (recorded / rel).is_file():
-        return [], read_text(root / rel).splitlines()
+        return [], read_text(root / rel, root).splitlines()
     try:
         return text_only(recorded, rel).splitlines(), text_only(root, rel).splitlines()
+    except jail.Outside:  # a recorded copy that leads out of the course: not shown
+        return [], read_text(root / rel, root).splitlines()
     except Exception:  # a copy that no longer reads (an old format): the files as they are
-        return read_text(recorded / rel).splitlines(), read_text(root / rel).splitlines()
+        return read_text(recorded / rel, recorded).splitlines(), read_text(root / rel, root).splitlines()
 
 
 def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
@@ -276,12 +281,12 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
         if not src.is_file():
             continue
         rel = src.relative_to(course.root).as_posix()
-        words = len(read_text(src).split())
+        words = len(read_text(src, course.root).split())
         mine = [f for f in fallbacks if f.path == rel and f.what != "whole file"]
         parts, left = [f.what for f in mine], sum(f.words for f in mine)
         if not (tdir / rel).is_file():
             files.append(FileStatus(rel, "missing", words))
-        elif read_text(tdir / rel) == text_only(course.root, rel):
+        elif read_text(tdir / rel, course.root) == text_only(course.root, rel):
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts, fallback_words=left))
@@ -295,9 +300,11 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
                     n=1,
                 )
             )
-            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel), left))
+            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel, course.root), left))
         else:
             files.append(
-                FileStatus(rel, "translated", words, parts, lacks=_lacks(src, tdir / rel), fallback_words=left)
+                FileStatus(
+                    rel, "translated", words, parts, lacks=_lacks(src, tdir / rel, course.root), fallback_words=left
+                )
             )
     return LangStatus(lang, files)

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from coursepack import engine_fixes, fonts, workers
+from coursepack import engine_fixes, fonts, jail, workers
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
@@ -58,13 +58,15 @@ def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
                 return super().fetch(url, headers)
             if scheme != "file":
                 raise PermissionError(f"blocked: {url} (only files inside the course folder load)")
-            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
-            if not any(path.is_relative_to(root) for root in resolved_roots):
-                raise PermissionError(f"blocked: {path} is outside the course folder")
-            if not path.is_file() or path.stat().st_size > MAX_ASSET_BYTES:
-                raise FileNotFoundError(f"not found or too large: {path}")
+            path = Path(url2pathname(unquote(urlsplit(url).path)))
+            try:
+                data = jail.read_bytes(path, resolved_roots, MAX_ASSET_BYTES)
+            except jail.Outside:
+                raise PermissionError(f"blocked: {path} is outside the course folder") from None
+            except OSError:
+                raise FileNotFoundError(f"not found or too large: {path}") from None
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": ctype})
+            return URLFetcherResponse(url, data, {"Content-Type": ctype})
 
     return AssetFetcher(timeout=5, allowed_protocols={"file", "data"}, allow_redirects=False)
 
@@ -125,7 +127,8 @@ def _styles(
             fetcher = make_fetcher([*roots, *fonts.font_dirs()])
             font_config = FontConfiguration()
             css = [CSS(string=fonts.font_css() + fonts.stylesheet(lang), font_config=font_config, url_fetcher=fetcher)]
-            css += [CSS(filename=str(p), font_config=font_config, url_fetcher=fetcher) for p in stylesheets]
+            # (through the fetcher, so a stylesheet is read only from inside the course or the theme)
+            css += [CSS(url=p.absolute().as_uri(), font_config=font_config, url_fetcher=fetcher) for p in stylesheets]
         finally:
             logger.removeHandler(handler)
         if len(_STYLES) >= 6:  # a worker typically serves a few languages of one theme

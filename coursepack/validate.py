@@ -5,79 +5,17 @@ Runs on the loaded model before anything is rendered; every problem is collected
 
 from __future__ import annotations
 
-import functools
-import io
 from html.entities import codepoint2name
 from pathlib import Path
-from xml.parsers import expat
 
+from coursepack import jail
 from coursepack.errors import Diagnostics, closest
+from coursepack.images import image_problem
 from coursepack.load import mismatch, named_like
 from coursepack.markdown.check import Found, IdDef, check_markdown
 from coursepack.markdown.document import Parsed, parses_of
 from coursepack.markdown.files import file_keys, titles
 from coursepack.model import IMAGE_TYPES, Course
-
-
-def image_problem(path: Path) -> str | None:
-    """Why the engine could not draw the image at ``path``, or None.
-
-    WeasyPrint leaves an image it cannot read out of the page with a warning: the figure and
-    its caption would be missing from a PDF that looks built.
-    """
-    info = path.stat()
-    return _image_problem(path, info.st_mtime_ns, info.st_size)
-
-
-@functools.cache
-def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
-    """``image_problem``, read once per version of the file (every language checks the same images)."""
-    data = path.read_bytes()
-    if path.suffix.lower() == ".svg":
-        return _svg_problem(data)
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()  # structure and checksums, without decoding every pixel (no-op builds check too)
-    except UnidentifiedImageError:
-        return "not a PNG, JPEG, GIF or WebP image"
-    except Exception as exc:  # Pillow reports damage as OSError, SyntaxError, ValueError...
-        return str(exc).split("\n")[0] or type(exc).__name__
-    # Pillow's verify does not read JPEG and GIF data to the end: a cut-off file is found by its last bytes
-    end = data.rstrip(b"\0")
-    if kind == "JPEG" and not end.endswith(b"\xff\xd9"):
-        return "the JPEG data is cut off"
-    if kind == "GIF" and not end.endswith(b";"):
-        return "the GIF data is cut off"
-    return None
-
-
-def _svg_problem(data: bytes) -> str | None:
-    """Parse as the engine's XML parser would (expat, as under ElementTree), refusing entity
-    declarations (an 'entity bomb' would make the engine expand them without end)."""
-
-    def no_entities(*_: object) -> None:
-        raise ValueError("it declares entities (<!ENTITY>): export it again without them, e.g. as plain SVG")
-
-    def undefined(name: str, _parameter: bool) -> None:
-        raise ValueError(f"it uses an entity it does not define (&{name};): write the character itself")
-
-    roots: list[str] = []
-    parser = expat.ParserCreate()
-    parser.EntityDeclHandler = no_entities
-    parser.SkippedEntityHandler = undefined
-    parser.StartElementHandler = lambda name, _attrs: roots.append(name) if not roots else None
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        return f"SVG: {expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}"
-    except ValueError as exc:
-        return f"SVG: {exc}"
-    if roots[0].rsplit(":", 1)[-1] != "svg":
-        return f"its first element is <{roots[0]}>, not <svg>"
-    return None
 
 
 def validate_course(course: Course, diags: Diagnostics) -> Found:
@@ -182,10 +120,16 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
                 )
             else:
                 ids[alias] = ids[key]  # the title's id names the file
+    for path, exc in jail.links_out(root):
+        diags.error(path, 1, 1, str(exc))
     found = Found(ids)
+
+    def shown(path: Path) -> str | None:
+        return image_problem(path, root)
+
     for parsed, instructor_file in _parses(course):
         part = _part(course, parsed.key, instructor_file)
-        check_markdown(parsed, root, instructor_file, found, diags, image_problem=image_problem, part=part)
+        check_markdown(parsed, root, instructor_file, found, diags, image_problem=shown, part=part)
     _check_links(course, found, diags)
     return found
 
@@ -279,9 +223,9 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
             diags.warning(path, 1, 1, f"no source file {rel.as_posix()}: this translation is not used")
             continue
         if path.suffix.lower() in IMAGE_TYPES:  # the language's own version of an image
-            problem = image_problem(path)
+            problem = image_problem(path, source.root)
             if problem:
-                diags.error(path, 1, 1, f"image cannot be read ({problem}): fix it or export it again")
+                diags.error(path, 1, 1, f"image {problem}")
     theirs = Found(found.ids, [], found.local)
     for parsed, instructor_file in _parses(localized, translated_only=True):
         if parsed.path.is_relative_to(tdir):
@@ -293,7 +237,7 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
                 diags,
                 translation=True,
                 broken=source.broken_ids,
-                image_problem=image_problem,
+                image_problem=lambda p: image_problem(p, source.root),
                 part=_part(localized, parsed.key, instructor_file),
             )
     _check_links(source, theirs, diags)
@@ -337,7 +281,10 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
     parses = {parsed.path: parsed for parsed, _ in _parses(localized)}
     names = ", ".join(fonts.families(lang))
     for path in sorted(files):
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = jail.read_bytes(path, [localized.root]).decode("utf-8", "replace")
+        except OSError:
+            continue  # (a file that cannot be read, or leads out of the course, is reported where it is loaded)
         parsed = parses.get(path)
         if "&#" not in text and not fonts.uncovered("".join(set(text)), lang):
             continue  # the usual case: no character reference, and every character covered

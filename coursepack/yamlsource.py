@@ -10,6 +10,8 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
+from coursepack import jail
+
 # What to do about PyYAML's commonest complaints (its messages say what, not why).
 HINTS = (
     ("mapping values are not allowed here", ": put a value that contains ': ' in quotes, or check the indentation"),
@@ -119,10 +121,15 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document; raise YamlError with a 1-based position."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise YamlError(1, 1, f"file larger than {MAX_BYTES // 1024 // 1024} MiB")
-    loader = ContentLoader(text)
+    try:
+        loader = ContentLoader(text)  # (its reader refuses control characters at once)
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, exc, line_offset) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, exc, line_offset) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -141,6 +148,35 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     return YamlDoc(data, node, line_offset)
 
 
+def _control_character(text: str, exc: yaml.reader.ReaderError, line_offset: int) -> YamlError:
+    """PyYAML's refusal of a character YAML does not allow (NUL, another control character), at
+    its line and column."""
+    at = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+    line = text.count("\n", 0, at) + 1 + line_offset
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(text[at]) if at < len(text) else 0
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        name = CONTROL_NAMES.get(code)
+        what = f"control character U+{code:04X}" + (f" ({name})" if name else "")
+    else:
+        what = f"character U+{code:04X}, which YAML does not allow,"
+    return YamlError(
+        line,
+        col,
+        f"YAML: {what} in the text: delete it (it is invisible in most editors; text pasted from a PDF or a "
+        "word processor can bring it)",
+    )
+
+
+CONTROL_NAMES = {
+    0: "NUL",
+    7: "BEL",
+    8: "backspace",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x1B: "escape",
+    0x7F: "DEL",
+}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -150,9 +186,9 @@ def decode_text(data: bytes) -> str:
     return data.removeprefix(BOM).decode("utf-8").replace("\r\n", "\n")
 
 
-def read_text(path: Path) -> str:
-    """A content file's text (see ``decode_text``)."""
-    return decode_text(path.read_bytes())
+def read_text(path: Path, root: Path) -> str:
+    """The text of a course's file inside ``root`` (see ``decode_text`` and ``jail.read_bytes``)."""
+    return decode_text(jail.read_bytes(path, [root]))
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

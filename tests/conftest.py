@@ -31,6 +31,8 @@ SLOW_TESTS = {
     "test_no_instructor_word_reaches_a_student_pdf",
     "test_typesetting_loads_nothing_outside_the_course",
     "test_arrows_and_box_drawing_are_covered_in_prose_too",
+    "test_the_engine_refuses_what_a_stylesheet_or_an_svg_brings_in",
+    "test_a_course_copied_anywhere_gives_identical_pdfs",
 }
 
 

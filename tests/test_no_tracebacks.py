@@ -51,7 +51,13 @@ def _deep_quote(course: Path) -> None:
         f.write("\n" + "> " * 3000 + "deep\n")
 
 
+def _nul(course: Path) -> None:
+    meta = course / "course.yaml"
+    meta.write_text(meta.read_text().replace("title: ", "title: \x00", 1))
+
+
 BREAKS: dict[str, Callable[[Path], None]] = {
+    "NUL in course.yaml": _nul,
     "broken fixture": lambda course: None,
     "hostile template": _template,
     "unit linked out of the course": _link_out,
@@ -84,8 +90,6 @@ def test_every_command_answers_a_broken_course_with_messages(tmp_path: Path, nam
         result = CliRunner().invoke(main, args)
         assert "Traceback" not in result.output, (args, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
-        must_fail = {"foreign manifest": ("build", "manifest"), "3000 nested quotes": ("manifest",)}.get(
-            name, ("check", "build", "manifest")
-        )
+        must_fail = {"foreign manifest": ("build", "manifest")}.get(name, ("check", "build", "manifest"))
         if args[0] in must_fail:
             assert result.exit_code != 0, (args, result.output)

@@ -25,6 +25,7 @@ from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.htmlrules import image_alt, inline_tag
+from coursepack.markdown.parser import MAX_NESTING
 from coursepack.targets import equation_id
 
 VAGUE_LINK_TEXT = {
@@ -112,6 +113,14 @@ def check_markdown(
     cited: dict[str, list[tuple[int, int, frozenset[str]]]] = {}  # note key → where it is called
     code_cells: list[int] = []  # the line of the first executable cell
     exercises = [part == "exercise"]  # whether each open div is in an exercise
+    if parsed.too_deep is not None:
+        diags.error(
+            path,
+            parsed.too_deep,
+            1,
+            f"lists, quotes or blocks nested more than {MAX_NESTING} levels deep: what is inside is not printed; "
+            "nest them less deeply",
+        )
     for heading in parsed.headings:
         if heading.explicit is None:
             for slug in (heading.slug, heading.also):
@@ -651,7 +660,7 @@ def _check_image(
         elif image_problem is not None:
             problem = image_problem(target)
             if problem:
-                diags.error(path, line, col, f"image '{url}' cannot be read ({problem}): fix it or export it again")
+                diags.error(path, line, col, f"image '{url}' {problem}")
 
 
 def _check_notes(

@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.blocks import BlockKind, required
 from coursepack.markdown.divs import Div
-from coursepack.markdown.parser import parse
+from coursepack.markdown.parser import TOO_DEEP, parse
 from coursepack.markdown.tree import closing
 
 if TYPE_CHECKING:
@@ -135,6 +135,9 @@ class Parsed:
         self.lang = lang
         self.key = key  # the namespace of its automatic ids: a unit's or exercise's id, "introduction"...
         self.tokens, env = parse(text, lang)
+        deep = env.get(TOO_DEEP)
+        # the file's line of the first list, quote or block nested too deep to print (None: none)
+        self.too_deep: int | None = deep + first_line if isinstance(deep, int) else None
         # a file that starts with its title as a '#' heading (Quarto, MyST, a README): the pack sets
         # the title, so the heading is taken out; its words and id are kept (the id names the file)
         self.title: tuple[str, str | None, int] | None = None

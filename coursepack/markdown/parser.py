@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -43,6 +44,25 @@ from coursepack.markdown.inline_rules import (
 )
 from coursepack.markdown.typography import quote_marks, typography_rule
 
+# Lists, quotes and blocks nested deeper than this are not parsed: markdown-it leaves their text
+# out (silently; ``_report_depth`` tells the checks where), and nothing later recurses deeper.
+MAX_NESTING = 40
+TOO_DEEP = "cp_too_deep"  # the parse's environment: the 0-based line of the first structure too deep
+
+
+def _report_depth(md: MarkdownIt) -> None:
+    """Record in the environment where the block parser stops going deeper (``maxNesting``)."""
+    tokenize = md.block.tokenize
+
+    def tokenize_noting_depth(state: StateBlock, start: int, end: int) -> None:
+        if state.level >= state.md.options["maxNesting"]:
+            line = state.skipEmptyLines(start)
+            if line < end and state.sCount[line] >= state.blkIndent:
+                state.env.setdefault(TOO_DEEP, line)
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_noting_depth  # type: ignore[method-assign,assignment]
+
 
 @cache
 def parser(lang: str, typography: bool = True) -> MarkdownIt:
@@ -52,6 +72,8 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     are compared that way: everything else is the same parser).
     """
     md = MarkdownIt("commonmark", {"typographer": typography, "quotes": quote_marks(lang)})  # type: ignore[typeddict-item]
+    md.options["maxNesting"] = MAX_NESTING
+    _report_depth(md)
     md.enable(["table", "strikethrough", "smartquotes"])
     md.disable(["replacements"])  # (c) → ©, +- → ±: wrong in legal text; dashes are ours
     md.options["tasklists"] = True
