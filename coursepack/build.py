@@ -27,7 +27,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose, pagerefs, translation, workers
+from coursepack import cache, fonts, impose, overflow, pagerefs, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.editions import EDITIONS
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
@@ -482,7 +482,7 @@ def _build(
         elif t.variant.n_up:
             result.pdf, result.pages = impose.n_up(result.pdf, t.variant.n_up), -(-result.pages // t.variant.n_up)
         report.timings.add("impose", time.perf_counter() - tick)
-        warnings = [f"warning: {t.key}: WeasyPrint: {w}" for w in dict.fromkeys(result.warnings)]
+        warnings = [_engine_warning(t, w) for w in dict.fromkeys(result.warnings)]
         report.warnings.extend(warnings)
         if opts.strict and warnings:
             failed.add(fam)
@@ -677,6 +677,15 @@ def start_workers(
         return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]
     finally:
         gc.unfreeze()
+
+
+def _engine_warning(t: Target, warning: str) -> str:
+    """A warning of the typesetting of ``t``: at its file and line when it names one (overflow)."""
+    found = overflow.untag(warning)
+    if found is None:
+        return f"warning: {t.key}: WeasyPrint: {warning}"
+    path, line, message = found
+    return f"{display_path(t.course.root / path)}:{line}: warning: {message} ({t.key})"
 
 
 def _job_failure(exc: BaseException, limits: Limits) -> str:

@@ -209,6 +209,7 @@ def resolve(
         inline_exercises={
             id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline
         },
+        root=course.root,
     )
     meta = course.meta
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from coursepack import engine_fixes, fonts, jail, workers
+from coursepack import engine_fixes, fonts, jail, overflow, workers
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
@@ -206,6 +206,7 @@ def typeset(
             stylesheets=css, font_config=font_config
         )
         layout_seconds = time.perf_counter() - start
+        handler.messages += overflow.find(document)
         anchors: dict[str, int] = {}
         names = []
         for number, page in enumerate(document.pages, start=1):

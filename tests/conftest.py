@@ -17,6 +17,7 @@ SLOW_MODULES = {
     "test_elsewhere",
     "test_languages",
     "test_no_tracebacks",
+    "test_overflow",
     "test_override",
     "test_pack_options",
     "test_parts",

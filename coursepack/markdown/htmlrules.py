@@ -48,6 +48,7 @@ OPTIONS = OptionsDict(
     }
 )  # (our rules read none of them)
 INLINE_TAGS = frozenset({"kbd", "sub", "sup", "abbr", "mark", "br", "small", "u", "s", "q", "cite", "var", "samp"})
+LONG_WORD = 60  # characters: a run longer than this is no word of any language (see ``_long_words``)
 SHORT_CODE = 20  # characters: inline code this short is kept on one line
 SPAN_CLASSES = frozenset({"smallcaps", "underline", "mark", "nowrap"})
 
@@ -81,10 +82,42 @@ def _calls_note(children: list[Token], url_notes: bool) -> bool:
 
 
 def _holder(env: EnvType, tok: Token, classes: str = "") -> str:
-    """The class attribute of a block that may hold a footnote call."""
+    """The class attribute of a block (``has-footnote`` if it holds a footnote call), and where
+    it is written (``_src``)."""
     if id(tok) in env.get("holders", ()):
         classes = f"{classes} has-footnote".strip()
-    return f' class="{classes}"' if classes else ""
+    return (f' class="{classes}"' if classes else "") + _src(env, tok)
+
+
+def _long_words(text: str) -> str:
+    """Escaped text; a run of letters too long to be a word (a hash, a pasted address, a
+    sequence) marked ``long-word``: the theme breaks it anywhere, without hyphenation (which
+    would try every break of it: half a minute for 5,000 characters)."""
+    if len(text) <= LONG_WORD or all(len(run) <= LONG_WORD for run in text.split()):
+        return escapeHtml(text)
+    out: list[str] = []
+    start = 0
+    for k in range(len(text) + 1):
+        if k < len(text) and not text[k].isspace():
+            continue
+        run = text[start:k]
+        if len(run) > LONG_WORD and not any(is_cjk(ch) for ch in run):
+            out.append(f'<span class="long-word">{escapeHtml(run)}</span>')
+        else:
+            out.append(escapeHtml(run))
+        if k < len(text):
+            out.append(escapeHtml(text[k]))
+        start = k + 1
+    return "".join(out)
+
+
+def _src(env: EnvType, tok: Token) -> str:
+    """``data-src="units/x.md:12"``: the file and line a block comes from, when the writer knows
+    the course folder (the engine names them when something runs off the page)."""
+    prefix = env.get("src")
+    if not prefix or not tok.map:
+        return ""
+    return f' data-src="{escapeHtml(prefix)}{env["parsed"].line(tok)}"'
 
 
 class HtmlRules(RendererHTML):
@@ -110,15 +143,15 @@ class HtmlRules(RendererHTML):
         parsed: Parsed = env["parsed"]
         heading = parsed.heading_of.get(id(tokens[idx]))
         anchor = _id(heading.anchor, env) if heading is not None else ""
-        return f"<{tokens[idx].tag}{anchor}>"
+        return f"<{tokens[idx].tag}{anchor}{_src(env, tokens[idx])}>"
 
     def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         tok = tokens[idx]
         if tok.hidden:
             return ""
         if _lead_in(tokens, idx):
-            return '<p class="lead-in">'
-        return "<p>"
+            return f'<p class="lead-in"{_src(env, tok)}>'
+        return f"<p{_src(env, tok)}>"
 
     def paragraph_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "" if tokens[idx].hidden else "</p>\n"
@@ -237,7 +270,7 @@ class HtmlRules(RendererHTML):
         opts, code = listing(tok)
         if opts.hidden:
             return ""
-        pre = f'<pre class="{block_class(opts)}"><code>{highlight(code, opts)}</code></pre>\n'
+        pre = f'<pre class="{block_class(opts)}"{_src(env, tok)}><code>{highlight(code, opts)}</code></pre>\n'
         if opts.filename:
             pre = f'<p class="code-filename">{escapeHtml(opts.filename)}</p>\n' + pre
         number = w.index.numbers.get(id(tok))
@@ -253,7 +286,8 @@ class HtmlRules(RendererHTML):
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         opts = CodeOptions()
-        return f'<pre class="{block_class(opts)}"><code>{highlight(tokens[idx].content, opts)}</code></pre>\n'
+        code = highlight(tokens[idx].content, opts)
+        return f'<pre class="{block_class(opts)}"{_src(env, tokens[idx])}><code>{code}</code></pre>\n'
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         content = tokens[idx].content
@@ -287,7 +321,7 @@ class HtmlRules(RendererHTML):
                     "(only units, exercises, figures, tables and listings do); write the words out"
                 )
             return escapeHtml(content).replace(NUMBER_SLOT, escapeHtml(target.number))
-        return escapeHtml(content)
+        return _long_words(content)
 
     def softbreak(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         before = tokens[idx - 1].content[-1:] if idx > 0 else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -46,6 +47,7 @@ class Writer:
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written
     given: dict[tuple[int, str], int] = field(default_factory=dict)  # (parse, note) → its number, in this document
     restart_notes: bool = True  # each document numbers its notes from 1
+    root: Path | None = None  # the course folder: blocks say where they are written (``data-src``)
     _html: HtmlRules = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,8 +128,15 @@ class Writer:
             "links": [],
             "holders": _note_holders(tokens, self.links == "footnote"),
             "ids": ids,
+            "src": self._src_prefix(chunk.parsed),
         }
         return self._html.render(tokens, OPTIONS, env)
+
+    def _src_prefix(self, parsed: Parsed) -> str:
+        """``units/x.md:``, the start of a block's ``data-src`` (none without the course folder)."""
+        if self.root is None or not parsed.path.is_relative_to(self.root):
+            return ""
+        return parsed.path.relative_to(self.root).as_posix() + ":"
 
     def _visible(self, tokens: list[Token], start: int, end: int, audiences: frozenset[str]) -> list[Token]:
         """The tokens of ``start:end`` without the blocks an edition with ``audiences`` does not show."""
@@ -182,7 +191,6 @@ def render_text(
 ) -> str:
     """Markdown text to HTML as one document of its own: every target its own, no page numbers
     from elsewhere (tests, the CommonMark examples, previews of a fragment)."""
-    from pathlib import Path
 
     from coursepack.targets import index_body
 
