@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from coursepack import engine_fixes, fonts, jail, overflow, workers
+from coursepack.preflight import layout as preflight_layout
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 
@@ -207,6 +208,7 @@ def typeset(
         )
         layout_seconds = time.perf_counter() - start
         handler.messages += overflow.find(document)
+        handler.messages += preflight_layout.find(document)
         anchors: dict[str, int] = {}
         names = []
         for number, page in enumerate(document.pages, start=1):

@@ -1,0 +1,46 @@
+"""What preflight reports: a finding (code, severity, page, message, source line) and the
+profiles that say which checks apply to a PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """An error stops a print run (exit 1); a warning is a defect a reader sees (exit 1 under --strict)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Profile(StrEnum):
+    """What the PDF is for: which checks and thresholds apply."""
+
+    OFFICE = "office"  # printed on a laser printer or read on screen
+    PRINT_SHOP = "print-shop"  # sent to a print shop: trim and bleed boxes, 300 dpi images
+    PRINT_SHOP_CMYK = "print-shop-cmyk"  # as print-shop, and the shop asks for CMYK only (no RGB)
+
+    @property
+    def print_shop(self) -> bool:
+        return self is not Profile.OFFICE
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: its code (e.g. ``heading-last``), where it is and what to do."""
+
+    page: int | None  # 1-based page of the PDF; None for the whole document
+    code: str
+    severity: Severity
+    message: str
+    source: str | None = None  # "units/intro.md:42" where the build knows it
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "page": self.page,
+            "message": self.message,
+            "source": self.source,
+        }
