@@ -37,6 +37,7 @@ from coursepack.localize import Fallback, localize
 from coursepack.matrix import PAPERS, Target, Variant, output_stem, plan_targets
 from coursepack.model import Course
 from coursepack.parts import Split, split
+from coursepack.preflight import report as preflight_report
 from coursepack.render import check_rendering, render_html
 from coursepack.theme import check_templates, default_theme_dir, find_file, search_path
 from coursepack.typeset import TypesetResult, epoch_to_iso, load_engine
@@ -482,7 +483,9 @@ def _build(
         elif t.variant.n_up:
             result.pdf, result.pages = impose.n_up(result.pdf, t.variant.n_up), -(-result.pages // t.variant.n_up)
         report.timings.add("impose", time.perf_counter() - tick)
-        warnings = [_engine_warning(t, w) for w in dict.fromkeys(result.warnings)]
+        # preflight of what is written: the engine's layout findings and the checks on the PDF (docs/print.md)
+        checked, engine = preflight_report.for_target(t, result.pdf, result.warnings, result.anchors)
+        warnings = [_engine_warning(t, w) for w in engine] + checked
         report.warnings.extend(warnings)
         if opts.strict and warnings:
             failed.add(fam)

@@ -88,7 +88,7 @@ class _Walk:
         self.boxes = boxes
         self.elements: dict[int, _Element] = {}
         self.pages: list[_Page] = []
-        self.calls: dict[int, tuple[int, str]] = {}  # note element -> (page of its call, source)
+        self.calls: dict[int, tuple[int, str, str]] = {}  # note element -> (page of its call, source, number)
         self.notes: dict[int, int] = {}  # note element -> page it is printed on
         self._name = ""
         for number, page in enumerate(document.pages, start=1):
@@ -130,7 +130,7 @@ class _Walk:
             return
         tag = getattr(box, "element_tag", None) or ""
         if tag.endswith("::footnote-call") and box.element is not None:
-            self.calls.setdefault(id(box.element), (page, src))
+            self.calls.setdefault(id(box.element), (page, src, box.element.get("data-num") or ""))
             return
         element = getattr(box, "element", None)
         if element is not None and tag and hasattr(element, "get"):
@@ -162,7 +162,7 @@ class _Walk:
             for child in box.descendants():
                 tag_c = getattr(child, "element_tag", None) or ""
                 if tag_c.endswith("::footnote-call") and child.element is not None:
-                    self.calls.setdefault(id(child.element), (page, src))
+                    self.calls.setdefault(id(child.element), (page, src, child.element.get("data-num") or ""))
             return
         for child in getattr(box, "children", ()):
             self._walk(child, page, node, src)
@@ -208,16 +208,15 @@ def _findings(walk: _Walk) -> Iterator[Finding]:
                     f"runt page: {lines} line(s) of text end the section (\u201c{record.lines[0].text()}\u201d)",
                     record.lines[0].src or None,
                 )
-    for key, (page, src) in walk.calls.items():
+    for key, (page, src, num) in walk.calls.items():
         printed = walk.notes.get(key)
         if printed is not None and printed != page:
-            element = walk.elements.get(key)
-            num = element.element.get("data-num") if element is not None else None
+            later = "on the next page" if printed == page + 1 else f"{printed - page} pages later"
             yield Finding(
                 page,
                 "footnote-page",
                 Severity.WARNING,
-                f"note {num or ''} is printed on p. {printed}, not on the page of its call".replace("note  ", "note "),
+                f"note {num} is printed {later}, not on the page of its call".replace("note  ", "note "),
                 src or None,
             )
 

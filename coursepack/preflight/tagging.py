@@ -200,8 +200,7 @@ def footnotes(doc: Inspection) -> Iterator[Finding]:
     with the note's number)."""
     if not doc.tagged:
         return
-    calls: dict[str, int] = {}
-    notes: dict[str, int] = {}
+    pending: dict[str, int] = {}  # a note's number -> the page of its latest call (numbers restart per unit)
     for number in range(1, len(doc.pages) + 1):
         marked = doc.marked.get(number, {})
         runs = [r for r in doc.pages[number - 1].runs if r.mcid is not None and not r.artifact]
@@ -210,18 +209,18 @@ def footnotes(doc: Inspection) -> Iterator[Finding]:
             match = NOTE_NUMBER.match(run.text)
             if element is None or match is None:
                 continue
+            num = match.group(1)
             if _main(element):
                 neighbours = [r for r in runs[max(0, i - 2) : i + 3] if r is not run and r.text.strip()]
                 if neighbours and run.size < 0.8 * max(r.size for r in neighbours):  # a superscript number
-                    calls.setdefault(match.group(1), number)
-            elif run.text.strip().endswith(".") or (i + 1 < len(runs) and runs[i + 1].text.startswith(" ")):
-                notes.setdefault(match.group(1), number)
-    for num, page in sorted(calls.items(), key=lambda kv: kv[1]):
-        printed = notes.get(num)
-        if printed is not None and printed > page:
-            yield Finding(
-                page,
-                "footnote-page",
-                Severity.WARNING,
-                f"note {num} is printed on p. {printed}, not on the page of its call",
-            )
+                    pending[num] = number
+            elif run.text.strip().endswith(".") and num in pending:  # a note area's "3. "
+                called = pending.pop(num)
+                if called < number:
+                    later = "on the next page" if number == called + 1 else f"on p. {number}"
+                    yield Finding(
+                        called,
+                        "footnote-page",
+                        Severity.WARNING,
+                        f"note {num} is printed {later}, not on the page of its call",
+                    )

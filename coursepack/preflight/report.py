@@ -1,0 +1,158 @@
+"""Preflight of files and output folders, of a build's targets, and the reports: one line a
+finding for people, JSON for CI (its format is in docs/print.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coursepack.errors import display_path
+from coursepack.preflight import check_pdf, layout
+from coursepack.preflight.document import Scope
+from coursepack.preflight.finding import Finding, Profile, Severity
+
+if TYPE_CHECKING:
+    from coursepack.matrix import Target
+
+JSON_VERSION = 1
+
+
+@dataclass
+class Checked:
+    """One PDF and what preflight found in it."""
+
+    path: Path
+    scope: Scope
+    findings: list[Finding] = field(default_factory=list)
+    course: str | None = None
+    language: str | None = None
+    edition: str | None = None
+    variant: str | None = None
+
+
+def scope_for(variant: str, profile: Profile | None = None, layout_checks: bool = True) -> Scope:
+    """The checks for a build variant ("plain", "duplex-print", "a5-booklet", "2up"...)."""
+    words = variant.split("-")
+    imposed = "booklet" in words or any(w.endswith("up") for w in words)
+    chosen = profile or (Profile.PRINT_SHOP if "print" in words else Profile.OFFICE)
+    # imposed sheets are for the press: their pages are not the reader's, nor tagged for reading
+    return Scope(chosen, layout=layout_checks and not imposed, accessibility=not imposed)
+
+
+class NotAPdf(ValueError):
+    """A path that is neither a PDF nor a folder with a coursepack manifest.json."""
+
+
+def collect(paths: list[Path], profile: Profile | None = None) -> list[Checked]:
+    """The PDFs to check: each file given, and every artefact of each output folder's manifest."""
+    found: list[Checked] = []
+    for path in paths:
+        if path.is_dir():
+            manifest = path / "manifest.json"
+            if not manifest.is_file():
+                raise NotAPdf(f"{path}: a folder without manifest.json: name the PDFs, or a coursepack output folder")
+            try:
+                entries = json.loads(manifest.read_text(encoding="utf-8"))["artefacts"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise NotAPdf(f"{manifest}: not a coursepack manifest ({exc})") from None
+            for entry in entries:
+                variant = str(entry.get("variant", "plain"))
+                found.append(
+                    Checked(
+                        path / entry["path"],
+                        scope_for(variant, profile),
+                        course=entry.get("course"),
+                        language=entry.get("language"),
+                        edition=entry.get("edition"),
+                        variant=variant,
+                    )
+                )
+        elif path.suffix.lower() == ".pdf" or path.read_bytes()[:5] == b"%PDF-":
+            found.append(Checked(path, Scope(profile or Profile.OFFICE)))
+        else:
+            raise NotAPdf(f"{path}: not a PDF")
+    return found
+
+
+def run(checked: list[Checked]) -> list[Checked]:
+    for item in checked:
+        item.findings = check_pdf(item.path, item.scope)
+    return checked
+
+
+def line(shown: str, finding: Finding) -> str:
+    """``output/x/en/student.pdf: p. 14: warning: heading "Consent" is the last line of the page``."""
+    where = f"{shown}: p. {finding.page}" if finding.page else shown
+    source = f" ({finding.source})" if finding.source else ""
+    return f"{where}: {finding.severity}: {finding.message}{source} [{finding.code}]"
+
+
+def summary(checked: list[Checked]) -> dict[str, Any]:
+    findings = [f for c in checked for f in c.findings]
+    return {
+        "files": len(checked),
+        "errors": sum(f.severity is Severity.ERROR for f in findings),
+        "warnings": sum(f.severity is Severity.WARNING for f in findings),
+        "codes": dict(sorted(Counter(f.code for f in findings).items())),
+    }
+
+
+def as_json(checked: list[Checked], shown: dict[Path, str]) -> str:
+    report = {
+        "version": JSON_VERSION,
+        "files": [
+            {
+                "path": shown[c.path],
+                "course": c.course,
+                "language": c.language,
+                "edition": c.edition,
+                "variant": c.variant,
+                "profile": str(c.scope.profile),
+                "findings": [f.as_json() for f in c.findings],
+            }
+            for c in checked
+        ],
+        "summary": summary(checked),
+    }
+    return json.dumps(report, ensure_ascii=False, indent=2)
+
+
+# ---------- in a build ----------
+
+
+def build_findings(
+    pdf: bytes, warnings: list[str], anchors: dict[str, int], variant: str
+) -> tuple[list[Finding], list[str]]:
+    """Preflight of a target as the build writes it: the engine's layout findings (tagged
+    ``warnings``, put on the pages of the finished PDF with ``anchors``) and the checks on the
+    PDF's bytes (fonts, glyphs, images, boxes, PDF/UA); returns them, and the other warnings."""
+    found: list[Finding] = []
+    rest: list[str] = []
+    for warning in warnings:
+        finding = layout.untag(warning, anchors)
+        if finding is None:
+            rest.append(warning)
+        else:
+            found.append(finding)
+    found += check_pdf(pdf, scope_for(variant, layout_checks=False))
+    return sorted(set(found), key=lambda f: (f.page or 0, f.code, f.message)), rest
+
+
+def for_target(target: Target, pdf: bytes, warnings: list[str], anchors: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The build's preflight lines for a target (at the source line where the engine knows it,
+    else at the PDF's page), and the typesetting warnings that are not preflight's."""
+    variant = target.variant.suffix(target.course.meta.paper).lstrip("-") or "plain"
+    found, rest = build_findings(pdf, list(dict.fromkeys(warnings)), anchors, variant)
+    lines = []
+    for f in found:
+        page = f"p. {f.page}" if f.page else "the whole document"
+        if f.source:
+            path, _, number = f.source.rpartition(":")
+            where = f"{display_path(target.course.root / path)}:{number}"
+            lines.append(f"{where}: warning: {f.message} ({target.key}, {page}) [{f.code}]")
+        else:
+            lines.append(f"{display_path(target.output)}: {page}: warning: {f.message} [{f.code}]")
+    return lines, rest
