@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursepack.preflight import printing, tagging  # noqa: F401  (they register their checks)
+from coursepack.preflight import layout, printing, tagging  # noqa: F401  (they register their checks)
 from coursepack.preflight.document import CHECKS, Inspection, Scope
 from coursepack.preflight.finding import Finding, Profile, Severity
+
+
+def codes() -> set[str]:
+    """Every code preflight reports: the registered PDF checks' and the engine's layout checks'."""
+    return {code for c in CHECKS for code in c.codes} | set(layout.CODES)
+
+
+def is_finding(line: str) -> bool:
+    """Whether a line a build printed is a preflight finding (it ends with ``[code]``)."""
+    return line.endswith("]") and line.rpartition(" [")[2][:-1] in codes()
 
 
 def check_pdf(source: Path | bytes, scope: Scope | None = None) -> list[Finding]:
@@ -30,4 +40,4 @@ def check_pdf(source: Path | bytes, scope: Scope | None = None) -> list[Finding]
     return sorted(found, key=lambda f: (f.page or 0, f.code, f.message))
 
 
-__all__ = ["CHECKS", "Finding", "Profile", "Scope", "Severity", "check_pdf"]
+__all__ = ["CHECKS", "Finding", "Profile", "Scope", "Severity", "check_pdf", "codes", "is_finding"]

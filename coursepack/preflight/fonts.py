@@ -48,7 +48,9 @@ class Font:
         return gid == 0 or (self.glyphs is not None and gid >= self.glyphs)
 
     def text(self, code: int) -> str:
-        return self.unicode.get(code, "")
+        if code in self.unicode:
+            return self.unicode[code]
+        return "" if self.two_byte else bytes([code]).decode("cp1252", "replace")  # a simple font: WinAnsi
 
 
 def load(obj: pikepdf.Object) -> Font:

@@ -38,6 +38,18 @@ AVOID = {"avoid", "avoid-page"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 CAPTIONS = {"caption", "figcaption"}
 SNIPPET = 50  # characters of a heading or a paragraph quoted in a message
+CODES = (
+    "heading-last",
+    "caption-last",
+    "table-header-last",
+    "keep-with-next",
+    "orphan",
+    "widow",
+    "runt-page",
+    "table-split",
+    "box-split",
+    "footnote-page",
+)
 
 
 @dataclass(eq=False)

@@ -190,6 +190,8 @@ class _Scanner:
                     tm = tl = multiply((1, 0, 0, 1, 0, -leading), tl)
                 if font is None:
                     continue
+                if gs.fill_rgb:  # text is painted in the fill colour
+                    self.page.rgb = True
                 items = list(args[0]) if name == "TJ" else [args[-1]]
                 start = tm
                 missing: list[int] = []

@@ -22,7 +22,6 @@ from coursepack.preflight.pdfscan import Run
 
 BLOCKS = {"P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "L", "LI", "LBody", "Table", "TR", "TH", "TD", "Caption"}
 BLOCKS |= {"Figure", "BlockQuote", "TOC", "TOCI", "Index", "Formula"}
-LOW = 0.35  # a heading ending a page is a defect only in the lowest part of the page (not a title page)
 RUNT_LINES = 4
 NOTE_NUMBER = re.compile(r"^\s*(\d{1,3})\.?\s*$")
 
@@ -107,8 +106,8 @@ def _lines(doc: Inspection, number: int) -> list[_Line]:
         if run.artifact or run.mcid is None or not run.text.strip():
             continue
         element = marked.get(run.mcid)
-        if element is None or not _main(element):
-            continue
+        if element is None or not _main(element) or element.within("Lbl"):
+            continue  # (a list's bullets and numbers: WeasyPrint draws them after the page's text)
         block = next((e for e in element.ancestors() if e.role in BLOCKS), element)
         if lines and abs(lines[-1].runs[-1].baseline - run.baseline) < 0.6 * max(run.size, lines[-1].runs[-1].size):
             lines[-1].runs.append(run)
@@ -129,10 +128,8 @@ def last_line(doc: Inspection) -> Iterator[Finding]:
         if not lines or number == len(pages) or not any(pages[number:]):
             continue
         last = lines[-1]
-        box = doc.pdf.pages[number - 1].obj.get("/TrimBox") or doc.pdf.pages[number - 1].obj.MediaBox
-        bottom, height = float(box[1]), abs(float(box[3]) - float(box[1]))
-        if last.runs[-1].baseline - bottom > LOW * height:
-            continue
+        if all(line.element.within("H*", "H") for line in lines):
+            continue  # a title page, or a part's opener: headings alone by design
         heading = last.element.within("H*", "H")
         caption = last.element.within("Caption")
         header = last.element.within("TH")
