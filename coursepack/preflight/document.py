@@ -58,7 +58,8 @@ class Inspection:
 
     @cached_property
     def pages(self) -> list[pdfscan.Page]:
-        return [pdfscan.scan(page, n) for n, page in enumerate(self.pdf.pages, start=1)]
+        fonts: dict[tuple[int, int], pdfscan.Font] = {}
+        return [pdfscan.scan(page, n, fonts) for n, page in enumerate(self.pdf.pages, start=1)]
 
     @cached_property
     def page_numbers(self) -> dict[tuple[int, int], int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -32,8 +33,25 @@ class Font:
 
     def codes(self, data: bytes) -> list[int]:
         if self.two_byte:
-            return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)]
+            return list(struct.unpack(f">{len(data) // 2}H", data[: len(data) // 2 * 2]))
         return list(data)
+
+    def show(self, data: bytes) -> tuple[str, float, int, list[int]]:
+        """What a string shows: its text, its width (1/1000 em), its spaces, the codes with no glyph."""
+        codes = self.codes(data)
+        widths, default = self.widths, self.default_width
+        width = sum(widths.get(c, default) for c in codes)
+        if self.two_byte:
+            text = "".join(self.unicode.get(c, "") for c in codes)
+        else:
+            text = "".join(self.text(c) for c in codes)
+        if self.two_byte and self.cid is None and self.gid is None:
+            top = self.glyphs
+            missing = [c for c in codes if c == 0 or (top is not None and c >= top)]
+        else:
+            missing = [c for c in codes if self.missing(c)]
+        spaces = 0 if self.two_byte else codes.count(32)
+        return text, width, spaces, missing
 
     def width(self, code: int) -> float:
         return self.widths.get(code, self.default_width)

@@ -86,6 +86,7 @@ class _Element:
 @dataclass
 class _Page:
     lines: list[_Element] = field(default_factory=list)  # the innermost block of each line, in order
+    baselines: set[int] = field(default_factory=set)  # lines as a reader counts them (table cells side by side: one)
     blank: bool = False
     forced: bool = False  # begins after a forced break
     images: int = 0
@@ -144,6 +145,8 @@ class _Walk:
         if tag.endswith("::footnote-call") and box.element is not None:
             self.calls.setdefault(id(box.element), (page, src, box.element.get("data-num") or ""))
             return
+        if tag.endswith("::marker"):
+            return  # a list item's bullet or number: a line of its own in the boxes, not of the text
         element = getattr(box, "element", None)
         if element is not None and tag and hasattr(element, "get"):
             src = element.get("data-src") or src
@@ -167,6 +170,7 @@ class _Walk:
         if isinstance(box, boxes.LineBox):
             if node is not None and _has_text(box, boxes):
                 record.lines.append(node)
+                record.baselines.add(round(box.position_y + box.baseline))
                 ancestor: _Element | None = node
                 while ancestor is not None:
                     ancestor.lines[page] = ancestor.lines.get(page, 0) + 1
@@ -181,7 +185,10 @@ class _Walk:
 
 
 def _has_text(line: Any, boxes: Any) -> bool:
-    return any(isinstance(b, boxes.TextBox) and b.text.strip() for b in line.descendants())
+    return any(
+        isinstance(b, boxes.TextBox) and b.text.strip() and not (b.element_tag or "").endswith("::marker")
+        for b in line.descendants()
+    )
 
 
 def find(document: Any) -> list[str]:
@@ -209,7 +216,7 @@ def _findings(walk: _Walk) -> Iterator[Finding]:
     yield from _last_lines(walk)
     yield from _splits(walk)
     for number, record in enumerate(pages, start=1):
-        lines = len(record.lines)
+        lines = len(record.baselines)
         if not record.blank and 0 < lines <= RUNT_LINES and not record.forced and not record.images:
             following = _next_page(pages, number)
             if following is None or pages[following - 1].forced:

@@ -8,6 +8,7 @@ no engine, no rendering.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -15,6 +16,7 @@ import pikepdf
 from coursepack.preflight.fonts import Font, load
 
 Matrix = tuple[float, float, float, float, float, float]
+Box = tuple[float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 RGB_SPACES = {"/DeviceRGB", "/CalRGB", "/RGB"}
 
@@ -92,9 +94,10 @@ PAINT = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh"}
 
 
 class _Scanner:
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, fonts: dict[tuple[int, int], Font], cut: Box | None = None) -> None:
         self.page = page
-        self.fonts: dict[tuple[int, int], Font] = {}
+        self.cut = cut  # the trim (or media) box: a run past it is measured glyph by glyph
+        self.fonts = fonts  # shared by the pages of a document: each font is read once
         self.depth = 0
 
     def font(self, obj: pikepdf.Object) -> Font:
@@ -194,21 +197,36 @@ class _Scanner:
                     self.page.rgb = True
                 items = list(args[0]) if name == "TJ" else [args[-1]]
                 start = tm
-                missing: list[int] = []
-                text = []
+                strings: list[bytes] = []
+                kerning = 0.0
                 for item in items:
                     if isinstance(item, pikepdf.String):
-                        for code in font.codes(bytes(item)):
-                            if font.missing(code):
-                                missing.append(code)
-                            text.append(font.text(code))
-                            advance = font.width(code) / 1000 * size + tc
-                            if code == 32 and not font.two_byte:
-                                advance += tw
-                            tm = multiply((1, 0, 0, 1, advance * tz, 0), tm)
+                        strings.append(bytes(item))
                     else:
-                        tm = multiply((1, 0, 0, 1, -float(item) / 1000 * size * tz, 0), tm)
-                self._text(start, tm, gs.ctm, size, rise, "".join(text), font, missing, marks)
+                        kerning += float(item)
+                data = b"".join(strings)
+                shown, width, spaces, missing = font.show(data)
+                glyphs = len(data) // 2 if font.two_byte else len(data)
+                advance = (width - kerning) / 1000 * size + tc * glyphs + tw * spaces  # along the baseline
+                tm = multiply((1, 0, 0, 1, advance * tz, 0), tm)
+                self._text(start, tm, gs.ctm, size, rise, shown, font, missing, marks)
+                run = self.page.runs[-1]
+                if self.cut is not None and not _within(run, self.cut) and len(items) > 1:
+                    # only the glyphs count, not the kerning around them (right-to-left text is
+                    # often written as a far start and large negative adjustments)
+                    lo, hi = _glyph_span(items, font, size, tc, tw)
+                    self.page.runs.pop()
+                    self._text(
+                        multiply((1, 0, 0, 1, lo * tz, 0), start),
+                        multiply((1, 0, 0, 1, hi * tz, 0), start),
+                        gs.ctm,
+                        size,
+                        rise,
+                        shown,
+                        font,
+                        missing,
+                        marks,
+                    )
             elif name == "Do":
                 xobject = xobjects.get(str(args[0])) if xobjects is not None else None
                 if xobject is None:
@@ -251,10 +269,9 @@ class _Scanner:
     ) -> None:
         corners = [apply(ctm, *apply(m, 0, rise + dy)) for m in (start, end) for dy in (-0.2 * size, 0.8 * size)]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        bx, by = apply(ctm, *apply(start, 0, rise))
+        _, by = apply(ctm, *apply(start, 0, rise))
         height = math.hypot(*_vector(multiply(start, ctm), 0, size))
         mcid, artifact = marks[-1] if marks else (None, False)
-        del bx
         self.page.runs.append(
             Run(min(xs), min(ys), max(xs), max(ys), by, height, text, font, missing, mcid, artifact, bool(marks))
         )
@@ -266,6 +283,32 @@ class _Scanner:
         pixels = (int(xobject.get("/Width", 0)), int(xobject.get("/Height", 0)))
         rgb = bool(not xobject.get("/ImageMask", False) and _is_rgb(xobject.get("/ColorSpace"), spaces))
         self.page.images.append(Image(name, pixels, placed, rgb, (min(xs), min(ys), max(xs), max(ys))))
+
+
+def _within(run: Run, box: Box, tolerance: float = 0.5) -> bool:
+    return (
+        run.x0 >= box[0] - tolerance
+        and run.x1 <= box[2] + tolerance
+        and run.y0 + 0.2 * run.size >= box[1] - tolerance
+        and run.y1 - 0.2 * run.size <= box[3] + tolerance
+    )
+
+
+def _glyph_span(items: Sequence[object], font: Font, size: float, tc: float, tw: float) -> tuple[float, float]:
+    """Where a TJ's glyphs start and end along the baseline (text space), kerning left out."""
+    cursor, lo, hi = 0.0, float("inf"), float("-inf")
+    for item in items:
+        if isinstance(item, pikepdf.String):
+            data = bytes(item)
+            _, width, spaces, _ = font.show(data)
+            glyphs = len(data) // 2 if font.two_byte else len(data)
+            end = cursor + width / 1000 * size + tc * glyphs + tw * spaces
+            if glyphs:
+                lo, hi = min(lo, cursor, end), max(hi, cursor, end)
+            cursor = end
+        else:
+            cursor -= float(item) / 1000 * size  # type: ignore[arg-type]
+    return (lo, hi) if lo <= hi else (0.0, 0.0)
 
 
 def _vector(m: Matrix, x: float, y: float) -> tuple[float, float]:
@@ -298,8 +341,13 @@ def _is_rgb(space: object, named: pikepdf.Object) -> bool:
     return False
 
 
-def scan(page: pikepdf.Page, number: int) -> Page:
-    """Everything ``page`` draws (its content, and forms it calls)."""
+def scan(page: pikepdf.Page, number: int, fonts: dict[tuple[int, int], Font] | None = None) -> Page:
+    """Everything ``page`` draws (its content, and forms it calls); ``fonts``: those read already."""
     result = Page(number)
-    _Scanner(result).run(page.obj, page.obj.get("/Resources"), IDENTITY)
+    box = page.obj.get("/TrimBox") or page.obj.get("/MediaBox")
+    cut = None
+    if box is not None:
+        x0, y0, x1, y1 = (float(v) for v in box)
+        cut = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    _Scanner(result, {} if fonts is None else fonts, cut).run(page.obj, page.obj.get("/Resources"), IDENTITY)
     return result

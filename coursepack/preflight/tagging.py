@@ -83,7 +83,13 @@ def figure_alt(doc: Inspection) -> Iterator[Finding]:
 @dataclass
 class _Line:
     runs: list[Run]
-    element: Element
+    element: Element  # the block of its first run
+    elements: list[Element]  # the element of each run
+
+    def all_within(self, *roles: str) -> Element | None:
+        """The element of ``roles`` the first run is in, if every run of the line is in one."""
+        found = [e.within(*roles) for e in self.elements]
+        return found[0] if all(found) else None
 
     @property
     def text(self) -> str:
@@ -109,12 +115,15 @@ def _lines(doc: Inspection, number: int) -> list[_Line]:
         if element is None or not _main(element) or element.within("Lbl"):
             continue  # (a list's bullets and numbers: WeasyPrint draws them after the page's text)
         block = next((e for e in element.ancestors() if e.role in BLOCKS), element)
-        if lines and abs(lines[-1].runs[-1].baseline - run.baseline) < 0.6 * max(run.size, lines[-1].runs[-1].size):
+        if (
+            lines and abs(lines[-1].runs[-1].baseline - run.baseline) < 0.6 * max(run.size, lines[-1].runs[-1].size)
+        ) or (
+            lines and lines[-1].element is block and run.baseline > lines[-1].runs[-1].baseline
+        ):  # (the second: a superscript, a note's call, on the line it belongs to)
             lines[-1].runs.append(run)
-        elif lines and lines[-1].element is block and run.baseline > lines[-1].runs[-1].baseline:
-            lines[-1].runs.append(run)  # a superscript (a note's call) on the line it belongs to
+            lines[-1].elements.append(element)
         else:
-            lines.append(_Line([run], block))
+            lines.append(_Line([run], block, [element]))
     return lines
 
 
@@ -130,9 +139,9 @@ def last_line(doc: Inspection) -> Iterator[Finding]:
         last = lines[-1]
         if all(line.element.within("H*", "H") for line in lines):
             continue  # a title page, or a part's opener: headings alone by design
-        heading = last.element.within("H*", "H")
-        caption = last.element.within("Caption")
-        header = last.element.within("TH")
+        heading = last.all_within("H*", "H")
+        caption = last.all_within("Caption")
+        header = last.all_within("TH")
         if heading is not None:
             yield Finding(
                 number,
@@ -174,11 +183,18 @@ def runts(doc: Inspection) -> Iterator[Finding]:
     if not doc.tagged:
         return
     pages = [_lines(doc, n) for n in range(1, len(doc.pages) + 1)]
+    tops = sorted(max(r.y1 for r in p[0].runs) for p in pages if len(p) >= 10)
+    if not tops:
+        return
+    top = tops[len(tops) // 2]  # where the text block begins on a full page
     for number, lines in enumerate(pages, start=1):
         if number == 1 or not 0 < len(lines) <= RUNT_LINES:
             continue
         if any(line.element.within("H*", "H", "Figure") for line in lines) or doc.pages[number - 1].images:
             continue
+        first = lines[0].runs[0]
+        if max(r.y1 for r in lines[0].runs) < top - 2 * first.size:
+            continue  # text set low on its page by design (an imprint, a colophon), not run over
         following = next((p for p in pages[number:] if p), None)
         if following is not None and not any(line.element.within("H1", "H2") for line in following[:3]):
             continue  # the section goes on: a short page before a large figure or table, not a runt
