@@ -39,6 +39,7 @@ def _package_dir(name: str, sub: str = "") -> Path | None:
 
 CODE_FAMILY = "IBM Plex Mono"  # box drawing, arrows, Latin, Cyrillic; other scripts fall back to the language's fonts
 CODE_FACES = ("Regular", "Italic", "Bold", "BoldItalic")
+CJK_BOLD = "NotoSansCJKjp-Bold.otf"
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +61,11 @@ def faces() -> dict[str, list[Face]]:
     cjk = _package_dir("noto_cjk_sans_otc")
     if cjk and (cjk / "NotoSansCJK-Regular.ttc").is_file():
         table["Noto Sans CJK SC"] = [Face("Noto Sans CJK SC", cjk / "NotoSansCJK-Regular.ttc", 2)]
+        # Bold: the one Noto CJK Bold face on PyPI is the Japanese one; it holds every CJK
+        # region's glyphs, and text tagged zh gets the Simplified Chinese forms (its `locl`)
+        bold = _package_dir("noto_cjk_sans_jp_bold")
+        if bold and (bold / CJK_BOLD).is_file():
+            table["Noto Sans CJK SC"].append(Face("Noto Sans CJK SC", bold / CJK_BOLD))
     return table
 
 
@@ -131,8 +137,13 @@ def describe(ch: str) -> str:
 
 
 def font_css() -> str:
-    """@font-face rules for the variable Noto Serif and Noto Sans (each weight the theme uses)."""
-    rules = []
+    """@font-face rules for the variable Noto Serif and Noto Sans (each weight the theme uses),
+    and the Chinese bold face (filed under its own family name, "Noto Sans CJK JP")."""
+    rules = [
+        f'@font-face {{ font-family: "Noto Sans CJK SC"; src: url("{face.path.as_uri()}"); font-weight: {weight}; }}'
+        for face in faces().get("Noto Sans CJK SC", [])[1:]
+        for weight in (600, 700, 800, 900)
+    ]
     for family in ("Noto Serif", "Noto Sans"):
         for face in faces().get(family, []):
             style = "italic" if "Italic" in face.path.name else "normal"

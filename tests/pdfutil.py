@@ -87,9 +87,9 @@ def footnote_numbers(
             words = page.extract_words(extra_attrs=["size", "fontname"])
             calls = [w["text"] for w in words if re.fullmatch(r"\d+", w["text"]) and w["size"] < call_size]
             notes = [
-                w["text"].rstrip(".")
+                w["text"].strip(".")
                 for w in words
-                if re.fullmatch(r"\d+\.", w["text"])
+                if re.fullmatch(r"\d+\.|\.\d+", w["text"])
                 and note_size[0] < w["size"] < note_size[1]
                 and "Sans" in w["fontname"]
             ]

@@ -34,11 +34,18 @@ def test_a_bold_label_paragraph_is_a_lead_in() -> None:
     assert "<p><strong>Last</strong></p>" in html
 
 
-def test_a_note_cited_twice_is_printed_once() -> None:
-    """The second call of ``[^a]`` repeats the note's number; the note is not printed again."""
+def test_a_note_cited_twice_is_printed_again_under_its_own_number() -> None:
+    """As Pandoc does: each call of ``[^a]`` has its own number and its note on its page (a
+    repeated number pointed to a note pages away, in another size)."""
     html = render_text("One[^a] two[^b] three[^a].\n\n[^a]: Note A.\n[^b]: Note B.\n")
-    assert html.count("Note A.") == 1 and html.count('class="footnote"') == 2, html
-    assert '<sup class="footnote-again">1</sup>' in html
+    assert html.count("Note A.") == 2 and html.count('class="footnote"') == 3, html
+    assert '<span class="footnote" data-num="3">Note A.</span>' in html, html
+
+
+def test_a_note_call_never_starts_a_line() -> None:
+    """A word joiner ties the call to the word before it (it broke away onto the next line)."""
+    html = render_text("A sentence ends.[^a]\n\n[^a]: A note.\n")
+    assert 'ends.\u2060<span class="footnote"' in html, html
 
 
 def test_notes_pandoc_inline_and_external_addresses_are_set_at_the_foot() -> None:

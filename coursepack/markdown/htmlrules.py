@@ -50,6 +50,7 @@ OPTIONS = OptionsDict(
 INLINE_TAGS = frozenset({"kbd", "sub", "sup", "abbr", "mark", "br", "small", "u", "s", "q", "cite", "var", "samp"})
 LONG_WORD = 60  # characters: a run longer than this is no word of any language (see ``_long_words``)
 SHORT_CODE = 20  # characters: inline code this short is kept on one line
+JOIN = "\u2060"  # WORD JOINER: a note's call never starts a line (it stays with the word it follows)
 SPAN_CLASSES = frozenset({"smallcaps", "underline", "mark", "nowrap"})
 
 
@@ -430,9 +431,6 @@ class HtmlRules(RendererHTML):
         w: Writer = env["w"]
         parsed: Parsed = env["parsed"]
         key = tok.meta.get("label") or f"^{tok.meta.get('id')}"
-        given = w.given
-        if (id(parsed), key) in given:  # cited again in the same document: its number
-            return f'<sup class="footnote-again">{given[(id(parsed), key)]}</sup>'
         note = parsed.notes.get(key)
         if note is None:
             raise BuildError(f"{_where(env)}: footnote [^{key}] is never defined")
@@ -441,10 +439,11 @@ class HtmlRules(RendererHTML):
             raise BuildError(
                 f"{parsed.path}:{note.line}: footnote [^{key}] is defined in text this edition does not show"
             )
+        # A note cited again is printed again under its own number, as Pandoc does: its text
+        # is then on the page of every call (a reused number would point to another page).
         number = w.next_note()
-        given[(id(parsed), key)] = number
         inner = self._note_text(w._visible(note.tokens, 0, len(note.tokens), audiences), options, env)
-        return f'<span class="footnote" data-num="{number}">{inner}</span>'
+        return f'{JOIN}<span class="footnote" data-num="{number}">{inner}</span>'
 
     def _note_text(self, tokens: list[Token], options: OptionsDict, env: EnvType) -> str:
         """A note's blocks as one run of inline text (a note is set at the foot of the page)."""
@@ -479,7 +478,9 @@ def _address(w: Writer, tokens: Sequence[Token], idx: int, href: str, env: EnvTy
     if w.links == "after":
         return f' <span class="url">({escapeHtml(shown)})</span>'
     number = w.next_note()
-    return f'<span class="footnote url-note" data-num="{number}"><span class="url">{escapeHtml(shown)}</span></span>'
+    return (
+        f'{JOIN}<span class="footnote url-note" data-num="{number}"><span class="url">{escapeHtml(shown)}</span></span>'
+    )
 
 
 def _lead_in(tokens: Sequence[Token], idx: int) -> bool:

@@ -45,7 +45,6 @@ class Writer:
     inline_exercises: dict[int, str] = field(default_factory=dict)  # id(div_open) → exercise id
     note: int = 0  # the last footnote number given
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written
-    given: dict[tuple[int, str], int] = field(default_factory=dict)  # (parse, note) → its number, in this document
     restart_notes: bool = True  # each document numbers its notes from 1
     root: Path | None = None  # the course folder: blocks say where they are written (``data-src``)
     _html: HtmlRules = field(init=False)
@@ -183,7 +182,6 @@ class Writer:
     def start_notes(self) -> None:
         """A new document: its notes are numbered from 1."""
         self.note = 0
-        self.given = {}
 
 
 def render_text(
