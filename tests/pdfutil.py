@@ -84,17 +84,22 @@ def footnote_numbers(
     out = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            words = page.extract_words(extra_attrs=["size", "fontname"])
+            words = page.extract_words(extra_attrs=["size", "fontname", "non_stroking_color"])
             calls = [w["text"] for w in words if re.fullmatch(r"\d+", w["text"]) and w["size"] < call_size]
-            notes = [
+            notes = [  # in the accent colour (a numbered list in small type is not)
                 w["text"].strip(".")
                 for w in words
                 if re.fullmatch(r"\d+\.|\.\d+", w["text"])
                 and note_size[0] < w["size"] < note_size[1]
-                and "Sans" in w["fontname"]
+                and _accent(w["non_stroking_color"])
             ]
             out.append((calls, notes))
     return out
+
+
+def _accent(colour: object) -> bool:
+    """The theme's accent (a dark blue-grey), not black or grey."""
+    return isinstance(colour, tuple | list) and len(colour) == 3 and colour[2] > colour[0] + 0.15
 
 
 @dataclass
