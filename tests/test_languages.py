@@ -541,3 +541,19 @@ def test_text_left_in_the_source_language_is_tagged_and_set_as_such(
             english = [p for p in doc.pages if "Technology in the smuggling of migrants" in (p.extract_text() or "")]
             quotes = [c["fontname"] for p in english[:3] for c in p.chars if c["text"] in "’“”"]
         assert quotes and not any("CJK" in name for name in quotes), quotes
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh"])
+def test_english_entries_of_a_reading_list_are_set_in_english(sample_all: Path, lang: str) -> None:
+    """Titles stay as published: an English work in an Arabic or Chinese reading list is set in
+    English, left to right, from the left margin with its own "and" (it was set right to left,
+    with "و" or "和" between English names)."""
+    with pdfplumber.open(str(sample_all / lang / "student.pdf")) as doc:
+        page = next(p for p in reversed(doc.pages) if "Gerry, Felicity" in (p.extract_text() or ""))
+        text = page.extract_text() or ""
+        assert "Muraszkiewicz, Julia and Vavoula" in text, text[:500]
+        assert "Julia و" not in text and "Julia 和" not in text
+        words = page.extract_words()
+        gerry = next(w for w in words if w["text"] == "Gerry,")
+        left = min(w["x0"] for w in words)
+        assert gerry["x0"] - left < 2, (gerry["x0"], left)  # at the left edge, not pushed right
