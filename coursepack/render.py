@@ -11,6 +11,7 @@ from jinja2.sandbox import SecurityError
 
 from coursepack.editions import Edition
 from coursepack.errors import BuildError, Diagnostics, display_path
+from coursepack.heads import fitter
 from coursepack.markdown.sanitize import check_leaks
 from coursepack.model import Course
 from coursepack.resolve import bilingual_pairs, resolve
@@ -29,6 +30,8 @@ def render_html(
     item = (extra or {}).get("item")
     resolved = resolve(course, lang, edition, student_pages, item)
     resolved.context.update(extra or {})
+    variant = resolved.context.get("variant")
+    resolved.context["head"] = fitter(resolved.context.get("page"), bool(getattr(variant, "two_sided", False)), lang)
     if item:  # a per-exercise edition: this exercise only
         resolved.context["exercises"] = [e for e in resolved.context["exercises"] if e["id"] == item]
     if source is not None and edition.review_only:

@@ -557,3 +557,21 @@ def test_english_entries_of_a_reading_list_are_set_in_english(sample_all: Path, 
         gerry = next(w for w in words if w["text"] == "Gerry,")
         left = min(w["x0"] for w in words)
         assert gerry["x0"] - left < 2, (gerry["x0"], left)  # at the left edge, not pushed right
+
+
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_running_heads_are_shortened_after_a_whole_word(sample_all: Path, lang: str) -> None:
+    """A running head too long for its box ends with "…" after a whole word: the engine's
+    ellipsis cut words ("Киберпреступность, торговля людьми и ввоз ми…")."""
+    course = yaml.safe_load((SAMPLE / "translations" / lang / "course.yaml").read_text(encoding="utf-8"))
+    text = " ".join([course["short_title"], *all_text(sample_all / lang / "student.pdf").split()])
+    shortened = set()
+    with pdfplumber.open(str(sample_all / lang / "student.pdf")) as doc:
+        for page in doc.pages:
+            head = " ".join(w["text"] for w in page.extract_words() if w["top"] < 60)
+            shortened |= {part.strip() for part in head.split("\u2026")[:-1]}
+    for start in shortened:
+        last = start.split()[-1]
+        assert re.search(re.escape(start) + r"[\s,:;.]", text), f"{lang}: {start!r}… ends inside a word ({last!r})"
+    if lang == "ru":
+        assert shortened, "the Russian course title is longer than its box"
