@@ -134,6 +134,7 @@ def measure(size: int, work: Path, jobs: int) -> Row:
         "created": epoch_to_iso(course_epoch(c, None)),
         "review": False,
         "fallbacks": [],
+        "untranslated": [],
         "source_lang": "en",
         "item": None,
     }

@@ -29,7 +29,7 @@ from typing import Any
 
 from coursepack import cache, fonts, impose, overflow, pagerefs, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
-from coursepack.editions import EDITIONS
+from coursepack.editions import EDITIONS, Edition
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
@@ -378,6 +378,7 @@ def _build(
             "created": epoch_to_iso(epoch),
             "review": t.review,
             "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
+            "untranslated": untranslated_files(checked.fallbacks.get((cid, t.lang), []), t.edition),
             "source_lang": t.course.meta.language,
             "item": t.item,
         }
@@ -680,6 +681,13 @@ def start_workers(
         return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]
     finally:
         gc.unfreeze()
+
+
+def untranslated_files(fallbacks: list[Fallback], edition: Edition) -> list[str]:
+    """The files of a pack still printed in the source language, as its imprint lists them
+    (the guide's own files only in editions for instructors)."""
+    instructor = "instructor" in edition.audiences
+    return sorted({f.path for f in fallbacks if instructor or not f.path.startswith("instructor/")})
 
 
 def _engine_warning(t: Target, warning: str) -> str:

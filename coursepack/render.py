@@ -113,6 +113,7 @@ def check_rendering(course: Course, diags: Diagnostics) -> None:
         "created": course.meta.date.isoformat(),
         "review": False,
         "fallbacks": [],
+        "untranslated": [],
         "source_lang": course.meta.language,
         "item": None,
     }

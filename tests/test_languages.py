@@ -59,7 +59,11 @@ def test_untranslated_text_falls_back_and_is_named(bilingual_release: tuple[Path
     out, report = bilingual_release
     text = all_text(out / "fr" / "student.pdf")
     assert "The second unit" in text  # no French file: the English unit
-    assert "Not yet translated" not in text and "Pas encore traduit" not in text  # release: no marks
+    # a release has no marks and no list at the end, but its imprint says what is not translated
+    assert "Not yet translated" not in text and text.count("Pas encore traduit") == 1
+    imprint = " ".join(page_texts(out / "fr" / "student.pdf")[1].split())
+    assert "Pas encore traduit : ces parties sont imprimées dans la langue source" in imprint, imprint
+    assert "units/first-unit.md, units/second-unit.md" in imprint, imprint
     fr = [f for f in report.fallbacks if f.startswith("bilingual/fr:")]
     assert "bilingual/fr: units/second-unit.md: whole file in the source language (en)" in fr
     assert "bilingual/fr: units/first-unit.md: section 'Summary' in the source language (en)" in fr
