@@ -30,6 +30,7 @@ def render_html(
     item = (extra or {}).get("item")
     resolved = resolve(course, lang, edition, student_pages, item)
     resolved.context.update(extra or {})
+    resolved.context.setdefault("untranslated", [])  # (the build names them; a bare render has none)
     variant = resolved.context.get("variant")
     resolved.context["head"] = fitter(resolved.context.get("page"), bool(getattr(variant, "two_sided", False)), lang)
     if item:  # a per-exercise edition: this exercise only
