@@ -253,3 +253,12 @@ def test_a_myst_target_before_the_title_names_the_file() -> None:
     parsed = Parsed(Path("page.md"), "(sec-page)=\n# The page\n\nText.\n", 1, "en", "page")
     assert parsed.title is not None and parsed.title[:2] == ("The page", "sec-page"), parsed.title
     assert render_text("(sec-page)=\n# The page\n\nText.\n").strip() == "<p>Text.</p>"
+
+
+def test_a_page_reference_in_parentheses_opens_no_second_pair() -> None:
+    """ "(see Section A, p. 3)", "（见甲，第3页）": not "（见甲（第3页））"."""
+    zh = render_text("## 甲 {#sec-a}\n\n正文（见[](#sec-a)）和[](#sec-a)。\n", lang="zh")
+    assert 'data-before="，p. " data-after=""></a>）和' in zh, zh
+    assert 'data-before="（p. " data-after="）"></a>。' in zh, zh
+    en = render_text("## A {#sec-a}\n\nText (see [](#sec-a)).\n")
+    assert 'data-before=", p.&nbsp;"' in en, en

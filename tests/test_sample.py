@@ -262,5 +262,6 @@ def test_short_lists_use_the_language_enumeration_comma(sample_all: Path) -> Non
     """An exercise's outcomes, a unit's exercises: "成果1、成果3" in Chinese, not a Latin comma."""
     chinese = all_text(sample_all / "zh" / "student.pdf")
     assert re.search(r"成果\d+、成果\d+", chinese) and not re.search(r"成果\d+, 成果\d+", chinese)
-    # and a page reference in full-width parentheses: 第1单元（第6页）, not 第1单元，第6页
-    assert re.search(r"单元（第\d+页）", chinese) and not re.search(r"，第\d+页", chinese)
+    # and a page reference in full-width parentheses: 第1单元（第6页）, but never a pair in a pair:
+    # （见第4单元，第21页）, not （见第4单元（第21页））
+    assert re.search(r"单元（第\d+页）", chinese) and not re.search(r"（第\d+页））", chinese)

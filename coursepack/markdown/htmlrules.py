@@ -424,7 +424,8 @@ class HtmlRules(RendererHTML):
         if target is None:
             href = env.get("external", [""]).pop() if env.get("external") else ""
             return "</a>" + _address(w, tokens, idx, href, env)
-        return ("</a>" if w.present(target) else "</span>") + w.pageref(target, w.words_for(env))
+        nested = _in_parentheses(tokens, idx)
+        return ("</a>" if w.present(target) else "</span>") + w.pageref(target, w.words_for(env), nested)
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         tok = tokens[idx]
@@ -454,6 +455,18 @@ class HtmlRules(RendererHTML):
             elif tok.type in ("fence", "code_block"):
                 parts.append(f"<code>{escapeHtml(tok.content.strip())}</code>")
         return " ".join(p for p in parts if p)
+
+
+OPEN_PARENS, CLOSE_PARENS = "(\uff08", ")\uff09"
+
+
+def _in_parentheses(tokens: Sequence[Token], idx: int) -> bool:
+    """Whether the link closed at ``idx`` sits inside parentheses opened earlier in its line of
+    text ("(see Unit 2)", "（见第2单元）") and closed after it."""
+    before = "".join(t.content for t in tokens[:idx] if t.type in ("text", "code_inline"))
+    after = "".join(t.content for t in tokens[idx + 1 :] if t.type in ("text", "code_inline"))
+    depth = sum(before.count(c) for c in OPEN_PARENS) - sum(before.count(c) for c in CLOSE_PARENS)
+    return depth > 0 and any(c in after for c in CLOSE_PARENS)
 
 
 def _where(env: EnvType) -> str:

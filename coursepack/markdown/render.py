@@ -162,18 +162,19 @@ class Writer:
         env = {"w": self, "parsed": parsed, "source": source, "links": []}
         return Markup(self._html.renderInline(inline.children or [], OPTIONS, env))
 
-    def pageref(self, target: Target, words: Words) -> str:
+    def pageref(self, target: Target, words: Words, nested: bool = False) -> str:
         """The page reference after a label: a link the engine numbers (", p. 14") when the target
-        is in this document, the page it has in the student pack as built when it is only there."""
+        is in this document, the page it has in the student pack as built when it is only there;
+        ``nested``: the reference is inside parentheses (no second pair)."""
         if self.present(target):
-            sep, before, after = words.page
+            sep, before, after = words.page(nested)
             head = words.reading_list_page() if target.kind == "reading" else before
             return (
                 f'<a class="pageref" href="#{escapeHtml(target.anchor)}" data-before="{escapeHtml(sep + head)}" '
                 f'data-after="{escapeHtml(after)}"></a>'
             )
         page = self.student_pages.get(target.anchor)
-        return f'<span class="pageref external">{escapeHtml(words.student_page(page))}</span>' if page else ""
+        return f'<span class="pageref external">{escapeHtml(words.student_page(page, nested))}</span>' if page else ""
 
     def next_note(self) -> int:
         self.note += 1

@@ -40,20 +40,23 @@ class Words:
             return self.gettext("Introduction")
         return target.title
 
-    @property
-    def page(self) -> tuple[str, str, str]:
-        """(separator, before the number, after it): ", p.\u00a0" and "" in English."""
+    def page(self, nested: bool = False) -> tuple[str, str, str]:
+        """(separator, before the number, after it): ", p.\u00a0" and "" in English. In Chinese
+        the page is in full-width parentheses, 图1（第12页）, unless the reference is already in
+        parentheses (``nested``): （见图1，第12页）, not （见图1（第12页））."""
         sep = list_separator(self.lang)
         before, _page, after = self.gettext("p. %(page)s").partition("%(page)s")
-        if self.lang.startswith(("zh", "ja")):  # a page reference in full-width parentheses: 图1（第12页）
-            return "\uff08", before, after + "\uff09"
+        if self.lang.startswith(("zh", "ja")):
+            return ("\uff0c", before, after) if nested else ("\uff08", before, after + "\uff09")
         return sep, before.replace(" ", "\u00a0"), after
 
     def reading_list_page(self) -> str:
         return self.gettext("reading list, p.") + ("" if self.lang.startswith(("zh", "ja")) else "\u00a0")
 
-    def student_page(self, page: int) -> str:
+    def student_page(self, page: int, nested: bool = False) -> str:
+        """The page in the student pack: " (Student pack, p. 14)", or ", Student pack, p. 14"
+        inside parentheses."""
         text = self.gettext("Student pack, p. %(page)s") % {"page": page}
         if self.lang.startswith(("zh", "ja")):
-            return f"\uff08{text}\uff09"
-        return f" ({text})"
+            return f"\uff0c{text}" if nested else f"\uff08{text}\uff09"
+        return f"{list_separator(self.lang)}{text}" if nested else f" ({text})"
