@@ -222,14 +222,24 @@ def resolve(
         """A title or a line of metadata; one left in the source language is marked as such."""
         if text and in_source(text):
             return Markup(
-                f'<span dir="{text_direction(source_lang)}" lang="{source_lang}">{smart(text, source_lang)}</span>'
+                f'<span dir="{text_direction(source_lang)}" lang="{source_lang}">'
+                f"{isolated(smart(text, source_lang))}</span>"
             )
         return smart(text, lang)
+
+    def isolated(html: Markup | str) -> Markup:
+        """Text of another direction inline: wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL
+        ISOLATE (the engine has no unicode-bidi; without them its neutral characters, a closing
+        parenthesis or a full stop, took the paragraph's direction)."""
+        if text_direction(source_lang) == text_direction(lang):
+            return Markup(html)
+        return Markup(f"\u2068{html}\u2069")
 
     def mark(html: Markup | None, source: bool, tag: str) -> Markup | None:
         if html is None or not source:
             return html
-        return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{html}</{tag}>')
+        inner = isolated(html) if tag == "span" else html
+        return Markup(f'<{tag} dir="{text_direction(source_lang)}" lang="{source_lang}">{inner}</{tag}>')
 
     def render(text: str, where: str) -> tuple[Markup | None, bool]:
         source = in_source(text)

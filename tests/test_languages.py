@@ -579,3 +579,20 @@ def test_running_heads_are_shortened_after_a_whole_word(sample_all: Path, lang: 
         assert re.search(re.escape(start) + r"[\s,:;.]", text), f"{lang}: {start!r}… ends inside a word ({last!r})"
     if lang == "ru":
         assert shortened, "the Russian course title is longer than its box"
+
+
+def test_code_in_arabic_text_keeps_its_order(tmp_path: Path) -> None:
+    """Inline code in a right-to-left paragraph prints as written: "ls -la ~/data/", not
+    "/ls -la ~/data" (its slash took the paragraph's direction)."""
+    from coursepack.markdown.render import render_text
+    from coursepack.theme import default_theme_dir
+    from coursepack.typeset import typeset
+
+    body = render_text("شغّل الأمر `ls -la ~/data/` في المجلد.\n", lang="ar")
+    html = f'<!DOCTYPE html><html lang="ar" dir="rtl"><head><title>t</title></head><body>{body}</body></html>'
+    theme = default_theme_dir()
+    result = typeset(html, tmp_path, [theme / "style.css", theme / "rtl.css"], [tmp_path, theme], 0, "ar")
+    (tmp_path / "code.pdf").write_bytes(result.pdf)
+    with pdfplumber.open(str(tmp_path / "code.pdf")) as doc:
+        chars = sorted((c for c in doc.pages[0].chars if c["top"] < 200), key=lambda c: c["x0"])
+    assert "ls -la ~/data/" in "".join(c["text"] for c in chars if c["text"].isascii())

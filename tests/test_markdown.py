@@ -262,3 +262,12 @@ def test_a_page_reference_in_parentheses_opens_no_second_pair() -> None:
     assert 'data-before="（p. " data-after="）"></a>。' in zh, zh
     en = render_text("## A {#sec-a}\n\nText (see [](#sec-a)).\n")
     assert 'data-before=", p.&nbsp;"' in en, en
+
+
+def test_inline_code_in_right_to_left_text_is_isolated() -> None:
+    """Its neutral characters keep their order ("ls ~/data/", not "/ls ~/data"): the isolate
+    characters stand in for unicode-bidi, which the engine lacks."""
+    assert "<code>\u2068ls -la ~/data/archive/\u2069</code>" in render_text(
+        "شغّل `ls -la ~/data/archive/` هنا.\n", lang="ar"
+    )
+    assert "\u2068" not in render_text("Run `ls -la ~/data/archive/` here.\n")

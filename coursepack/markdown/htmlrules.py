@@ -334,9 +334,15 @@ class HtmlRules(RendererHTML):
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         content = tokens[idx].content
+        text = escapeHtml(content)
+        if text_direction(env["parsed"].lang) == "rtl":
+            # isolated in right-to-left text, or its neutral characters take the paragraph's
+            # direction ("ls ~/data/" printed "/ls ~/data"): WeasyPrint has no unicode-bidi, so
+            # the isolate characters themselves (FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE)
+            text = f"\u2068{text}\u2069"
         if len(content) <= SHORT_CODE:  # `-l`, `ls -l`: never split at its hyphen or space
-            return f'<code class="nowrap">{escapeHtml(content)}</code>'
-        return f"<code>{escapeHtml(content)}</code>"
+            return f'<code class="nowrap">{text}</code>'
+        return f"<code>{text}</code>"
 
     def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return f'<span class="math">{escapeHtml(tokens[idx].content)}</span>'
