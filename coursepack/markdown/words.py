@@ -56,7 +56,10 @@ class Words:
     def student_page(self, page: int, nested: bool = False) -> str:
         """The page in the student pack: " (Student pack, p. 14)", or ", Student pack, p. 14"
         inside parentheses."""
-        text = self.gettext("Student pack, p. %(page)s") % {"page": page}
+        before, _slot, after = self.gettext("Student pack, p. %(page)s").partition("%(page)s")
+        if before.endswith(" "):  # the number never starts a line: "p.\u00a014"
+            before = before.rstrip(" ") + "\u00a0"
+        text = f"{before}{page}{after}"
         if self.lang.startswith(("zh", "ja")):
             return f"\uff0c{text}" if nested else f"\uff08{text}\uff09"
         return f"{list_separator(self.lang)}{text}" if nested else f" ({text})"
