@@ -53,7 +53,11 @@ QUOTES = {
 }
 NNBSP, NBSP = "\u202f", "\u00a0"
 _FR_TIGHT = re.compile(r"(?<=[^\s(\[«])[ \u00a0\u202f]?([;!?])(?=\s|$|[»)\]”’])")
-_FR_COLON = re.compile(r"(?<=[^\s\d(\[])[ \u00a0\u202f]?:(?=\s|$)")
+# (a colon written with a space takes it after anything, "art. 3 : x"; one without, not after a digit: 10:30)
+_FR_COLON = re.compile(r"(?:(?<=\S)[ \u00a0\u202f]|(?<=[^\s\d(\[])):(?=\s|$)")
+# French guillemets hold their words with a narrow no-break space: « mot », never «|mot » at a line end
+_FR_OPEN = re.compile(r"([«‹])[ \u00a0\u202f]*")
+_FR_CLOSE = re.compile(r"[ \u00a0\u202f]*([»›])")
 
 
 def quotes(lang: str) -> tuple[str, str]:
@@ -71,8 +75,13 @@ _RU_GLUE = re.compile(r"(?<![\w])((?:ст|с|г|гг|п|ч|т)\.|[аивксоу
 _RANGE = re.compile(r"(?<![\d\-/.:])(\d{1,4})-(\d{1,4})(?![\d\-/])")
 
 
-def punctuation(text: str, lang: str) -> str:
-    """Number ranges with an en dash (12–16); French spacing before ; ! ? and a colon."""
+def punctuation(text: str, lang: str, joined: bool = False) -> str:
+    """Number ranges with an en dash (12–16); in French, a narrow no-break space inside
+    guillemets and before ; ! ?, a no-break space before a colon.
+
+    ``joined``: the text continues a word set before it (the text after ``*word*`` or a link):
+    ``" : la suite"`` there takes the French space before its colon too.
+    """
     if "-" in text:  # most text has no range: the expression's look-behind is tried at every character
         text = _RANGE.sub("\\1\u2013\\2", text)
     base = lang.split("-")[0]
@@ -80,6 +89,10 @@ def punctuation(text: str, lang: str) -> str:
         return _RU_GLUE.sub("\\1" + NBSP, text)
     if base != "fr":
         return text
+    if joined and text[:2].lstrip(" \u00a0\u202f")[:1] in (";", "!", "?", ":"):
+        return punctuation("x" + text, lang)[1:]  # (a stand-in for the word before)
+    if "«" in text or "»" in text or "‹" in text or "›" in text:
+        text = _FR_CLOSE.sub(NNBSP + r"\1", _FR_OPEN.sub(r"\1" + NNBSP, text))
     text = _FR_TIGHT.sub(NNBSP + r"\1", text)
     return _FR_COLON.sub(NBSP + ":", text)
 

@@ -207,6 +207,9 @@ class HtmlRules(RendererHTML):
         if kind.role == "panel":  # a tab or card: its title as a lead-in, no box
             head = f'<p class="panel-title lead-in">{title}</p>\n' if title else ""
             return f"<div{_holder(env, tok, 'panel')}{_id(div.id, env)}>\n{head}"
+        title_class = (
+            " titled" if title else ""
+        )  # an author's title keeps its case (the pack's word is set in capitals)
         if title is None and kind.title is not None:  # the pack's word, in text of the source language too
             label = escape(w.words.gettext(kind.title))
             title = (
@@ -216,7 +219,7 @@ class HtmlRules(RendererHTML):
             )
         classes = f"callout callout-{kind.css}" + (" instructor-only" if kind.audience != "all" else "")
         audience = f' data-audience="{kind.audience}"' if kind.audience != "all" else ""
-        head = f'<p class="callout-title">{title}</p>\n' if title else ""
+        head = f'<p class="callout-title{title_class}">{title}</p>\n' if title else ""
         return f"<div{_holder(env, tok, classes)}{audience}{_id(div.id, env)}>\n{head}"
 
     def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -369,6 +372,12 @@ class HtmlRules(RendererHTML):
         return f"<span{cls}{_lang_attrs(attrs)}{_id(attrs.id, env)}>"
 
     def span_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</span>"
+
+    def whole_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return '<span class="nohyph">'  # a name, an acronym, a paragraph's last word (typography.whole_words_rule)
+
+    def whole_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "</span>"
 
     def em_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
