@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from coursepack.build import Options, build
-from coursepack.preflight import is_finding
 
 # the modules that typeset PDFs (minutes): `make test-fast` leaves them out (`-m "not slow"`)
 SLOW_MODULES = {
@@ -62,12 +61,12 @@ def minimal_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_all(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full sample matrix (every language, both editions), built once per run: no warning but
-    preflight's findings, which are being fixed (#17; then build it with strict=True again)."""
+    """The full sample matrix (every language, both editions), built once per run, strict: no
+    warning, preflight's findings included."""
     out = tmp_path_factory.mktemp("sample-out")
-    report = build([SAMPLE], Options(out, jobs=2, strict=False, epoch=EPOCH))
+    report = build([SAMPLE], Options(out, jobs=2, strict=True, epoch=EPOCH))
     assert not report.failures, report.failures
-    assert not [w for w in report.warnings if not is_finding(w)], report.warnings
+    assert not report.warnings, report.warnings
     return out / "cybercrime-tip-som"
 
 

@@ -213,9 +213,11 @@ def test_build_reports_at_the_source_line_and_cli_reports_the_pdf(tmp_path: Path
     stitched pack; `coursepack preflight` on the output folder, human and JSON, and its exit status."""
     course: Path = course_copy()
     (course / "templates").mkdir(exist_ok=True)
-    # what follows the heading cannot share a page with it: the heading ends its page
+    # what follows the heading cannot share a page with it: the heading ends its page (the theme's
+    # keeps switched off: the heading's, and the closing paragraph's with what comes before it)
     (course / "templates" / "extra.css").write_text(
-        "h2 { break-after: auto !important; } #alone + p { break-inside: avoid !important; height: 250mm; }"
+        "h2 { break-after: auto !important; }"
+        " #alone + p { break-inside: avoid !important; break-before: auto !important; height: 250mm; }"
     )
     unit = course / "units" / "second-unit.md"
     text = unit.read_text()
