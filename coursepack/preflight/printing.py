@@ -17,6 +17,8 @@ TRIM_TOLERANCE = 0.5  # points: text this far past the trim box is rounding, not
 @check("fonts", "font-not-embedded")
 def fonts_embedded(doc: Inspection) -> Iterator[Finding]:
     """Every font the pages use carries its program: a printer substitutes any other."""
+    if not doc.scope.glyphs:
+        return
     seen: set[str] = set()
     for page in doc.pages:
         for run in page.runs:
@@ -33,6 +35,8 @@ def fonts_embedded(doc: Inspection) -> Iterator[Finding]:
 @check("glyphs", "missing-glyph")
 def glyphs(doc: Inspection) -> Iterator[Finding]:
     """No character is drawn as the font's .notdef glyph (a box, or nothing)."""
+    if not doc.scope.glyphs:
+        return
     for page in doc.pages:
         missing: dict[str, str] = {}
         for run in page.runs:
@@ -130,6 +134,8 @@ def page_boxes(doc: Inspection) -> Iterator[Finding]:
         if problem and problem not in reported:
             reported.add(problem)
             yield Finding(number, "page-boxes", Severity.ERROR, problem)
+        if not doc.scope.glyphs:
+            continue
         cut = trim or media
         scanned = doc.pages[number - 1]
         past = [

@@ -35,6 +35,8 @@ def tagged(doc: Inspection) -> Iterator[Finding]:
     if not doc.tagged:
         yield Finding(None, "pdfua-tagged", Severity.ERROR, "the PDF is not tagged: no structure tree for a reader")
         return
+    if not doc.scope.glyphs:  # (reading every glyph: see report.build_scope)
+        return
     loose = [p.number for p in doc.pages if any(not r.tagged and r.text.strip() for r in p.runs)]
     if loose:
         yield Finding(
