@@ -15,7 +15,7 @@ from coursepack import impose
 from coursepack.build import Options, build
 from coursepack.matrix import Variant
 
-from conftest import EPOCH, FIXTURES
+from conftest import EPOCH, FIXTURES, SAMPLE
 from pdfutil import all_text, destinations, page_texts
 
 MM = 72 / 25.4
@@ -300,3 +300,15 @@ def test_two_sided_right_to_left_page_numbers_on_the_outer_edge(tmp_path: Path) 
     assert any(margin > outer + 15 for _, margin, _ in pages) and len(pages) >= 4
     for number, margin, on_the_right in pages:
         assert on_the_right == (margin < outer + 10), f"p. {number}: the page number is by the binding"
+
+
+def test_the_sample_on_a5_passes_preflight(tmp_path: Path) -> None:
+    """The six student packs on A5, strict: no heading alone at a page's foot, no runt page (a
+    unit's readings heading was left alone on A5, and the contents ended on a page of two
+    entries)."""
+    report = build(
+        [SAMPLE],
+        Options(tmp_path, editions=["student"], jobs=2, strict=True, epoch=EPOCH, variants=[Variant(paper="a5")]),
+    )
+    assert not report.failures, report.failures
+    assert not report.warnings, report.warnings
