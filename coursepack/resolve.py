@@ -263,14 +263,14 @@ def resolve(
             s = s[3:-4]
         return mark(Markup(s), source, "span")
 
-    def reading(r: Reading) -> tuple[Markup, str]:
+    def reading(r: Reading) -> dict[str, Any]:
         """A reading's entry and its direction. Titles stay as published: an entry whose title
         is in the source's script (an English work in an Arabic or Chinese pack) is set in the
         source language, its words too ("and", not "و"), and reads in its own direction."""
         if in_source(r.title):
             html = mark(format_reading(r, source_gettext("and"), years[r.id]), True, "span")
-            return html or Markup(""), text_direction(source_lang)
-        return format_reading(r, _("and"), years[r.id]), text_direction(lang)
+            return {"html": html or Markup(""), "dir": text_direction(source_lang)}
+        return {"html": format_reading(r, _("and"), years[r.id]), "dir": text_direction(lang)}
 
     unit_num = index.unit_numbers
     ex_order = course.exercise_order
@@ -301,8 +301,7 @@ def resolve(
                 "readings": [
                     {
                         "id": rid,
-                        "html": reading(course.readings[rid])[0],
-                        "dir": reading(course.readings[rid])[1],
+                        **reading(course.readings[rid]),
                         "level": course.readings[rid].level,
                     }
                     for rid in unit.meta.readings
@@ -369,8 +368,7 @@ def resolve(
             "url": r.url,
             "qr": qr,
             "id": r.id,
-            "html": reading(r)[0],
-            "dir": reading(r)[1],
+            **reading(r),
             "annotation": inline(r.annotation, "readings"),
             "units": used_by.get(r.id, []),
             "sort": (r.authors[0].lower(), r.year, r.title.lower()),
