@@ -42,7 +42,7 @@ docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(PY) -m coursepack.clidoc > docs/cli.md
 
 bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
-	$(PY) -m coursepack.bench
+	$(PY) -m coursepack.bench --repeat 3
 
 clean:  ## Remove output/ and the virtual environment
 	rm -rf output $(VENV)

@@ -24,10 +24,12 @@ Figures go into docs/performance.md; nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -179,11 +181,28 @@ def html_stage(course: Path, extra: dict[str, object]) -> tuple[float, float]:
     return sorted(parses)[1], sorted(writes)[1]
 
 
-def report(rows: list[Row], jobs: int) -> str:
+def median_row(rows: list[Row]) -> Row:
+    """Each figure of each run the median of the repeated measurements (a ratio is then taken
+    between medians; the machines are shared and one run moves by 10–20 %)."""
+    first = rows[0]
+    out = Row(
+        first.pages, parse=statistics.median(r.parse for r in rows), write=statistics.median(r.write for r in rows)
+    )
+    for name, run in first.runs.items():
+        same = [r.runs[name] for r in rows]
+        out.runs[name] = Run(
+            **{f.name: statistics.median(getattr(x, f.name) for x in same) for f in dataclasses.fields(Run)}
+        )
+        out.runs[name].pages, out.runs[name].typeset = run.pages, run.typeset
+    return out
+
+
+def report(rows: list[Row], jobs: int, repeat: int = 1) -> str:
     cpus = os.cpu_count()
+    medians = f" · medians of {repeat} runs" if repeat > 1 else " · one run"
     lines = [
         f"coursepack benchmark · {platform.machine()} · {cpus} CPU(s) · {jobs} job(s) · "
-        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d')}",
+        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d')}{medians}",
         "",
         "| size | pages | engine alone | single | cold | no-op | edit (same pages) | grow (+pages) |",
         "|---|---|---|---|---|---|---|---|",
@@ -236,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="20,100,500", help="page counts to generate [20,100,500]")
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes [cores]")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each size; the table shows medians [1]")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="coursepack-bench-") as tmp:
@@ -243,9 +263,12 @@ def main(argv: list[str] | None = None) -> None:
         work.mkdir(parents=True, exist_ok=True)
         rows = []
         for size in sizes:
-            print(f"… {size} pages", file=sys.stderr, flush=True)
-            rows.append(measure(size, work, args.jobs))
-    print(report(rows, args.jobs))
+            runs = []
+            for i in range(max(args.repeat, 1)):
+                print(f"… {size} pages, run {i + 1} of {args.repeat}", file=sys.stderr, flush=True)
+                runs.append(measure(size, work / f"run-{i + 1}", args.jobs))
+            rows.append(median_row(runs))
+    print(report(rows, args.jobs, max(args.repeat, 1)))
 
 
 if __name__ == "__main__":

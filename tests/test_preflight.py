@@ -268,3 +268,20 @@ def test_each_variant_is_checked_for_what_it_is(variant: str) -> None:
     scope = scope_for(variant)
     assert scope.profile.print_shop == ("print" in variant)
     assert scope.accessibility == (variant in ("plain", "duplex-print"))
+
+
+def test_a_figure_without_alternative_text(tmp_path: Path) -> None:
+    """Found by walking the structure tree (the page is the figure's); a build leaves it to
+    ``check``, which refuses such an image at its line before anything is typeset."""
+    from PIL import Image
+
+    from coursepack.preflight.report import build_scope
+
+    Image.new("RGB", (40, 20), "navy").save(tmp_path / "chart.png")
+    image = '<img src="chart.png" style="width: 40mm"{}>'
+    text = f"<p>{lines(2)}</p>"
+    bare = pack(text + "<p>" + image.format("") + "</p>", tmp_path)
+    described = pack(text + "<p>" + image.format(' alt="A bar chart"') + "</p>", tmp_path)
+    assert [(f.code, f.page) for f in check_pdf(bare.pdf)] == [("pdfua-figure-alt", 1)]
+    assert check_pdf(described.pdf) == []
+    assert check_pdf(bare.pdf, build_scope("plain")) == []
