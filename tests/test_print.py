@@ -302,13 +302,29 @@ def test_two_sided_right_to_left_page_numbers_on_the_outer_edge(tmp_path: Path) 
         assert on_the_right == (margin < outer + 10), f"p. {number}: the page number is by the binding"
 
 
-def test_the_sample_on_a5_passes_preflight(tmp_path: Path) -> None:
-    """The six student packs on A5, strict: no heading alone at a page's foot, no runt page (a
-    unit's readings heading was left alone on A5, and the contents ended on a page of two
-    entries)."""
+def test_the_sample_s_long_packs_pass_preflight_on_letter_duplex_print_shop_and_a5_booklet(
+    tmp_path: Path,
+) -> None:
+    """The student pack, the instructor's guide and the answer key in six languages, strict, on
+    the two other page sizes: Letter two-sided for a print shop (bleed, marks, trim box, every
+    glyph read) and the A5 booklet (laid out two-sided on A5, imposed). Each defect found there
+    was in one of these packs: a heading or a unit's readings heading alone at an A5 page's foot,
+    a contents runt, a teaching note's last line alone above a model answer (zh guide, Letter),
+    a two-line runt page ending an A5 answer key. The A4 matrix is checked by ``sample_all``."""
     report = build(
         [SAMPLE],
-        Options(tmp_path, editions=["student"], jobs=2, strict=True, epoch=EPOCH, variants=[Variant(paper="a5")]),
+        Options(
+            tmp_path,
+            editions=["student", "instructor", "answer-key"],
+            jobs=2,
+            strict=True,
+            epoch=EPOCH,
+            variants=[Variant(paper="letter", duplex=True, print_shop=True), Variant(booklet=True)],
+        ),
     )
     assert not report.failures, report.failures
     assert not report.warnings, report.warnings
+    built = sorted(p.name for p in (tmp_path / "cybercrime-tip-som" / "zh").glob("*.pdf"))
+    assert built == [
+        f"{e}-{v}.pdf" for e in ("answer-key", "instructor", "student") for v in ("a5-booklet", "letter-duplex-print")
+    ]
