@@ -479,13 +479,14 @@ def _build(
         tick = time.perf_counter()
         if t.variant.print_shop and not t.variant.booklet and not t.variant.n_up:
             result.pdf = impose.crop_marks(result.pdf)
+        laid_out = result.pages  # pages before imposition, which the layout findings name
         if t.variant.booklet:
             result.pdf, result.pages = impose.booklet(result.pdf), (result.pages + 3) // 4 * 2
         elif t.variant.n_up:
             result.pdf, result.pages = impose.n_up(result.pdf, t.variant.n_up), -(-result.pages // t.variant.n_up)
         report.timings.add("impose", time.perf_counter() - tick)
         # preflight of what is written: the engine's layout findings and the checks on the PDF (docs/print.md)
-        checked, engine = preflight_report.for_target(t, result.pdf, result.warnings, result.anchors)
+        checked, engine = preflight_report.for_target(t, result.pdf, result.warnings, result.anchors, laid_out)
         warnings = [_engine_warning(t, w) for w in engine] + checked
         report.warnings.extend(warnings)
         if opts.strict and warnings:

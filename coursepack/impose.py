@@ -66,6 +66,19 @@ def booklet_order(pages: int) -> list[tuple[int, int]]:
     return order
 
 
+def sheet_of(page: int, pages: int, booklet: bool, n_up: int | None) -> str:
+    """Where page ``page`` (1-based, of ``pages`` laid out) is printed on the imposed sheets:
+    "sheet 3, back, left" in a booklet (a sheet has two sides), "sheet 4" in 2-up or 4-up."""
+    if booklet:
+        padded = -(-pages // 4) * 4
+        for side, pair in enumerate(booklet_order(padded)):
+            if page in pair:
+                return f"sheet {side // 2 + 1}, {('front', 'back')[side % 2]}, {('left', 'right')[pair.index(page)]}"
+    if n_up:
+        return f"sheet {-(-page // n_up)}"
+    return f"p. {page}"
+
+
 def _write(writer: PdfWriter) -> bytes:
     buf = io.BytesIO()
     writer.write(buf)

@@ -140,6 +140,19 @@ def test_booklet_page_order(pages: int, expected: list[tuple[int, int]]) -> None
             assert round(side.width) == round(297 * MM) and round(side.height) == round(210 * MM)  # A4 landscape
 
 
+def test_a_finding_in_imposed_output_names_its_sheet() -> None:
+    """A booklet's PDF pages are sheet sides: the engine's page 28 of 30 is found on a sheet."""
+    assert [impose.sheet_of(p, 6, True, None) for p in (1, 2, 6, 5)] == [
+        "sheet 1, front, right",
+        "sheet 1, back, left",
+        "sheet 2, front, left",
+        "sheet 2, back, right",
+    ]
+    assert impose.sheet_of(28, 30, True, None) == "sheet 3, front, left"  # 32 pages: (28, 5) on sheet 3's front
+    assert impose.sheet_of(5, 9, False, 2) == "sheet 3"
+    assert impose.sheet_of(5, 9, False, 4) == "sheet 2"
+
+
 def test_booklet_pads_to_a_multiple_of_four(print_variants: Path) -> None:
     two_sided = len(pypdf.PdfReader(str(print_variants / "student-a5-duplex.pdf")).pages)
     sheets = len(pypdf.PdfReader(str(print_variants / "student-a5-booklet.pdf")).pages)

@@ -156,14 +156,25 @@ def build_findings(
     return sorted(set(found), key=lambda f: (f.page or 0, f.code, f.message)), rest
 
 
-def for_target(target: Target, pdf: bytes, warnings: list[str], anchors: dict[str, int]) -> tuple[list[str], list[str]]:
+def for_target(
+    target: Target, pdf: bytes, warnings: list[str], anchors: dict[str, int], laid_out: int = 0
+) -> tuple[list[str], list[str]]:
     """The build's preflight lines for a target (at the source line where the engine knows it,
-    else at the PDF's page), and the typesetting warnings that are not preflight's."""
+    else at the PDF's page), and the typesetting warnings that are not preflight's. In imposed
+    output (a booklet, 2-up) a page the engine names is also placed on its sheet: the PDF's
+    pages are sheets, ``laid_out`` pages were imposed on them."""
+    from coursepack import impose
+
     variant = target.variant.suffix(target.course.meta.paper).lstrip("-") or "plain"
     found, rest = build_findings(pdf, list(dict.fromkeys(warnings)), anchors, variant)
+    imposed = target.variant.booklet or bool(target.variant.n_up)
     lines = []
     for f in found:
         page = f"p. {f.page}" if f.page else "the whole document"
+        if f.page and imposed and f.source:  # the engine's page, before imposition
+            page += f", on {impose.sheet_of(f.page, laid_out or f.page, target.variant.booklet, target.variant.n_up)}"
+        elif f.page and imposed:  # a check of the imposed PDF: its pages are sheets
+            page = f"sheet {f.page}"
         if f.source:
             path, _, number = f.source.rpartition(":")
             where = f"{display_path(target.course.root / path)}:{number}"
