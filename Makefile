@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test test-fast check lint format docs messages bench clean help
+.PHONY: all build test test-fast check lint format docs messages bench canary clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -43,6 +43,16 @@ docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 
 bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
 	$(PY) -m coursepack.bench --repeat 3
+
+CANARY := .canary
+CANARY_TESTS := tests/test_engine.py tests/test_parts.py tests/test_accessibility.py tests/test_preflight.py tests/test_pdf_minimal.py
+canary:  ## Try the newest WeasyPrint, pydyf and fontTools in a scratch environment (.canary): the engine tests
+	rm -rf $(CANARY) && $(PYTHON) -m venv $(CANARY)
+	$(CANARY)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(CANARY)/bin/python -m pip install --quiet -e . --group test
+	-$(CANARY)/bin/python -m pip install --quiet --upgrade weasyprint pydyf fonttools
+	$(CANARY)/bin/python -m pip list 2>/dev/null | grep -iE "^(weasyprint|pydyf|fonttools) "
+	COURSEPACK_ENGINE_CANARY=1 $(CANARY)/bin/python -m pytest -q -p no:cacheprovider $(CANARY_TESTS)
 
 clean:  ## Remove output/ and the virtual environment
 	rm -rf output $(VENV)

@@ -9,7 +9,6 @@ another's pages waits for it. Each PDF is written atomically, then the manifest.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import gc
@@ -30,6 +29,8 @@ from typing import Any
 from coursepack import cache, fonts, impose, overflow, pagerefs, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.editions import EDITIONS, Edition
+from coursepack.engine import EngineError
+from coursepack.engine import versions as engine_versions
 from coursepack.errors import BuildError, ContentError, Diagnostics, display_path
 from coursepack.i18n import text_direction
 from coursepack.load import load_course
@@ -366,6 +367,8 @@ def _build(
             return
         roots = [t.course.root, *search_path(t.course.root)]
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
+        if warm_sheets is None:
+            check_engine()  # before the first document is typeset: an engine we do not know stops the build
         if warm_sheets is None and isinstance(executor, ProcessPoolExecutor):
             # the first target to typeset starts the workers: now, not after its HTML
             warming.extend(start_workers(executor, forked, opts.jobs, args[1], args[2], t.lang))
@@ -663,6 +666,15 @@ def start_method() -> str:
     return "fork" if FORK and threading.active_count() == 1 else "spawn"
 
 
+def check_engine() -> None:
+    """Stop the build, in one line, on an engine version coursepack is not tested with (before
+    it is imported: a newer WeasyPrint may not even import)."""
+    try:
+        engine_versions.check()
+    except EngineError as exc:
+        raise BuildError(str(exc)) from None
+
+
 def start_workers(
     executor: ProcessPoolExecutor, forked: bool, jobs: int, sheets: list[str], roots: list[str], lang: str
 ) -> list[Future[tuple[int, float]]]:
@@ -675,8 +687,12 @@ def start_workers(
     copy the pages that hold them.
     """
     if forked:
-        with contextlib.suppress(Exception):  # e.g. no Pango: each worker fails to import it too, and says so
+        try:
             load_engine()
+        except EngineError as exc:  # checked already; a patch that no longer fits what it replaces
+            raise BuildError(str(exc)) from None
+        except Exception:  # e.g. no Pango: each worker fails to import it too, and says so
+            pass
         gc.freeze()
     try:
         return [executor.submit(_warm_job, sheets, roots, lang) for _ in range(jobs)]

@@ -9,7 +9,7 @@ bytes' length, the same glyph widths, since figures are tabular (checked for eac
 an edit that moves pages re-typesets only the parts whose text changed, and a cold build
 lays every part out once.
 
-``engine_fixes.fix_font_digits`` makes every embedded font carry all ten digits (outline,
+The engine patch ``font-digits`` (``engine/patches/font_digits.py``) makes every embedded font carry all ten digits (outline,
 width and text mapping), so any number can be written into any part.
 """
 

@@ -62,7 +62,7 @@ _SETTINGS = dict(autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=Tr
 class TemplateCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates, like Python's ``.pyc``: compiled once per machine, not once per pack.
 
-    Kept in memory for the process and on disk under the machine cache (``engine_fixes.cache_dir``);
+    Kept in memory for the process and on disk under the machine cache (``machine.cache_dir``);
     Jinja checks each against its source, and the key holds Jinja's version and our settings,
     so nothing stale is ever used. A cache that cannot be written is simply not kept.
     """

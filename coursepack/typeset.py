@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from coursepack import engine_fixes, fonts, jail, overflow, workers
+from coursepack import engine, fonts, jail, overflow, workers
 from coursepack.preflight import layout as preflight_layout
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -166,16 +166,13 @@ def warm_up(stylesheets: list[Path], roots: list[Path], lang: str) -> float:
 
 
 def load_engine() -> None:
-    """Import WeasyPrint and apply the engine fixes (once per process; 0.3 s of processor time).
+    """Check and load the engine (``coursepack.engine.load``), with the bundled fonts.
 
     The build calls this before it forks its workers, so they start with the engine loaded.
     """
     # the bundled fonts (Arabic, Chinese) are found by family name through fontconfig
     os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
-    with engine_fixes.quick_library_search():
-        import weasyprint  # noqa: F401
-
-    engine_fixes.apply()
+    engine.load()
 
 
 def epoch_to_iso(epoch: int) -> str:

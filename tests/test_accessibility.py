@@ -39,7 +39,7 @@ def test_tagged_with_language_title_and_structure(minimal_out: Path) -> None:
 def test_sample_packs_pass_the_pdf_ua_machine_checks(sample_all: Path, lang: str, edition: str) -> None:
     """The sample course in every language: no certain error (a table caption left at the foot
     of a page once made a Table element of its own, with no rows), and every table's header
-    cells carry their scope (WeasyPrint leaves it out; ``engine_fixes`` adds it)."""
+    cells carry their scope (WeasyPrint leaves it out; the engine patch ``structure-tags`` adds it)."""
     report = validate(str(sample_all / lang / f"{edition}.pdf"))
     certain = [f for f in report.findings if f.confidence == Confidence.CERTAIN and f.severity >= Severity.WARNING]
     assert not certain, [(f.rule_id, f.message, f.location) for f in certain]

@@ -66,7 +66,7 @@ def _same_reading(stitched: Path, single: Path) -> None:
     """Page for page the same words: every page number, every "p. N", every line, every note.
 
     (WeasyPrint 70 once dropped, in the single render, a footnote carried over to the last
-    page of a chapter when that page alone was laid out again; ``engine_fixes`` keeps it.)
+    page of a chapter when that page alone was laid out again; the engine patch ``footnote-repagination`` keeps it.)
     """
     ours, theirs = _words(stitched), _words(single)
     assert len(ours) == len(theirs)

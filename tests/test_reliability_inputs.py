@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from coursepack import cache, engine_fixes, fonts, machine, sealed
+from coursepack import cache, fonts, machine, sealed
 from coursepack.cli import main
+from coursepack.engine.patches import variable_fonts
 from coursepack.typeset import TypesetResult, typeset
 
 from conftest import EPOCH
@@ -341,17 +342,17 @@ def test_a_damaged_instanced_font_is_instanced_again(here: Path) -> None:
     saved = io.BytesIO()
     font.save(saved)
     content = saved.getvalue()
-    good = engine_fixes._static_instance(content, 0, {"wght": 650.0})
-    engine_fixes._STATIC.clear()
+    good = variable_fonts._static_instance(content, 0, {"wght": 650.0})
+    variable_fonts._STATIC.clear()
     entries = list((machine.cache_dir() / "fonts").glob("*.sealed"))
     assert len(entries) == 1
     entries[0].write_bytes(entries[0].read_bytes()[:5000])  # cut off
-    assert engine_fixes._static_instance(content, 0, {"wght": 650.0}) == good
+    assert variable_fonts._static_instance(content, 0, {"wght": 650.0}) == good
     assert sealed.read(entries[0]) == good  # written again
-    engine_fixes._STATIC.clear()
+    variable_fonts._STATIC.clear()
     entries[0].unlink()
     entries[0].mkdir()  # a folder where the entry should be
-    assert engine_fixes._static_instance(content, 0, {"wght": 650.0}) == good
+    assert variable_fonts._static_instance(content, 0, {"wght": 650.0}) == good
 
 
 # ---------------------------------------------------------------------------
