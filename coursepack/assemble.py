@@ -180,7 +180,9 @@ class Pack:
         ]
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
         furniture = [self.furniture[j][1] for j in range(len(chunks))]
-        pdf = stitch.stitch([r.pdf for r in done], [f.pdf for f in furniture], plan.pads, numbers)
+        pdf = stitch.stitch(
+            [r.pdf for r in done], [f.pdf for f in furniture], plan.pads, numbers, [r.printed for r in done]
+        )
         warnings = [w for r in done + furniture for w in r.warnings]
         seconds = sum(r.seconds for r in done + furniture)
         layout = sum(r.layout_seconds for r in done + furniture)

@@ -157,6 +157,7 @@ def job_lookup(output: Path, key: str) -> TypesetResult | None:
             return None
         result = TypesetResult(pdf, int(meta["pages"]), dict(meta["anchors"]), list(meta["warnings"]))
         result.page_names = list(meta["page_names"])
+        result.printed = int(meta["printed"])  # (an entry from before it was recorded: typeset again)
         os.utime(meta_path)  # recently used: kept by prune_jobs
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -171,6 +172,7 @@ def job_store(output: Path, key: str, result: TypesetResult) -> None:
         "anchors": result.anchors,
         "warnings": result.warnings,
         "page_names": result.page_names,
+        "printed": result.printed,
     }
     # the PDF first; its entry, which holds the PDF's digest, only once the PDF is there
     if sealed.replace(pdf_path, result.pdf):

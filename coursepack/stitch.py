@@ -111,12 +111,14 @@ def stitch(
     furniture: Sequence[bytes],
     pads: Sequence[bool],
     numbers: Sequence[dict[str, int] | None] | None = None,
+    printed: Sequence[int] | None = None,
 ) -> bytes:
     """Join the parts into one PDF: a blank page before a part where ``pads`` says, furniture on every page.
 
     ``numbers`` gives, for each part typeset with zeros for the page numbers it prints, the
     numbers to write in (see ``pagerefs``); raises ``pagerefs.Unpatchable`` naming the parts
-    where that cannot be done.
+    where that cannot be done. ``printed`` says how many numbers each part prints (counted
+    on its layout): fewer found in its PDF raises ``pagerefs.Missing``.
     """
     out = Pdf.new()
     furniture_pdfs = [Pdf.open(io.BytesIO(data)) for data in furniture]
@@ -139,10 +141,18 @@ def stitch(
         written = numbers[k] if numbers is not None else None
         if written:
             try:
-                pagerefs.patch(source, written)
+                found = pagerefs.patch(source, written)
             except pagerefs.Unpatchable as exc:
                 unpatchable.append(k)
                 reason = str(exc)
+            else:
+                expected = printed[k] if printed is not None else 0
+                if found < expected:
+                    raise pagerefs.Missing(
+                        f"part {k + 1} prints {expected} page number(s) but {found} were found in its PDF "
+                        "(they would print as zeros): this engine writes its PDF in a way coursepack does not "
+                        "know; build with --single, and report it"
+                    )
         if pad:
             box = source.pages[0].obj
             blank = Dictionary(Type=Name.Page)

@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -42,6 +43,7 @@ class TypesetResult:
     layout_seconds: float = 0.0  # of ``seconds``: WeasyPrint's layout (the rest is writing the PDF)
     cpu_seconds: float = 0.0  # processor time of the layout and the writing
     pid: int = 0  # the process that typeset it
+    printed: int = 0  # links that print their data-page number (a part's page references; see pagerefs)
 
 
 def make_fetcher(roots: list[Path]):  # type: ignore[no-untyped-def]
@@ -175,6 +177,21 @@ def load_engine() -> None:
     engine.load()
 
 
+def printed_page_numbers(document: Any) -> int:
+    """How many links print their ``data-page`` number (in a part: zeros the stitcher must
+    replace), read off the layout: a link whose ``::after`` text shows the number. The
+    stitcher checks that it wrote as many (``pagerefs.Missing``)."""
+    printing: set[int] = set()
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if box.element_tag != "a::after" or box.element is None:
+                continue
+            number = box.element.get("data-page")
+            if number and number in "".join(getattr(b, "text", "") for b in box.descendants()):
+                printing.add(id(box.element))
+    return len(printing)
+
+
 def epoch_to_iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -206,6 +223,7 @@ def typeset(
         layout_seconds = time.perf_counter() - start
         handler.messages += overflow.find(document)
         handler.messages += preflight_layout.find(document)
+        printed = printed_page_numbers(document)
         anchors: dict[str, int] = {}
         names = []
         for number, page in enumerate(document.pages, start=1):
@@ -226,6 +244,7 @@ def typeset(
         names,
         layout_seconds,
         time.process_time() - cpu,
+        printed=printed,
     )
 
 

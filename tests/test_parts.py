@@ -304,3 +304,21 @@ def test_a_stitching_failure_keeps_the_previous_pdf(
     assert len(report.failures) == 1 and not report.built
     assert "stitching the parts failed (PdfError: damaged part); the previous PDF was kept" in report.failures[0]
     assert (out / f"{STUDENT}.pdf").read_bytes() == before
+
+
+def test_page_numbers_the_stitcher_cannot_find_are_an_error_never_zeros(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if a new engine wrote its marked content in a way the tokenizer pass does not know:
+    the part's layout says how many numbers it prints, none is found, the build fails in one
+    line naming the part and keeps the previous PDF (it never ships "p. 00")."""
+    out = tmp_path / "out"
+    _build(course, out)
+    before = (out / f"{STUDENT}.pdf").read_bytes()
+    monkeypatch.setattr("coursepack.pagerefs._shown", lambda instructions, fonts: {})
+    report = build([course], Options(out, editions=["student"], jobs=2, epoch=EPOCH, use_cache=False))
+    assert len(report.failures) == 1 and not report.built
+    failure = report.failures[0]
+    assert "page number(s) but 0 were found in its PDF (they would print as zeros)" in failure, failure
+    assert "\n" not in failure and "the previous PDF was kept" in failure
+    assert (out / f"{STUDENT}.pdf").read_bytes() == before
