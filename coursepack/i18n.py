@@ -52,6 +52,9 @@ QUOTES = {
     "ar": ("«", "»"),
 }
 NNBSP, NBSP = "\u202f", "\u00a0"
+# full-width punctuation of Chinese (and Japanese) text: where two meet, one is set on half an em
+CJK_OPENING = frozenset("（〔［｛〈《「『【")
+CJK_CLOSING = frozenset("）〕］｝〉》」』】，、。．：；！？")
 _FR_TIGHT = re.compile(r"(?<=[^\s(\[«])[ \u00a0\u202f]?([;!?])(?=\s|$|[»)\]”’])")
 # (a colon written with a space takes it after anything, "art. 3 : x"; one without, not after a digit: 10:30)
 _FR_COLON = re.compile(r"(?:(?<=\S)[ \u00a0\u202f]|(?<=[^\s\d(\[])):(?=\s|$)")

@@ -261,7 +261,9 @@ def test_a_page_reference_in_parentheses_opens_no_second_pair() -> None:
     """ "(see Section A, p. 3)", "（见甲，第3页）": not "（见甲（第3页））"."""
     zh = render_text("## 甲 {#sec-a}\n\n正文（见[](#sec-a)）和[](#sec-a)。\n", lang="zh")
     assert 'data-before="，p. " data-after=""></a>）和' in zh, zh
-    assert 'data-before="（p. " data-after="）"></a>。' in zh, zh
+    # the closing mark is set after the link, in the text, where it meets "。": one of the two
+    # is set on half an em (the engine compresses marks that meet within one run of text)
+    assert 'data-before="（p. " data-after=""></a>）。' in zh, zh
     en = render_text("## A {#sec-a}\n\nText (see [](#sec-a)).\n")
     assert 'data-before=", p.&nbsp;"' in en, en
 

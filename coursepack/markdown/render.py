@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 from markupsafe import Markup
 
-from coursepack.i18n import text_direction
+from coursepack.i18n import CJK_CLOSING, text_direction
 from coursepack.markdown.blocks import BlockKind
 from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, is_exercise, outer_blocks
 from coursepack.markdown.htmlrules import OPTIONS, HtmlRules, _note_holders
@@ -169,12 +169,16 @@ class Writer:
         if self.present(target):
             sep, before, after = words.page(nested)
             head = words.reading_list_page() if target.kind == "reading" else before
+            after, trail = _closing_mark(after)
             return (
                 f'<a class="pageref" href="#{escapeHtml(target.anchor)}" data-before="{escapeHtml(sep + head)}" '
-                f'data-after="{escapeHtml(after)}"></a>'
+                f'data-after="{escapeHtml(after)}"></a>{escapeHtml(trail)}'
             )
         page = self.student_pages.get(target.anchor)
-        return f'<span class="pageref external">{escapeHtml(words.student_page(page, nested))}</span>' if page else ""
+        if not page:
+            return ""
+        text, trail = _closing_mark(words.student_page(page, nested))
+        return f'<span class="pageref external">{escapeHtml(text)}</span>{escapeHtml(trail)}'
 
     def next_note(self) -> int:
         self.note += 1
@@ -197,3 +201,12 @@ def render_text(
     words = Words(lambda s: s, lang)
     writer = Writer(index_body(body), audiences, words, words, lambda target: True)
     return str(writer.body(body) or "")
+
+
+def _closing_mark(text: str) -> tuple[str, str]:
+    """``text`` without a full-width closing mark at its end, and the mark: set in the text
+    after the reference, so that the engine sees it meet the mark that follows ("（第35页）。"):
+    one of the two is then set on half an em."""
+    if text[-1:] in CJK_CLOSING:
+        return text[:-1], text[-1]
+    return text, ""

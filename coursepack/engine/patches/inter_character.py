@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coursepack.engine.patch import Patch
+from coursepack.i18n import CJK_CLOSING, CJK_OPENING
 
 
 def _inter_character(style) -> bool:  # type: ignore[no-untyped-def]
@@ -18,8 +19,7 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F") and not ch.isspace()
 
 
-OPENING = frozenset("（〔［｛〈《「『【")
-CLOSING = frozenset("）〕］｝〉》」』】，、。．：；！？")
+OPENING, CLOSING = CJK_OPENING, CJK_CLOSING
 
 
 def _compressed(text: str) -> set[int]:
