@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coursepack import parts, stitch
+from coursepack import parts
 from coursepack.parts import Layout, Split
 from coursepack.typeset import TypesetResult
 
@@ -180,6 +180,8 @@ class Pack:
         ]
         chunks = parts.furniture_chunks(parts.furniture_pages(plan, self.layouts))
         furniture = [self.furniture[j][1] for j in range(len(chunks))]
+        from coursepack import stitch  # (pikepdf: only where a pack is stitched)
+
         pdf = stitch.stitch(
             [r.pdf for r in done], [f.pdf for f in furniture], plan.pads, numbers, [r.printed for r in done]
         )

@@ -26,7 +26,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose, overflow, pagerefs, translation, workers
+from coursepack import cache, fonts, impose, overflow, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.editions import EDITIONS, Edition
 from coursepack.engine import EngineError
@@ -459,9 +459,11 @@ def _build(
             return
         tick = time.perf_counter()
         if work.pack is not None:
+            from coursepack.pagerefs import Unpatchable  # (pikepdf: only once a pack is stitched)
+
             try:
                 result = work.pack.result()
-            except pagerefs.Unpatchable as exc:  # typeset those parts again, with their numbers in the text
+            except Unpatchable as exc:  # typeset those parts again, with their numbers in the text
                 for k in exc.parts:
                     work.pack.make_literal(k)
                 poll(work)

@@ -9,15 +9,34 @@ colour, page boxes), ``tagging`` (PDF/UA basics, and the layout a tagged PDF sho
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from coursepack.preflight import layout, printing, tagging  # noqa: F401  (they register their checks)
-from coursepack.preflight.document import CHECKS, Inspection, Scope
-from coursepack.preflight.finding import Finding, Profile, Severity
+from coursepack.preflight.finding import Finding, Profile, Scope, Severity
+
+if TYPE_CHECKING:
+    from coursepack.preflight.document import Check
+
+
+def _checks() -> list[Check]:
+    """The registered checks (importing the check families registers them; they need pikepdf,
+    which ``check``, ``status`` and ``translate`` never load)."""
+    from coursepack.preflight import layout, printing, tagging  # noqa: F401  (they register their checks)
+    from coursepack.preflight.document import CHECKS
+
+    return CHECKS
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CHECKS":
+        return _checks()
+    raise AttributeError(f"module 'coursepack.preflight' has no attribute {name!r}")
 
 
 def codes() -> set[str]:
     """Every code preflight reports: the registered PDF checks' and the engine's layout checks'."""
-    return {code for c in CHECKS for code in c.codes} | set(layout.CODES)
+    from coursepack.preflight import layout
+
+    return {code for c in _checks() for code in c.codes} | set(layout.CODES)
 
 
 def is_finding(line: str) -> bool:
@@ -27,11 +46,14 @@ def is_finding(line: str) -> bool:
 
 def check_pdf(source: Path | bytes, scope: Scope | None = None) -> list[Finding]:
     """Every finding of every registered check that applies to ``scope``, by page."""
+    from coursepack.preflight.document import Inspection
+
+    checks = _checks()
     scope = scope or Scope()
     doc = Inspection(source, scope)
     try:
         found: set[Finding] = set()
-        for c in CHECKS:
+        for c in checks:
             if (c.layout and not scope.layout) or (c.accessibility and not scope.accessibility):
                 continue
             found.update(c.run(doc))

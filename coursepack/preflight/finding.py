@@ -44,3 +44,19 @@ class Finding:
             "message": self.message,
             "source": self.source,
         }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to check in a PDF."""
+
+    profile: Profile = Profile.OFFICE
+    layout: bool = True  # the layout checks a tagged PDF allows (the build does them on the boxes instead)
+    accessibility: bool = True  # PDF/UA (not for imposed sheets, which are for the press, not for reading)
+    # read every glyph of every page (fonts used, missing glyphs, text past the trim, image
+    # resolution, colour): about 15 ms a page in Python. A build leaves it to the sources it
+    # has already (see report.scope_for), except for the press
+    glyphs: bool = True
+    # walk every structure element (a figure's alternative text): 0.2 ms a page; a build leaves
+    # it to ``check``, which refuses an image without alt text at its line
+    tree: bool = True

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from coursepack.errors import display_path
 from coursepack.preflight import check_pdf, layout
-from coursepack.preflight.document import Scope
-from coursepack.preflight.finding import Finding, Profile, Severity
+from coursepack.preflight.finding import Finding, Profile, Scope, Severity
 
 if TYPE_CHECKING:
     from coursepack.matrix import Target
