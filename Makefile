@@ -42,7 +42,7 @@ docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(PY) -m coursepack.clidoc > docs/cli.md
 
 bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
-	$(PY) -m coursepack.bench --repeat 3
+	$(PY) -m benchmarks.bench --repeat 3
 
 CANARY := .canary
 CANARY_TESTS := tests/test_engine.py tests/test_parts.py tests/test_accessibility.py tests/test_preflight.py tests/test_pdf_minimal.py

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from pdfua import Confidence, Severity, validate
 
-from coursepack import benchgen, parts
+from benchmarks import benchgen
+from coursepack import parts
 from coursepack.build import Options, build
 from coursepack.cli import main
 from coursepack.matrix import Variant

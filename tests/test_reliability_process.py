@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coursepack import benchgen
+from benchmarks import benchgen
 from coursepack.cli import main
 
 from conftest import FIXTURES

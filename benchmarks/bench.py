@@ -1,6 +1,6 @@
 """The benchmark: our build against WeasyPrint alone, on synthetic courses of 20, 100 and 500 pages.
 
-    python -m coursepack.bench [--sizes 20,100,500] [--jobs N] [--keep DIR]
+    python -m benchmarks.bench [--repeat N] [--sizes 20,100,500] [--jobs N] [--keep DIR]
 
 For each size it generates a course (``benchgen``), writes the HTML of its student pack, and
 times, each in a fresh process:
@@ -118,7 +118,7 @@ def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
 
 
 def measure(size: int, work: Path, jobs: int) -> Row:
-    from coursepack import benchgen
+    from benchmarks import benchgen
     from coursepack.build import _stylesheets, course_epoch, load_and_check
     from coursepack.editions import EDITIONS
     from coursepack.matrix import PAPERS, Variant
@@ -251,7 +251,7 @@ def report(rows: list[Row], jobs: int, repeat: int = 1) -> str:
 def main(argv: list[str] | None = None) -> None:
     from coursepack.build import default_jobs
 
-    parser = argparse.ArgumentParser(prog="python -m coursepack.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="20,100,500", help="page counts to generate [20,100,500]")
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes [cores]")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
