@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -93,27 +93,23 @@ def _children_cpu() -> float:
 
 
 def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
+    """One build, timed from outside; its own figures read from its JSON report (``--json``)."""
     cmd = [sys.executable, "-m", "coursepack", "build", str(course), "--edition", "student", "--lang", "en"]
-    cmd += ["-o", str(out), "--jobs", str(jobs), "--timings", *extra]
+    cmd += ["-o", str(out), "--jobs", str(jobs), "--json", *extra]
     start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu  # the build and its workers, start-up included
     if proc.returncode:
         raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr}")
-    text = proc.stdout
-    pages = re.search(r"(\d+) pages in all", text)
-    peak = [float(m) for m in re.findall(r"peak memory[^\d]*([\d.]+) MB", text)]
-    engine = re.search(r"WeasyPrint\s+([\d.]+) s processor time", text)
-    busy = re.search(r"main process busy\s+([\d.]+) s", text)
-    typeset = re.search(r"(\d+) document\(s\) typeset", text)
+    summary = json.loads(proc.stdout)["summary"]
     return Run(
         wall,
-        int(pages.group(1)) if pages else 0,
-        max(peak, default=0.0),
-        int(typeset.group(1)) if typeset else 0,
-        cpu - float(engine.group(1)) if engine else 0.0,
+        int(summary["pages"]),
+        max(summary["peak_mb"].values(), default=0.0),
+        int(summary["documents_typeset"]),
+        cpu - float(summary["engine_processor_seconds"]),
         cpu,
-        float(busy.group(1)) if busy else 0.0,
+        float(summary["main_process_busy_seconds"]),
     )
 
 

@@ -102,6 +102,9 @@ class Timings:
         self.stages[stage] = self.stages.get(stage, 0.0) + seconds
 
 
+REPORT_VERSION = 1
+
+
 @dataclass
 class Report:
     built: list[Built] = field(default_factory=list)
@@ -118,6 +121,47 @@ class Report:
     engine_cpu: float = 0.0  # processor seconds inside WeasyPrint (layout, PDF) for the documents typeset
     documents: int = 0  # documents typeset (parts, furniture, whole packs)
     peak_mb: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self, processor_seconds: float | None = None) -> dict[str, Any]:
+        """The report as ``coursepack build --json`` prints it (version 1; docs/cli.md): what a
+        CI job or the benchmark reads instead of the lines meant for people."""
+        made = [b for b in self.built if not b.cached]
+        return {
+            "version": REPORT_VERSION,
+            "ok": not self.failures,
+            "built": [
+                {
+                    "target": b.target.key,
+                    "path": display_path(b.target.output),
+                    "pages": b.pages,
+                    "bytes": b.size,
+                    "sha256": b.digest,
+                    "seconds": round(b.seconds, 3),
+                    "cached": b.cached,
+                    "parts": b.parts,
+                    "retypeset": b.retypeset,
+                }
+                for b in self.built
+            ],
+            "summary": {
+                "pdfs_built": len(made),
+                "pdfs_unchanged": len(self.built) - len(made),
+                "pages": sum(b.pages for b in self.built),
+                "documents_typeset": self.documents,
+                "seconds": round(self.seconds, 3),
+                "engine_processor_seconds": round(self.engine_cpu, 3),
+                "processor_seconds": None if processor_seconds is None else round(processor_seconds, 3),
+                "main_process_busy_seconds": round(self.overhead, 3),
+                "peak_mb": {who: round(mb, 1) for who, mb in self.peak_mb.items()},
+                "stages": {stage: round(sec, 3) for stage, sec in self.timings.stages.items()},
+            },
+            "failures": self.failures,
+            "warnings": self.warnings,
+            "fallbacks": self.fallbacks,
+            "outdated": self.outdated,
+            "stale": self.stale,
+            "manifest": display_path(self.manifest) if self.manifest else None,
+        }
 
 
 @dataclass

@@ -6,6 +6,7 @@ Exit status: 0 success, 1 content or build errors, 2 usage errors.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import signal
@@ -210,6 +211,12 @@ def _processor_time() -> float:
     help="Fail at once if another build is writing the output folder (by default, wait for it).",
 )
 @click.option("--timings", is_flag=True, help="Print the time spent in each stage.")
+@click.option(
+    "--json",
+    "json_out",
+    is_flag=True,
+    help="Print the build report as JSON on stdout (for CI; every other line goes to stderr).",
+)
 @strict_opt
 @debug_opt
 def build(
@@ -231,6 +238,7 @@ def build(
     max_memory: int,
     no_wait: bool,
     timings: bool,
+    json_out: bool,
     strict: bool,
     debug: bool,
 ) -> None:
@@ -270,12 +278,15 @@ def build(
     )
     live = sys.stderr.isatty()
 
+    def say(line: str) -> None:  # with --json, stdout carries the report only
+        click.echo(line, err=json_out)
+
     def progress(b: Built) -> None:
         if live:
             click.echo("\r\033[K", nl=False, err=True)
         what = "unchanged" if b.cached else f"{b.seconds:5.1f} s"
         parts = f"  {b.parts} parts" + (f", {b.retypeset} typeset again" if b.retypeset else "") if b.parts > 1 else ""
-        click.echo(f"  {display_path(b.target.output):<50} {b.pages:4d} pages  {what}{parts}")
+        say(f"  {display_path(b.target.output):<50} {b.pages:4d} pages  {what}{parts}")
 
     def on_job(p: Progress) -> None:
         if live:
@@ -286,39 +297,41 @@ def build(
                 err=True,
             )
 
-    click.echo(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
+    say(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
     cpu_start = _processor_time()
     report = _run(debug, run_build, dirs, opts, progress, on_job, lambda m: click.echo(m, err=True))
     if live:
         click.echo("\r\033[K", nl=False, err=True)
     if timings:
-        click.echo("Timings (typesetting adds up the worker processes):")
+        say("Timings (typesetting adds up the worker processes):")
         for stage, seconds in report.timings.stages.items():
-            click.echo(f"  {stage:<22} {seconds:7.2f} s")
+            say(f"  {stage:<22} {seconds:7.2f} s")
         cpu = _processor_time() - cpu_start  # this process and its workers (now ended), since the command began
         ours = cpu - report.engine_cpu
-        click.echo(f"  {'WeasyPrint':<22} {report.engine_cpu:7.2f} s processor time (stylesheets, layout, PDF writing)")
-        click.echo(
+        say(f"  {'WeasyPrint':<22} {report.engine_cpu:7.2f} s processor time (stylesheets, layout, PDF writing)")
+        say(
             f"  {'our overhead':<22} {ours:7.2f} s of {cpu:.2f} s processor time ({100 * ours / max(cpu, 1e-9):.1f} %): "
             "everything else, in every process"
         )
-        click.echo(f"  {'main process busy':<22} {report.overhead:7.2f} s (not waiting for typesetting)")
-        click.echo(f"  {report.documents} document(s) typeset")
+        say(f"  {'main process busy':<22} {report.overhead:7.2f} s (not waiting for typesetting)")
+        say(f"  {report.documents} document(s) typeset")
         for who, mb in report.peak_mb.items():
-            click.echo(f"  peak memory, {who}: {mb:.0f} MB")
+            say(f"  peak memory, {who}: {mb:.0f} MB")
     for w in report.warnings:
         click.echo(w, err=True)
     for line in _fallback_lines(report.fallbacks, report.folders):
-        click.echo(line)
+        say(line)
     for o in report.outdated:
-        click.echo(f"outdated: {o}")
+        say(f"outdated: {o}")
     for s in report.stale:
-        click.echo(f"stale: {s}")
+        say(f"stale: {s}")
+    if json_out:
+        click.echo(json.dumps(report.as_json(_processor_time() - cpu_start), ensure_ascii=False, indent=2))
     if report.failures:
         _fail([f"error: {f}" for f in report.failures] + [f"{len(report.failures)} target(s) failed."])
     made = [b for b in report.built if not b.cached]
     pages = sum(b.pages for b in report.built)
-    click.echo(
+    say(
         f"Built {len(made)} PDF(s), {len(report.built) - len(made)} unchanged, {pages} pages in all, "
         f"in {report.seconds:.1f} s. Manifest: {display_path(report.manifest) if report.manifest else '-'}"
     )

@@ -123,3 +123,28 @@ def test_many_fallbacks_of_a_language_are_one_summary_line() -> None:
         "fallback: c/ar: 8 parts in the source language, in 4 file(s) (units/u0.md, units/u1.md, units/u2.md, ...); "
         "`coursepack status content/c --lang ar` lists them, a `--review` build marks them in the PDF"
     ]
+
+
+def test_build_json_report_for_ci(tmp_path: Path) -> None:
+    """``--json``: stdout is one JSON document (the people's lines go to stderr): every PDF with
+    its digest and pages, the totals, and the failures; the exit status still says failure."""
+    import hashlib
+    import json
+
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "coursepack", "build", str(FIXTURES / "minimal"), "-o", str(out), "--json"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["version"] == 1 and report["ok"] is True and report["failures"] == []
+    assert "Built " in proc.stderr and "Built " not in proc.stdout
+    built = {b["target"]: b for b in report["built"]}
+    student = built["minimal/en/student"]
+    pdf = ROOT / student["path"] if not Path(student["path"]).is_absolute() else Path(student["path"])
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == student["sha256"]
+    assert student["pages"] >= 1 and not student["cached"]
+    assert report["summary"]["pages"] == sum(b["pages"] for b in report["built"])
+    assert report["summary"]["documents_typeset"] >= len(built)
+    assert report["manifest"].endswith("manifest.json")
+    again = json.loads(subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    assert all(b["cached"] for b in again["built"]) and again["summary"]["pdfs_built"] == 0
