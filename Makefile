@@ -28,13 +28,14 @@ test-fast: $(STAMP)  ## The tests that typeset nothing (under a minute): parser,
 check: $(STAMP)  ## Validate every course without rendering (strict)
 	$(VENV)/bin/coursepack check --strict
 
-lint: $(STAMP)  ## ruff and mypy
-	$(VENV)/bin/ruff check coursepack tests build.py
-	$(VENV)/bin/ruff format --check coursepack tests build.py
+lint: $(STAMP)  ## ruff, mypy and the import contracts (pyproject.toml, [tool.importlinter])
+	$(VENV)/bin/ruff check coursepack benchmarks tests build.py
+	$(VENV)/bin/ruff format --check coursepack benchmarks tests build.py
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)  ## Apply ruff formatting
-	$(VENV)/bin/ruff format coursepack tests build.py
+	$(VENV)/bin/ruff format coursepack benchmarks tests build.py
 	$(VENV)/bin/ruff check --fix coursepack tests build.py
 
 docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
