@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test test-fast check lint format docs messages bench canary clean help
+.PHONY: all build test test-fast golden check lint format docs messages bench canary clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -24,6 +24,9 @@ test: lint  ## Run the whole test suite (lint first)
 
 test-fast: $(STAMP)  ## The tests that typeset nothing (under a minute): parser, checks, leaks, CommonMark
 	$(PY) -m pytest -q -m "not slow"
+
+golden: $(STAMP)  ## Accept the HTML each edition writes now as the golden copies (tests/golden/; review the diff)
+	$(PY) -m pytest -q tests/test_golden.py --update-golden
 
 check: $(STAMP)  ## Validate every course without rendering (strict)
 	$(VENV)/bin/coursepack check --strict

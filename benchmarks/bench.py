@@ -115,31 +115,17 @@ def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
 
 def measure(size: int, work: Path, jobs: int) -> Row:
     from benchmarks import benchgen
-    from coursepack.build import _stylesheets, course_epoch, load_and_check
-    from coursepack.editions import EDITIONS
-    from coursepack.matrix import PAPERS, Variant
-    from coursepack.render import render_html
-    from coursepack.typeset import epoch_to_iso
+    from coursepack.build import _stylesheets, course_epoch, load_and_check, target_html
+    from coursepack.matrix import Variant, plan_targets
 
     course = benchgen.generate(work / f"course-{size}", size)
     checked = load_and_check([course])
     c = checked.courses[0]
-    localized = checked.localized[(c.meta.id, "en")]
-    extra = {
-        "page": PAPERS[c.meta.paper],
-        "paper_size": PAPERS[c.meta.paper].css,
-        "variant": Variant(),
-        "created": epoch_to_iso(course_epoch(c, None)),
-        "review": False,
-        "fallbacks": [],
-        "untranslated": [],
-        "source_lang": "en",
-        "item": None,
-    }
+    student = plan_targets(checked.localized, work / "plan", ["en"], ["student"], variants=[Variant()])[0]
     html = work / f"student-{size}.html"
-    html.write_text(render_html(localized, "en", EDITIONS["student"], None, extra, localized), encoding="utf-8")
+    html.write_text(target_html(student, checked, course_epoch(c, None)), encoding="utf-8")
     row = Row(size)
-    row.parse, row.write = html_stage(course, extra)
+    row.parse, row.write = html_stage(course)
     row.runs["engine alone"] = _engine(html, c.root, "en", _stylesheets(c, "en"))
     out = work / f"out-{size}"
     row.runs["single"] = _build(course, work / f"single-{size}", jobs, "--single", "--no-cache")
@@ -152,13 +138,12 @@ def measure(size: int, work: Path, jobs: int) -> Row:
     return row
 
 
-def html_stage(course: Path, extra: dict[str, object]) -> tuple[float, float]:
+def html_stage(course: Path) -> tuple[float, float]:
     """Processor seconds of the HTML stage of the student pack: every Markdown file parsed, then
     the pack's HTML written from the trees (medians of three, each on a course loaded afresh)."""
-    from coursepack.build import load_and_check
-    from coursepack.editions import EDITIONS
+    from coursepack.build import course_epoch, load_and_check, target_html
     from coursepack.markdown.document import Parsed
-    from coursepack.render import render_html
+    from coursepack.matrix import Variant, plan_targets
 
     parses, writes = [], []
     for _ in range(3):
@@ -170,9 +155,9 @@ def html_stage(course: Path, extra: dict[str, object]) -> tuple[float, float]:
         for src in sources:
             Parsed(src.path, src.body, src.first_line, "en", src.path.stem)
         parses.append(time.process_time() - start)
-        localized = checked.localized[(c.meta.id, "en")]
+        student = plan_targets(checked.localized, course / "plan", ["en"], ["student"], variants=[Variant()])[0]
         start = time.process_time()
-        render_html(localized, "en", EDITIONS["student"], None, extra, localized)
+        target_html(student, checked, course_epoch(c, None))
         writes.append(time.process_time() - start)
     return sorted(parses)[1], sorted(writes)[1]
 

@@ -418,20 +418,8 @@ def _build(
             warming.extend(start_workers(executor, forked, opts.jobs, args[1], args[2], t.lang))
             warm_sheets = (tuple(args[1]), t.lang)
         tick = time.perf_counter()
-        extra = {
-            "page": PAPERS[t.paper],
-            "paper_size": PAPERS[t.paper].css,
-            "variant": t.variant,
-            "created": epoch_to_iso(epoch),
-            "review": t.review,
-            "fallbacks": checked.fallbacks.get((cid, t.lang), []) if t.review else [],
-            "untranslated": untranslated_files(checked.fallbacks.get((cid, t.lang), []), t.edition),
-            "source_lang": t.course.meta.language,
-            "item": t.item,
-        }
-        source = checked.localized[(cid, t.course.meta.language)]
         cited = _Cited(student_pages) if student_pages is not None else None
-        html = render_html(t.course, t.lang, t.edition, cited, extra, source)
+        html = target_html(t, checked, epoch, cited)
         report.timings.add("render HTML", time.perf_counter() - tick)
         job_key = cache.cache_key(
             theme_digest, asset_digest(t.course.root), str(epoch), t.lang, *(str(s) for s in sheets)
@@ -649,6 +637,28 @@ def _build(
     report.overhead = report.seconds - waited
     report.timings.add("total (wall clock)", report.seconds)
     return report
+
+
+def target_html(t: Target, checked: Checked, epoch: int, student_pages: dict[str, int] | None = None) -> str:
+    """The HTML document of a target, as it is typeset: the one place the build's facts
+    (paper, variant, date, fallbacks) join the edition's context (the build, the benchmark
+    and the golden-HTML tests all render through here)."""
+    cid = t.course.meta.id
+    fallbacks = checked.fallbacks.get((cid, t.lang), [])
+    extra = {
+        "page": PAPERS[t.paper],
+        "paper_size": PAPERS[t.paper].css,
+        "variant": t.variant,
+        "created": epoch_to_iso(epoch),
+        "review": t.review,
+        "fallbacks": fallbacks if t.review else [],
+        "untranslated": untranslated_files(fallbacks, t.edition),
+        "source_lang": t.course.meta.language,
+        "item": t.item,
+    }
+    return render_html(
+        t.course, t.lang, t.edition, student_pages, extra, checked.localized[(cid, t.course.meta.language)]
+    )
 
 
 class _Cited(dict[str, int]):

@@ -38,6 +38,10 @@ SLOW_TESTS = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="write the golden HTML copies (tests/golden/) anew")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.module is not None and (item.module.__name__ in SLOW_MODULES or item.name in SLOW_TESTS):
