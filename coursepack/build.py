@@ -26,7 +26,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
-from coursepack import cache, fonts, impose, overflow, translation, workers
+from coursepack import cache, fonts, impose, overflow, plugins, translation, workers
 from coursepack.assemble import Job, Pack, hint_from, layouts_from_single
 from coursepack.editions import EDITIONS, Edition
 from coursepack.engine import EngineError
@@ -177,6 +177,7 @@ class Checked:
 def load_and_check(course_dirs: list[Path], strict: bool = False, langs: list[str] | None = None) -> Checked:
     """Load and validate every course and language (or only ``langs``, with the source each is
     translated from); raise ContentError with every problem found."""
+    plugins.load()  # (once per process; the CLI loads them first, to offer their editions)
     diags = Diagnostics()
     checked = Checked([], {}, {}, diags)
     for root in course_dirs:
@@ -193,7 +194,7 @@ def load_and_check(course_dirs: list[Path], strict: bool = False, langs: list[st
             continue
         before = len(diags.errors)
         ids = validate_course(course, diags)
-        check_templates(course.root, diags)
+        check_templates(course.root, diags, course.meta.theme)
         if len(diags.errors) == before:  # (a course with errors is not rendered: they are reported already)
             check_rendering(course, diags)
         checked.courses.append(course)
@@ -220,7 +221,7 @@ def course_epoch(course: Course, epoch: int | None) -> int:
 
 def _stylesheets(course: Course, lang: str = "en") -> list[Path]:
     """The theme's style.css, rtl.css for right-to-left languages, then the course's extra.css."""
-    dirs = search_path(course.root)
+    dirs = search_path(course.root, course.meta.theme)
     names = ["style.css"] + (["rtl.css"] if text_direction(lang) == "rtl" else [])
     sheets = [p for p in (find_file(name, dirs) for name in names) if p]
     extra = course.root / "templates" / "extra.css"
@@ -409,7 +410,7 @@ def _build(
             anchors[family(t, t.edition.name)] = record.anchors
             done(Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True))
             return
-        roots = [t.course.root, *search_path(t.course.root)]
+        roots = [t.course.root, *search_path(t.course.root, t.course.meta.theme)]
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
         if warm_sheets is None:
             check_engine()  # before the first document is typeset: an engine we do not know stops the build

@@ -21,7 +21,16 @@ from coursepack import __version__
 from coursepack.editions import EDITIONS
 from coursepack.errors import BuildError, ContentError, OptionError, display_path, os_error_message
 from coursepack.load import find_courses
+from coursepack.plugins import Loaded, PluginError
+from coursepack.plugins import load as load_plugins
 from coursepack.preflight.finding import Profile
+
+PLUGINS: Loaded | None
+try:  # before the options are made: a plugin's editions are choices of --edition
+    PLUGINS = load_plugins()
+    PLUGIN_ERROR = ""
+except PluginError as exc:
+    PLUGINS, PLUGIN_ERROR = None, str(exc)
 
 DEFAULT_CONTENT = Path("content")
 
@@ -126,6 +135,8 @@ def main() -> None:
       coursepack check                 # validate every course under content/
       coursepack build                 # build every pack into output/
     """
+    if PLUGIN_ERROR:
+        _fail([f"error: {PLUGIN_ERROR}"])
 
 
 course_args = click.argument(
@@ -609,3 +620,25 @@ def schema(name: str | None, output: Path | None) -> None:
             click.echo(display_path(path))
     else:
         click.echo(schemas.dumps(name or "course"), nl=False)
+
+
+@main.command()
+def plugins() -> None:
+    """List the installed plugins and what each adds (block kinds, editions, themes).
+
+    A plugin is an installed package with an entry point in the 'coursepack' group; see
+    docs/plugins.md. A course folder cannot add one.
+    """
+    assert PLUGINS is not None  # (a plugin that failed stopped the command already)
+    if not PLUGINS.plugins:
+        click.echo("No plugins installed (docs/plugins.md says how to write one).")
+        return
+    for name in PLUGINS.plugins:
+        kinds = sorted(k for k, p in PLUGINS.kinds.items() if p == name)
+        editions = sorted(e for e, p in PLUGINS.editions.items() if p == name)
+        click.echo(name)
+        for what, items in (("block kinds", kinds), ("editions", editions)):
+            if items:
+                click.echo(f"  {what}: {', '.join(items)}")
+    for theme, folder in sorted(PLUGINS.themes.items()):
+        click.echo(f"theme {theme}: {folder}")

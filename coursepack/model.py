@@ -64,6 +64,10 @@ class CourseMeta(Strict):
     language: LangCode = Field(default="en", description="The source language.")
     languages: list[LangCode] | None = Field(default=None, description="Languages to build (default: the source).")
     paper: Literal["a4", "letter", "a5"] = Field(default="a4", description="Default paper size.")
+    theme: Slug | None = Field(
+        default=None,
+        description="A theme installed as a plugin (`coursepack plugins` lists them); default: the built-in theme.",
+    )
     print_variants: list[PrintVariant] = Field(
         default_factory=list, description="Print variants `make` builds besides the plain PDFs (e.g. an A5 booklet)."
     )

@@ -37,11 +37,11 @@ def render_html(
         resolved.context["exercises"] = [e for e in resolved.context["exercises"] if e["id"] == item]
     if source is not None and edition.review_only:
         resolved.context["pairs"] = bilingual_pairs(source, course, edition.audiences)
-    env = environment(course.root, lang, course.terms)
+    env = environment(course.root, lang, course.terms, course.meta.theme)
     try:
         html = env.get_template(edition.template).render(resolved.context)
     except Exception as exc:  # a template's fault is a message at its line; anything else is ours
-        raise template_error(exc, course.root, edition.template) or exc from None
+        raise template_error(exc, course.root, edition.template, course.meta.theme) or exc from None
     if not edition.review_only:  # a hit stops the build, naming the file
         check_leaks(html, course, edition.audiences, edition.name, resolved.hidden_allowed)
     return html
@@ -56,7 +56,7 @@ class TemplateProblem(BuildError):
         super().__init__(where + message)
 
 
-def template_error(exc: BaseException, course_root: Path, name: str) -> BuildError | None:
+def template_error(exc: BaseException, course_root: Path, name: str, theme: str | None = None) -> BuildError | None:
     """The one-line message for an error raised while rendering a template (None if it is not
     the template's fault): the template file and line, what went wrong, what to do."""
     if isinstance(exc, BuildError):
@@ -73,7 +73,7 @@ def template_error(exc: BaseException, course_root: Path, name: str) -> BuildErr
             f"template error in {name}: it extends or includes itself, or nests too deep "
             "(an override that extends the template it replaces must extend 'default/<name>')"
         )
-    path, line = _template_line(exc, template_dirs(course_root))
+    path, line = _template_line(exc, template_dirs(course_root, theme))
     if isinstance(exc, SecurityError):
         return TemplateProblem(
             f"template error: {exc}: a template can use only the values coursepack gives it", path, line

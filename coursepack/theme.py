@@ -38,12 +38,17 @@ def default_theme_dir() -> Path:
     raise FileNotFoundError("default theme not found: reinstall coursepack")
 
 
-def search_path(course_root: Path) -> list[Path]:
-    """Directories searched for templates and stylesheets, first match wins."""
+def search_path(course_root: Path, theme: str | None = None) -> list[Path]:
+    """Directories searched for templates and stylesheets, first match wins: the course's own
+    ``templates/``, the theme it chose (an installed plugin's), the default theme."""
+    from coursepack.plugins import THEMES
+
     dirs = []
     own = course_root / "templates"
     if own.is_dir():
         dirs.append(own)
+    if theme is not None and theme in THEMES:
+        dirs.append(THEMES[theme])
     dirs.append(default_theme_dir())
     return dirs
 
@@ -143,12 +148,14 @@ class JailedLoader(jinja2.FileSystemLoader):
         raise jinja2.TemplateNotFound(template)
 
 
-def environment(course_root: Path, lang: str, terms: dict[str, str] | None = None) -> jinja2.Environment:
+def environment(
+    course_root: Path, lang: str, terms: dict[str, str] | None = None, theme: str | None = None
+) -> jinja2.Environment:
     """A sandboxed Jinja environment: autoescape, StrictUndefined, gettext for ``lang``."""
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"default": JailedLoader(default_theme_dir())}),
-            JailedLoader([str(d) for d in search_path(course_root)]),
+            JailedLoader([str(d) for d in search_path(course_root, theme)]),
         ]
     )
     env = ImmutableSandboxedEnvironment(
@@ -163,19 +170,19 @@ def environment(course_root: Path, lang: str, terms: dict[str, str] | None = Non
     return env
 
 
-def template_dirs(course_root: Path) -> list[Path]:
+def template_dirs(course_root: Path, theme: str | None = None) -> list[Path]:
     """Every folder a template of the course may come from (for naming one in a message)."""
-    return [*search_path(course_root), default_theme_dir()]
+    return [*search_path(course_root, theme), default_theme_dir()]
 
 
-def check_templates(course_root: Path, diags: Diagnostics) -> None:
+def check_templates(course_root: Path, diags: Diagnostics, theme: str | None = None) -> None:
     """Compile each template of a course's ``templates/`` (``check`` finds a syntax error, a
     template linked out of the course, a template that is not text; errors met only when a
     template renders are reported by the build, at their line)."""
     own = course_root / "templates"
     if not own.is_dir():
         return
-    env = environment(course_root, "en")
+    env = environment(course_root, "en", theme=theme)
     for path in sorted(own.rglob("*.html")):
         name = path.relative_to(own).as_posix()
         try:

@@ -16,6 +16,7 @@ from coursepack.markdown.check import Found, IdDef, check_markdown
 from coursepack.markdown.document import Parsed, parses_of
 from coursepack.markdown.files import file_keys, titles
 from coursepack.model import IMAGE_TYPES, Course
+from coursepack.plugins import THEMES
 
 
 def validate_course(course: Course, diags: Diagnostics) -> Found:
@@ -27,6 +28,12 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
     def at(key: str) -> tuple[Path, int, int]:
         return pos.get(key, (meta_path, 1, 1))
 
+    theme = course.meta.theme
+    if theme is not None and theme not in THEMES:
+        meant = closest(theme, THEMES)
+        installed = ", ".join(sorted(THEMES)) or "none is installed"
+        fix = f"did you mean '{meant}'?" if meant else f"themes: {installed} (a theme is an installed plugin)"
+        diags.error(*at("course.theme"), f"theme '{theme}' not found: {fix}")
     outcome_ids = {o.id for o in course.meta.outcomes}
     ids: dict[str, IdDef] = {}
     numbered_ids = {u.meta.id for u in course.units} | set(course.exercise_order)  # those the pack numbers
