@@ -79,6 +79,7 @@ class Built:
     warnings: list[str] = field(default_factory=list)
     parts: int = 1  # documents typeset separately and stitched
     retypeset: int = 0  # parts typeset again because the page plan moved
+    findings: list[dict[str, Any]] = field(default_factory=list)  # preflight's, made on the engine's boxes
 
 
 @dataclass
@@ -408,7 +409,11 @@ def _build(
         record = cache.lookup(opts.output, t.key, key, t.output) if opts.use_cache else None
         if record:
             anchors[family(t, t.edition.name)] = record.anchors
-            done(Built(t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True))
+            done(
+                Built(
+                    t, record.pages, t.output.stat().st_size, record.sha256, 0.0, True, findings=record.findings or []
+                )
+            )
             return
         roots = [t.course.root, *search_path(t.course.root, t.course.meta.theme)]
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
@@ -524,7 +529,9 @@ def _build(
             result.pdf, result.pages = impose.n_up(result.pdf, t.variant.n_up), -(-result.pages // t.variant.n_up)
         report.timings.add("impose", time.perf_counter() - tick)
         # preflight of what is written: the engine's layout findings and the checks on the PDF (docs/print.md)
-        checked, engine = preflight_report.for_target(t, result.pdf, result.warnings, result.anchors, laid_out)
+        checked, engine, findings = preflight_report.for_target(
+            t, result.pdf, result.warnings, result.anchors, laid_out
+        )
         warnings = [_engine_warning(t, w) for w in engine] + checked
         report.warnings.extend(warnings)
         if opts.strict and warnings:
@@ -539,12 +546,17 @@ def _build(
             parts_hint = work.pack.hint()
         elif work.pieces is not None and not t.variant.booklet and not t.variant.n_up:
             parts_hint = layouts_from_single(work.pieces, result, t.variant.two_sided)
-        record = cache.Record(work.key, digest, result.pages, result.anchors, parts_hint, work.cites)
+        kept = [f.as_json() for f in findings]  # (the manifest keeps them for coursepack preflight)
+        record = cache.Record(work.key, digest, result.pages, result.anchors, parts_hint, work.cites, kept)
         cache.store(opts.output, t.key, record)
         report.timings.add("write", time.perf_counter() - tick)
         anchors[fam] = result.anchors
         parts = len(work.pack.split.segments) if work.pack is not None else 1
-        done(Built(t, result.pages, len(result.pdf), digest, result.seconds, False, warnings, parts, work.retypeset))
+        done(
+            Built(
+                t, result.pages, len(result.pdf), digest, result.seconds, False, warnings, parts, work.retypeset, kept
+            )
+        )
 
     def start_ready() -> None:
         for t in list(waiting):
@@ -628,6 +640,7 @@ def _build(
                 "pages": b.pages,
                 "bytes": b.size,
                 "sha256": b.digest,
+                **({"findings": b.findings} if b.findings else {}),
             }
             for b in report.built
         ]

@@ -96,6 +96,7 @@ class Record:
     anchors: dict[str, int]
     parts: list[dict[str, Any]] | None = None  # each part's layout, the next build's first guess
     cites: dict[str, int] | None = None  # the pages of the edition it cites, those it printed
+    findings: list[dict[str, Any]] | None = None  # the engine's preflight findings (kept for the manifest)
 
 
 def _record_path(output: Path, target_key: str) -> Path:
@@ -112,6 +113,7 @@ def lookup(output: Path, target_key: str, key: str, pdf: Path) -> Record | None:
     data = _record(output, target_key)
     try:
         record = Record(data["key"], data["sha256"], int(data["pages"]), dict(data["anchors"]))
+        record.findings = list(data.get("findings") or [])
     except (ValueError, KeyError, TypeError):
         return None
     if record.key != key or file_sha256(pdf) != record.sha256:
@@ -121,6 +123,8 @@ def lookup(output: Path, target_key: str, key: str, pdf: Path) -> Record | None:
 
 def store(output: Path, target_key: str, record: Record) -> None:
     data = {"key": record.key, "sha256": record.sha256, "pages": record.pages, "anchors": record.anchors}
+    if record.findings:
+        data["findings"] = record.findings
     if record.parts is not None:
         data["parts"] = record.parts
     if record.cites is not None:

@@ -247,6 +247,14 @@ def test_build_reports_at_the_source_line_and_cli_reports_the_pdf(tmp_path: Path
     assert {"code": "heading-last", "page": page} in [
         {"code": f["code"], "page": f["page"]} for f in report["files"][0]["findings"]
     ]
+    # the build's own finding, at its source line, is kept in the manifest for the CLI, and stays
+    # there when the next build finds the pack unchanged
+    built = {"code": "heading-last", "page": page, "source": f"units/second-unit.md:{line}"}
+    assert built in [{k: f[k] for k in ("code", "page", "source")} for f in report["files"][0]["findings"]]
+    again = CliRunner().invoke(main, ["build", str(course), "--edition", "student", "-o", str(out), "--jobs", "1"])
+    assert "unchanged" in again.output
+    report = json.loads(CliRunner().invoke(main, ["preflight", str(out), "--json"]).stdout)
+    assert built in [{k: f[k] for k in ("code", "page", "source")} for f in report["files"][0]["findings"]]
 
 
 def test_preflight_does_not_import_the_engine(tmp_path: Path) -> None:

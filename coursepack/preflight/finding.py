@@ -45,6 +45,18 @@ class Finding:
             "source": self.source,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Finding:
+        page = data.get("page")
+        source = data.get("source")
+        return cls(
+            int(page) if isinstance(page, int) else None,
+            str(data["code"]),
+            Severity(str(data["severity"])),
+            str(data["message"]),
+            str(source) if source else None,
+        )
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -3,6 +3,7 @@ finding for people, JSON for CI (its format is in docs/print.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections import Counter
@@ -31,6 +32,7 @@ class Checked:
     language: str | None = None
     edition: str | None = None
     variant: str | None = None
+    built: list[Finding] = field(default_factory=list)  # the build's own findings, from the manifest
 
 
 def scope_for(variant: str, profile: Profile | None = None, layout_checks: bool = True) -> Scope:
@@ -74,16 +76,18 @@ def collect(paths: list[Path], profile: Profile | None = None) -> list[Checked]:
                 raise NotAPdf(f"{manifest}: not a coursepack manifest ({exc})") from None
             for entry in entries:
                 variant = str(entry.get("variant", "plain"))
-                found.append(
-                    Checked(
-                        path / entry["path"],
-                        scope_for(variant, profile),
-                        course=entry.get("course"),
-                        language=entry.get("language"),
-                        edition=entry.get("edition"),
-                        variant=variant,
-                    )
+                checked = Checked(
+                    path / entry["path"],
+                    scope_for(variant, profile),
+                    course=entry.get("course"),
+                    language=entry.get("language"),
+                    edition=entry.get("edition"),
+                    variant=variant,
                 )
+                # what only the build could see (widows, splits: on the engine's boxes), as it reported them
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    checked.built = [Finding.from_json(f) for f in entry.get("findings", [])]
+                found.append(checked)
         elif path.suffix.lower() == ".pdf" or path.read_bytes()[:5] == b"%PDF-":
             found.append(Checked(path, Scope(profile or Profile.OFFICE)))
         else:
@@ -93,7 +97,8 @@ def collect(paths: list[Path], profile: Profile | None = None) -> list[Checked]:
 
 def run(checked: list[Checked]) -> list[Checked]:
     for item in checked:
-        item.findings = check_pdf(item.path, item.scope)
+        found = set(check_pdf(item.path, item.scope)) | set(item.built)
+        item.findings = sorted(found, key=lambda f: (f.page or 0, f.code, f.message))
     return checked
 
 
@@ -157,11 +162,12 @@ def build_findings(
 
 def for_target(
     target: Target, pdf: bytes, warnings: list[str], anchors: dict[str, int], laid_out: int = 0
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[Finding]]:
     """The build's preflight lines for a target (at the source line where the engine knows it,
     else at the PDF's page), and the typesetting warnings that are not preflight's. In imposed
     output (a booklet, 2-up) a page the engine names is also placed on its sheet: the PDF's
-    pages are sheets, ``laid_out`` pages were imposed on them."""
+    pages are sheets, ``laid_out`` pages were imposed on them. Also returns the findings only the
+    engine can make (at a source line), which the manifest keeps for ``coursepack preflight``."""
     from coursepack import impose
 
     variant = target.variant.suffix(target.course.meta.paper).lstrip("-") or "plain"
@@ -180,4 +186,4 @@ def for_target(
             lines.append(f"{where}: warning: {f.message} ({target.key}, {page}) [{f.code}]")
         else:
             lines.append(f"{display_path(target.output)}: {page}: warning: {f.message} [{f.code}]")
-    return lines, rest
+    return lines, rest, [f for f in found if f.source]
