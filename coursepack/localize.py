@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import re
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from coursepack.errors import Diagnostics
 from coursepack.load import checked_terms, exercises_in, load_yaml, nested_model, read_course_text, validate_model
@@ -33,8 +35,8 @@ from coursepack.model import (
     Rubric,
     Strict,
     Task,
-    Text,
     UnitMeta,
+    is_translatable,
 )
 from coursepack.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
 
@@ -45,97 +47,48 @@ T = TypeVar("T", bound=BaseModel)
 # What a translation file may hold: text only.
 
 
-# the text keys of course.yaml (outcomes and terms aside)
-COURSE_TEXT = (
-    "title",
-    "short_title",
-    "subtitle",
-    "description",
-    "keywords",
-    "resource_note",
-    "content_warning",
-    "contact",
-    "cover_text",
-)
+@cache
+def text_model(model: type[BaseModel], entry: bool = False) -> Any:  # (made at run time: mypy cannot see its fields)
+    """The model of what a translation file gives for ``model``: each field marked TRANSLATABLE
+    (model.py), every one optional (left out: the source's text, reported as a fallback). An
+    ``entry`` of a list (a reading, a plan, a plan's blocks) also has its ``id``, which says which
+    entry it translates; a file's own metadata (course.yaml, a unit's front matter) has none."""
+    fields: dict[str, Any] = {}
+    if entry and "id" in model.model_fields:
+        fields["id"] = (str, ...)
+    for name, field in model.model_fields.items():
+        if not is_translatable(field):
+            continue
+        nested = nested_model(field.annotation)
+        if nested is not None:
+            fields[name] = (list[text_model(nested, entry=True)], Field(default_factory=list))  # type: ignore[misc]
+        elif typing.get_origin(field.annotation) is dict:
+            fields[name] = (field.annotation, Field(default_factory=dict, description=field.description))
+        else:
+            fields[name] = (typing.Optional[field.annotation], None)  # noqa: UP045  (a run-time type)
+    name = f"{model.__name__.removesuffix('Meta')}Text"
+    return create_model(name, __base__=Strict, __doc__=f"A translation of {model.__name__}.", **fields)
 
 
-class OutcomeText(Strict):
-    id: str
-    text: Text
+def text_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The translatable fields of ``model`` that hold text itself (not nested entries, not terms)."""
+    return tuple(
+        name
+        for name, field in model.model_fields.items()
+        if is_translatable(field)
+        and nested_model(field.annotation) is None
+        and typing.get_origin(field.annotation) is not dict
+    )
 
 
-class CourseText(Strict):
-    """translations/<lang>/course.yaml"""
-
-    title: Text | None = None
-    short_title: Text | None = None
-    subtitle: Text | None = None
-    description: Text | None = None
-    keywords: list[Text] | None = None
-    resource_note: Text | None = None
-    content_warning: Text | None = None
-    contact: Text | None = None
-    cover_text: Text | None = None
-    outcomes: list[OutcomeText] = Field(default_factory=list)
-    terms: dict[str, str] = Field(default_factory=dict, description="Interface words overridden for this course.")
-
-
-class UnitText(Strict):
-    title: Text | None = None
-    learning_outcomes: list[Text] | None = None
-
-
-class ExerciseText(Strict):
-    title: Text | None = None
-    materials: list[Text] | None = None
-    grouping: Text | None = None
-
-
-class ReadingText(Strict):
-    id: str
-    annotation: Text | None = None
-
-
-class PlanBlockText(Strict):
-    title: Text | None = None
-    notes: Text | None = None
-
-
-class PlanText(Strict):
-    id: str
-    title: Text | None = None
-    description: Text | None = None
-    blocks: list[PlanBlockText] = Field(default_factory=list)
-
-
-class QuestionText(Strict):
-    text: Text | None = None
-    answer: Text | None = None
-
-
-class TaskText(Strict):
-    id: str
-    title: Text | None = None
-    instructions: Text | None = None
-    questions: list[QuestionText] = Field(default_factory=list)
-
-
-class CriterionText(Strict):
-    name: Text | None = None
-    descriptors: list[Text] | None = None
-
-
-class RubricText(Strict):
-    id: str
-    title: Text | None = None
-    levels: list[Text] | None = None
-    criteria: list[CriterionText] = Field(default_factory=list)
-
-
-class AssessmentText(Strict):
-    intro: Text | None = None
-    tasks: list[TaskText] = Field(default_factory=list)
-    rubrics: list[RubricText] = Field(default_factory=list)
+# what a translation file may hold: text only (derived from the marks in model.py)
+COURSE_TEXT = text_fields(CourseMeta)  # the text keys of course.yaml (outcomes and terms aside)
+CourseText = text_model(CourseMeta)
+UnitText = text_model(UnitMeta)
+ExerciseText = text_model(ExerciseMeta)
+ReadingText = text_model(Reading, entry=True)
+PlanText = text_model(Plan, entry=True)
+AssessmentText = text_model(Assessment)
 
 
 @dataclass
@@ -519,7 +472,7 @@ def localized_assets(course: Course, lang: str) -> dict[str, str]:
     return found
 
 
-def _apply_assessment(assessment: Assessment, text: AssessmentText) -> None:
+def _apply_assessment(assessment: Assessment, text: Any) -> None:
     assessment.intro = text.intro or assessment.intro
     tasks: dict[str, Task] = {t.id: t for t in assessment.tasks}
     for tt in text.tasks:
@@ -544,7 +497,7 @@ def _apply_assessment(assessment: Assessment, text: AssessmentText) -> None:
                 crit.descriptors = ct.descriptors
 
 
-def _apply_question(q: Question, qt: QuestionText) -> None:
+def _apply_question(q: Question, qt: Any) -> None:
     q.text = qt.text or q.text
     q.answer = qt.answer or q.answer
 

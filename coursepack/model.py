@@ -25,6 +25,18 @@ Minutes = Annotated[int, Field(gt=0, le=100_000, description="Whole minutes.")]
 LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")]
 
 
+# The one list of what a translation gives: each field marked so. The translation files' models,
+# the files `coursepack translate` starts, and the report of text left in the source language are
+# derived from these marks (localize.text_model, translation.text_only, localize.untranslated_text).
+TRANSLATABLE: dict[str, Any] = {"translatable": True}
+
+
+def is_translatable(field: Any) -> bool:
+    """Whether a model field (pydantic FieldInfo) is marked TRANSLATABLE."""
+    extra = getattr(field, "json_schema_extra", None)
+    return isinstance(extra, dict) and extra.get("translatable") is True
+
+
 class Strict(BaseModel):
     """Base: unknown keys are errors, so a typo never disappears silently."""
 
@@ -35,7 +47,7 @@ class Outcome(Strict):
     """A course-level learning outcome."""
 
     id: Slug
-    text: Text = Field(description="The outcome, starting with a verb.")
+    text: Text = Field(json_schema_extra=TRANSLATABLE, description="The outcome, starting with a verb.")
 
 
 class PrintVariant(Strict):
@@ -51,9 +63,13 @@ class CourseMeta(Strict):
     """course.yaml: the course's metadata and the order of its parts."""
 
     id: Slug = Field(description="The course id; also the output folder name.")
-    title: Text
-    short_title: Text | None = Field(default=None, description="A short title for running heads (default: the title).")
-    subtitle: Text | None = None
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
+    short_title: Text | None = Field(
+        json_schema_extra=TRANSLATABLE,
+        default=None,
+        description="A short title for running heads (default: the title).",
+    )
+    subtitle: Text | None = Field(default=None, json_schema_extra=TRANSLATABLE)
     authors: list[Text] = Field(default_factory=list, description="People or bodies, as printed.")
     institution: Text | None = None
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
@@ -71,18 +87,29 @@ class CourseMeta(Strict):
     print_variants: list[PrintVariant] = Field(
         default_factory=list, description="Print variants `make` builds besides the plain PDFs (e.g. an A5 booklet)."
     )
-    description: Text | None = Field(default=None, description="One sentence: the PDF subject.")
-    keywords: list[Text] = Field(default_factory=list)
-    resource_note: Text | None = Field(default=None, description="A line for the imprint page.")
-    content_warning: Text | None = Field(default=None, description="Markdown, shown on the imprint page.")
-    contact: Text | None = Field(default=None, description="Markdown.")
-    cover_text: Text | None = Field(default=None, description="Markdown, printed on the cover.")
-    outcomes: list[Outcome] = Field(default_factory=list, description="Course learning outcomes.")
+    description: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="One sentence: the PDF subject."
+    )
+    keywords: list[Text] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
+    resource_note: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="A line for the imprint page."
+    )
+    content_warning: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="Markdown, shown on the imprint page."
+    )
+    contact: Text | None = Field(json_schema_extra=TRANSLATABLE, default=None, description="Markdown.")
+    cover_text: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="Markdown, printed on the cover."
+    )
+    outcomes: list[Outcome] = Field(
+        json_schema_extra=TRANSLATABLE, default_factory=list, description="Course learning outcomes."
+    )
     units: list[Slug] = Field(min_length=1, description="Unit ids in reading order (files units/<id>.md).")
     exercises: list[Slug] | None = Field(
         default=None, description="Order of the Exercises part (default: the order units list them)."
     )
     terms: dict[str, Text] = Field(
+        json_schema_extra=TRANSLATABLE,
         default_factory=dict,
         description="Interface words renamed for this course: {'Unit %(num)s': 'Lesson %(num)s', 'Units': 'Lessons'}.",
     )
@@ -105,9 +132,11 @@ class UnitMeta(Strict):
     """Front matter of a unit (units/<id>.md)."""
 
     id: Slug
-    title: Text
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
     duration: Minutes | None = None
-    learning_outcomes: list[Text] = Field(default_factory=list, description="Each starts with a verb.")
+    learning_outcomes: list[Text] = Field(
+        json_schema_extra=TRANSLATABLE, default_factory=list, description="Each starts with a verb."
+    )
     readings: list[Slug] = Field(default_factory=list, description="Reading ids for this unit.")
     exercises: list[Slug] = Field(default_factory=list, description="Exercise ids for this unit.")
 
@@ -139,7 +168,7 @@ class ExerciseMeta(Strict):
     """Front matter of an exercise (exercises/<id>.md)."""
 
     id: Slug
-    title: Text
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
     timing: Timing | None = Field(default=None, description="When it is done (optional).")
     kind: Slug | None = Field(
         default=None,
@@ -149,9 +178,11 @@ class ExerciseMeta(Strict):
     group_size: GroupSize | None = Field(
         default=None, description="1 (individual), 2 (pairs), a size like 4 or a range like '4-5', or 'class'."
     )
-    grouping: Text | None = Field(default=None, description="How students are grouped, in words (translatable).")
+    grouping: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="How students are grouped, in words (translatable)."
+    )
     outcomes: list[Slug] = Field(default_factory=list, description="Course outcome ids addressed.")
-    materials: list[Text] = Field(default_factory=list)
+    materials: list[Text] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
 
 
 IMAGE_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"})  # what a course's images may be
@@ -172,7 +203,9 @@ class Reading(Strict):
     publisher: Text | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     level: Literal["core", "advanced"] = "core"
-    annotation: Text | None = Field(default=None, description="One line on why to read it.")
+    annotation: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="One line on why to read it."
+    )
 
 
 BlockKind = Literal["lecture", "exercise", "discussion", "break", "film", "assessment"]
@@ -181,68 +214,72 @@ BlockKind = Literal["lecture", "exercise", "discussion", "break", "film", "asses
 class PlanBlock(Strict):
     """One timed block of a class plan."""
 
-    title: Text
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
     minutes: Minutes
     kind: BlockKind = "lecture"
     unit: Slug | None = None
     exercise: Slug | None = None
     day: Annotated[int, Field(gt=0, le=30)] | None = None
-    notes: Text | None = Field(default=None, description="Markdown.")
+    notes: Text | None = Field(json_schema_extra=TRANSLATABLE, default=None, description="Markdown.")
 
 
 class Plan(Strict):
     """A class plan (instructor/plans.yaml is a list of these)."""
 
     id: Slug
-    title: Text
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
     length: Minutes = Field(description="Stated length; the blocks must add up to it.")
     start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = None
-    description: Text | None = Field(default=None, description="Markdown.")
-    blocks: list[PlanBlock] = Field(min_length=1)
+    description: Text | None = Field(json_schema_extra=TRANSLATABLE, default=None, description="Markdown.")
+    blocks: list[PlanBlock] = Field(json_schema_extra=TRANSLATABLE, min_length=1)
 
 
 class Question(Strict):
     """An assessment question; the answer appears only in the instructor's guide."""
 
-    text: Text = Field(description="Markdown.")
-    answer: Text | None = Field(default=None, description="Markdown; instructor's guide only.")
+    text: Text = Field(json_schema_extra=TRANSLATABLE, description="Markdown.")
+    answer: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="Markdown; instructor's guide only."
+    )
 
 
 class Task(Strict):
     """An assessment task."""
 
     id: Slug
-    title: Text
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
     kind: Literal["essay", "quiz", "short-answer", "presentation", "reflection", "policy-brief"] = "essay"
     weight: Annotated[int, Field(ge=0, le=100)] | None = Field(default=None, description="Percent.")
-    instructions: Text | None = Field(default=None, description="Markdown, shown in the student pack.")
-    questions: list[Question] = Field(default_factory=list)
+    instructions: Text | None = Field(
+        json_schema_extra=TRANSLATABLE, default=None, description="Markdown, shown in the student pack."
+    )
+    questions: list[Question] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
     rubric: Slug | None = None
 
 
 class Criterion(Strict):
     """A rubric criterion with one descriptor per level."""
 
-    name: Text
+    name: Text = Field(json_schema_extra=TRANSLATABLE)
     weight: Annotated[int, Field(ge=0, le=100)] | None = None
-    descriptors: list[Text] = Field(min_length=1)
+    descriptors: list[Text] = Field(json_schema_extra=TRANSLATABLE, min_length=1)
 
 
 class Rubric(Strict):
     """A marking rubric: criteria × levels."""
 
     id: Slug
-    title: Text
-    levels: list[Text] = Field(min_length=2)
-    criteria: list[Criterion] = Field(min_length=1)
+    title: Text = Field(json_schema_extra=TRANSLATABLE)
+    levels: list[Text] = Field(json_schema_extra=TRANSLATABLE, min_length=2)
+    criteria: list[Criterion] = Field(json_schema_extra=TRANSLATABLE, min_length=1)
 
 
 class Assessment(Strict):
     """instructor/assessment.yaml."""
 
-    intro: Text | None = Field(default=None, description="Markdown.")
-    tasks: list[Task] = Field(default_factory=list)
-    rubrics: list[Rubric] = Field(default_factory=list)
+    intro: Text | None = Field(json_schema_extra=TRANSLATABLE, default=None, description="Markdown.")
+    tasks: list[Task] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
+    rubrics: list[Rubric] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
 
 
 # ---------------------------------------------------------------------------

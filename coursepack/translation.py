@@ -10,25 +10,37 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from babel import Locale, UnknownLocaleError
+from pydantic import BaseModel
 
 from coursepack import jail
 from coursepack.errors import BuildError, display_path
-from coursepack.localize import COURSE_TEXT, Fallback, translation_dir
+from coursepack.load import nested_model
+from coursepack.localize import Fallback, translation_dir
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.document import Parsed
-from coursepack.model import IMAGE_TYPES, Course
+from coursepack.model import (
+    IMAGE_TYPES,
+    Assessment,
+    Course,
+    CourseMeta,
+    ExerciseMeta,
+    Plan,
+    Reading,
+    UnitMeta,
+    is_translatable,
+)
 from coursepack.validate import source_files
 from coursepack.write import atomic_write
 from coursepack.yamlsource import read_text, split_front_matter
 
 RECORD = "translation.yaml"
-FRONT_MATTER_TEXT = {"units": ("title", "learning_outcomes"), "exercises": ("title", "materials", "grouping")}
 
 
 def digest(path: Path, root: Path) -> str:
@@ -39,66 +51,50 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
+# what each source file is, for the translatable part of it (the marks in model.py say which keys)
+_FILE_MODELS: dict[str, tuple[type[BaseModel], bool]] = {
+    "course.yaml": (CourseMeta, False),
+    "units": (UnitMeta, False),
+    "exercises": (ExerciseMeta, False),
+    "readings": (Reading, True),
+    "instructor/plans.yaml": (Plan, True),
+    "instructor/assessment.yaml": (Assessment, False),
+}
+
+
+def _text_of(data: Any, model: type[BaseModel], entry: bool) -> Any:
+    """The translatable part of ``data`` (a source file's YAML, parsed): an entry's ``id`` and
+    every key marked TRANSLATABLE that has text, nested entries by the same rule; the course's
+    ``terms`` are the translator's own, not copied."""
+    if isinstance(data, list):
+        return [_text_of(item, model, entry) for item in data]
+    if not isinstance(data, dict):
+        return data
+    keep: dict[str, Any] = {}
+    if entry and "id" in data and "id" in model.model_fields:
+        keep["id"] = data["id"]
+    for name, info in model.model_fields.items():
+        value = data.get(name)
+        if not is_translatable(info) or value in (None, "", [], {}) or typing.get_origin(info.annotation) is dict:
+            continue
+        nested = nested_model(info.annotation)
+        keep[name] = _text_of(value, nested, True) if nested is not None else value
+    return keep
+
+
 def text_only(root: Path, rel: str) -> str:
     """The translatable part of a source file, as a translation file starts out."""
     text = read_text(root / rel, root)
     top = rel.split("/")[0]
+    model, entry = _FILE_MODELS.get(rel) or _FILE_MODELS.get(top) or (None, False)
+    if model is None:  # (Markdown without front matter, or a file that is all text)
+        return text
     if rel.endswith(".md"):
         front, body, _ = split_front_matter(text)
-        if front is None or top not in FRONT_MATTER_TEXT:
+        if front is None:
             return text
-        data = yaml.safe_load(front) or {}
-        keep = {k: data[k] for k in FRONT_MATTER_TEXT[top] if k in data}
-        return "---\n" + _dump(keep) + "---\n" + body
-    data = yaml.safe_load(text)
-    if rel == "course.yaml":
-        keep = {k: data[k] for k in COURSE_TEXT if k in data}
-        keep["outcomes"] = [{"id": o["id"], "text": o["text"]} for o in data.get("outcomes", [])]
-        return _dump(keep)
-    if top == "readings":
-        return _dump([{"id": r["id"], "annotation": r.get("annotation")} for r in data or []])
-    if rel == "instructor/plans.yaml":
-        return _dump(
-            [
-                {
-                    "id": p["id"],
-                    "title": p["title"],
-                    **({"description": p["description"]} if p.get("description") else {}),
-                    "blocks": [
-                        {"title": b["title"], **({"notes": b["notes"]} if b.get("notes") else {})} for b in p["blocks"]
-                    ],
-                }
-                for p in data or []
-            ]
-        )
-    if rel == "instructor/assessment.yaml":
-        data = data or {}
-        return _dump(
-            {
-                **({"intro": data["intro"]} if data.get("intro") else {}),
-                "tasks": [
-                    {
-                        "id": t["id"],
-                        "title": t["title"],
-                        **({"instructions": t["instructions"]} if t.get("instructions") else {}),
-                        "questions": [
-                            {k: q[k] for k in ("text", "answer") if q.get(k)} for q in t.get("questions", [])
-                        ],
-                    }
-                    for t in data.get("tasks", [])
-                ],
-                "rubrics": [
-                    {
-                        "id": r["id"],
-                        "title": r["title"],
-                        "levels": r["levels"],
-                        "criteria": [{"name": c["name"], "descriptors": c["descriptors"]} for c in r["criteria"]],
-                    }
-                    for r in data.get("rubrics", [])
-                ],
-            }
-        )
-    return text
+        return "---\n" + _dump(_text_of(yaml.safe_load(front) or {}, model, entry)) + "---\n" + body
+    return _dump(_text_of(yaml.safe_load(text), model, entry))
 
 
 def _read_record(tdir: Path) -> dict[str, Any]:
