@@ -39,6 +39,15 @@ class Patch:
                 )
 
 
+def install(owner: Any, name: str, replacement: Callable[..., Any], original: Callable[..., Any]) -> None:
+    """Put ``replacement`` where ``owner.name`` was (a module's function, a class's method),
+    marked as ours (``coursepack_fix``: a patch applies once) and pointing at ``original``
+    (``__wrapped__``: the parameters ``Patch.check`` reads are the engine's, not ours)."""
+    replacement.coursepack_fix = True  # type: ignore[attr-defined]
+    replacement.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(owner, name, replacement)
+
+
 def resolve(qualified: str) -> Any:
     """``"weasyprint.pdf.fonts.Font.subset"`` -> the object (the longest importable module, then attributes)."""
     parts = qualified.split(".")

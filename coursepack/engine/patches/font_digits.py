@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 
 def fix_font_digits() -> None:
@@ -45,9 +45,7 @@ def fix_font_digits() -> None:
             font.widths = dict(sorted(font.widths.items()))
         return original(pdf, fonts, compress, subset, options)
 
-    build_fonts_dictionary.coursepack_fix = True  # type: ignore[attr-defined]
-    build_fonts_dictionary.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    wp_pdf.build_fonts_dictionary = build_fonts_dictionary
+    install(wp_pdf, "build_fonts_dictionary", build_fonts_dictionary, original)
 
 
 PATCH = Patch(

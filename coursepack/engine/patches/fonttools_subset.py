@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 
 def fix_font_subsetting() -> None:
@@ -28,9 +28,7 @@ def fix_font_subsetting() -> None:
             del font[tag]
         return original(self, font)
 
-    fast_subset.coursepack_fix = True  # type: ignore[attr-defined]
-    fast_subset.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    subset.Subsetter.subset = fast_subset
+    install(subset.Subsetter, "subset", fast_subset, original)
 
 
 PATCH = Patch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 
 def fix_footnote_repagination() -> None:
@@ -37,9 +37,7 @@ def fix_footnote_repagination() -> None:
             context.page_maker[index + 1][-1]["content_changed"] = True
         return page, resume_at
 
-    remake_page.coursepack_fix = True  # type: ignore[attr-defined]
-    remake_page.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    wp_page.remake_page = remake_page
+    install(wp_page, "remake_page", remake_page, original)
 
 
 PATCH = Patch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 _DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 
@@ -49,9 +49,7 @@ def fix_subset_with_harfbuzz() -> None:
             return
         self.file_content = bytes(data)
 
-    subset.coursepack_fix = True  # type: ignore[attr-defined]
-    subset.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    wp_fonts.Font.subset = subset
+    install(wp_fonts.Font, "subset", subset, original)
 
 
 PATCH = Patch(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from coursepack import images
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 
 def fix_images() -> None:
@@ -47,11 +47,8 @@ def fix_images() -> None:
             refuse(args[0] if args else kwargs.get("base_url"), refused)
         svg_init(self, tree, *args, **kwargs)
 
-    raster.coursepack_fix = True  # type: ignore[attr-defined]
-    raster.__wrapped__ = raster_init  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    svg.__wrapped__ = svg_init  # type: ignore[attr-defined]
-    wp_images.RasterImage.__init__ = raster
-    wp_images.SVGImage.__init__ = svg
+    install(wp_images.RasterImage, "__init__", raster, raster_init)
+    install(wp_images.SVGImage, "__init__", svg, svg_init)
 
 
 PATCH = Patch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 from coursepack.i18n import CJK_CLOSING, CJK_OPENING
 
 
@@ -94,11 +94,8 @@ def justify_between_characters() -> None:
             start += size
         pango.pango_layout_set_attributes(self.layout, attributes)
 
-    count_expandable_spaces.coursepack_fix = True  # type: ignore[attr-defined]
-    count_expandable_spaces.__wrapped__ = count  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    justified_set_text.__wrapped__ = set_text  # type: ignore[attr-defined]
-    inline.count_expandable_spaces = count_expandable_spaces
-    line_break.Layout.set_text = justified_set_text
+    install(inline, "count_expandable_spaces", count_expandable_spaces, count)
+    install(line_break.Layout, "set_text", justified_set_text, set_text)
 
 
 PATCH = Patch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 
 def fix_structure_tags() -> None:
@@ -37,9 +37,7 @@ def fix_structure_tags() -> None:
         if element is not None and own.element_tag == "th" and mark is not None and "A" in mark:
             mark["A"]["Scope"] = "/Row" if element.attrib.get("scope") == "row" else "/Column"
 
-    build_box_tree.coursepack_fix = True  # type: ignore[attr-defined]
-    build_box_tree.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    wp_tags._build_box_tree = build_box_tree
+    install(wp_tags, "_build_box_tree", build_box_tree, original)
 
 
 PATCH = Patch(

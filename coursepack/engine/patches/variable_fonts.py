@@ -6,7 +6,7 @@ import hashlib
 import io
 
 from coursepack import machine, sealed
-from coursepack.engine.patch import Patch
+from coursepack.engine.patch import Patch, install
 
 _STATIC: dict[str, bytes] = {}
 _VARIABLE_TABLES = ("fvar", "gvar", "avar", "cvar", "HVAR", "VVAR", "MVAR", "STAT")
@@ -74,9 +74,7 @@ def fix_variable_fonts() -> None:
             self.tables = [t for t in self.tables if t not in _VARIABLE_TABLES]
         return original(self, to_unicode, hinting)
 
-    clean.coursepack_fix = True  # type: ignore[attr-defined]
-    clean.__wrapped__ = original  # type: ignore[attr-defined]  # (the signature Patch.check reads)
-    wp_fonts.Font.clean = clean
+    install(wp_fonts.Font, "clean", clean, original)
 
 
 PATCH = Patch(
