@@ -43,7 +43,7 @@ format: $(STAMP)  ## Apply ruff formatting
 
 docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(VENV)/bin/coursepack schema --output docs/schema
-	$(PY) -m coursepack.clidoc > docs/cli.md
+	$(PY) -m coursepack.cli.doc > docs/cli.md
 
 bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
 	$(PY) -m benchmarks.bench --repeat 3

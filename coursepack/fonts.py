@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from coursepack import jail, machine, sealed
-from coursepack.write import atomic_write
+from coursepack.atomic import atomic_write
 
 
 @dataclass(frozen=True)

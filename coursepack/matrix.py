@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursepack.editions import EDITIONS, Edition
+from coursepack.content.model import Course
 from coursepack.errors import BuildError, OptionError
-from coursepack.model import Course
+from coursepack.render.editions import EDITIONS, Edition
 
 
 @dataclass(frozen=True)

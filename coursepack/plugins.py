@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pluggy
 
-from coursepack.editions import EDITIONS, Edition
 from coursepack.markdown.blocks import KINDS, BlockKind
+from coursepack.render.editions import EDITIONS, Edition
 
 GROUP = "coursepack"
 hookspec = pluggy.HookspecMarker(GROUP)

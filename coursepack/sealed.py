@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from coursepack.write import atomic_write
+from coursepack.atomic import atomic_write
 
 MAGIC = b"coursepack sealed 1\n"
 DIGEST_KEY = "entry_sha256"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from coursepack import build as build_module
-from coursepack import typeset as typeset_module
+from coursepack.atomic import atomic_write
 from coursepack.build import Options, build
+from coursepack.engine import typeset as typeset_module
 from coursepack.errors import ContentError
-from coursepack.write import atomic_write
 
 from conftest import EPOCH, FIXTURES, ROOT
 from pdfutil import all_text

@@ -107,9 +107,9 @@ def test_timings_report_stages_overhead_and_memory(tmp_path: Path) -> None:
 
 
 def test_cli_reference_in_docs_is_current() -> None:
-    from coursepack.clidoc import render
+    from coursepack.cli.doc import render
 
-    assert (ROOT / "docs" / "cli.md").read_text() == render(), "run `python -m coursepack.clidoc > docs/cli.md`"
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), "run `python -m coursepack.cli.doc > docs/cli.md`"
 
 
 def test_many_fallbacks_of_a_language_are_one_summary_line() -> None:

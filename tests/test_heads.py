@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursepack.heads import ELLIPSIS, fit, room, width_mm
 from coursepack.matrix import PAPERS
+from coursepack.render.heads import ELLIPSIS, fit, room, width_mm
 
 RUSSIAN = "Киберпреступность, торговля людьми и незаконный ввоз мигрантов"
 

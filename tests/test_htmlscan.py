@@ -8,8 +8,8 @@ from html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursepack import parts
-from coursepack.htmlscan import scan
+from coursepack.engine.parts import split as parts
+from coursepack.engine.parts.htmlscan import scan
 
 BIG = "<p>" + "word " * 4400 + "</p>"  # a part of its own
 

@@ -585,9 +585,9 @@ def test_running_heads_are_shortened_after_a_whole_word(sample_all: Path, lang: 
 def test_code_in_arabic_text_keeps_its_order(tmp_path: Path) -> None:
     """Inline code in a right-to-left paragraph prints as written: "ls -la ~/data/", not
     "/ls -la ~/data" (its slash took the paragraph's direction)."""
+    from coursepack.engine.typeset import typeset
     from coursepack.markdown.render import render_text
-    from coursepack.theme import default_theme_dir
-    from coursepack.typeset import typeset
+    from coursepack.render.theme import default_theme_dir
 
     body = render_text("شغّل الأمر `ls -la ~/data/` في المجلد.\n", lang="ar")
     html = f'<!DOCTYPE html><html lang="ar" dir="rtl"><head><title>t</title></head><body>{body}</body></html>'

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursepack.build import Options, build, load_and_check
-from coursepack.editions import EDITIONS
 from coursepack.errors import BuildError
 from coursepack.markdown.sanitize import check_leaks
-from coursepack.render import render_html
+from coursepack.render.editions import EDITIONS
+from coursepack.render.html import render_html
 
 from conftest import EPOCH, FIXTURES
 from pdfutil import all_text, letters

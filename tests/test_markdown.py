@@ -11,7 +11,7 @@ import pytest
 from coursepack.markdown.document import Parsed
 from coursepack.markdown.render import render_text
 from coursepack.markdown.typography import smart_text
-from coursepack.resolve import smart, untranslated
+from coursepack.resolve.context import smart, untranslated
 
 ALL = frozenset({"student", "instructor", "answer", "handout"})
 

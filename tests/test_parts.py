@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from pdfua import Confidence, Severity, validate
 
 from benchmarks import benchgen
-from coursepack import parts
 from coursepack.build import Options, build
 from coursepack.cli import main
+from coursepack.engine.parts import split as parts
 from coursepack.matrix import Variant
 
 from conftest import EPOCH, FIXTURES
@@ -122,8 +122,8 @@ def test_numbers_that_gain_a_digit_are_typeset_again_and_read_right(tmp_path: Pa
 def test_a_plan_that_does_not_settle_is_never_stitched_from_stale_parts() -> None:
     """A part whose numbers still have the wrong digit counts after its last allowed render:
     the pack is not complete (it goes to the single-document path), whatever else is done."""
-    from coursepack.assemble import MAX_RENDERS, Pack
-    from coursepack.typeset import TypesetResult
+    from coursepack.engine.parts.plan import MAX_RENDERS, Pack
+    from coursepack.engine.typeset import TypesetResult
 
     body = "<p>" + "word " * 4400 + "</p>"  # about 22,000 characters: a part of its own
     html = (
@@ -300,7 +300,7 @@ def test_a_stitching_failure_keeps_the_previous_pdf(
     def broken(*args: object, **kw: object) -> bytes:
         raise pikepdf.PdfError("damaged part")
 
-    monkeypatch.setattr("coursepack.stitch.stitch", broken)
+    monkeypatch.setattr("coursepack.engine.parts.stitch.stitch", broken)
     report = build([course], Options(out, editions=["student"], jobs=2, epoch=EPOCH, use_cache=False))
     assert len(report.failures) == 1 and not report.built
     assert "stitching the parts failed (PdfError: damaged part); the previous PDF was kept" in report.failures[0]
@@ -316,7 +316,7 @@ def test_page_numbers_the_stitcher_cannot_find_are_an_error_never_zeros(
     out = tmp_path / "out"
     _build(course, out)
     before = (out / f"{STUDENT}.pdf").read_bytes()
-    monkeypatch.setattr("coursepack.pagerefs._shown", lambda instructions, fonts: {})
+    monkeypatch.setattr("coursepack.engine.parts.pagerefs._shown", lambda instructions, fonts: {})
     report = build([course], Options(out, editions=["student"], jobs=2, epoch=EPOCH, use_cache=False))
     assert len(report.failures) == 1 and not report.built
     failure = report.failures[0]

@@ -15,11 +15,11 @@ import pytest
 
 from coursepack import plugins
 from coursepack.build import _stylesheets, load_and_check, target_html
-from coursepack.editions import EDITIONS, Edition
 from coursepack.errors import ContentError
 from coursepack.markdown.blocks import KINDS, BlockKind
 from coursepack.matrix import Variant, plan_targets
 from coursepack.plugins import hookimpl
+from coursepack.render.editions import EDITIONS, Edition
 
 from conftest import EPOCH, FIXTURES, ROOT
 

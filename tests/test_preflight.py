@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from coursepack.cli import main
-from coursepack.preflight import Finding, Profile, Scope, check_pdf, layout
-from coursepack.theme import default_theme_dir
-from coursepack.typeset import TypesetResult, typeset
+from coursepack.engine.typeset import TypesetResult, typeset
+from coursepack.print.preflight import Finding, Profile, Scope, check_pdf, layout
+from coursepack.render.theme import default_theme_dir
 
 from conftest import ROOT
 from pdfutil import page_texts
@@ -75,7 +75,7 @@ def test_a_clean_document_has_no_finding(tmp_path: Path) -> None:
 
 
 def _error(message: str) -> tuple[str, str]:
-    from coursepack.preflight import Severity
+    from coursepack.print.preflight import Severity
 
     return Severity.ERROR, message  # type: ignore[return-value]
 
@@ -262,7 +262,7 @@ def test_preflight_does_not_import_the_engine(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom coursepack.cli import main\n"
         f"try:\n    main(['preflight', {str(pdf)!r}])\nexcept SystemExit as e:\n    assert e.code == 1\n"
-        "assert 'weasyprint' not in sys.modules and 'coursepack.typeset' not in sys.modules\n"
+        "assert 'weasyprint' not in sys.modules and 'coursepack.engine.typeset' not in sys.modules\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
@@ -271,7 +271,7 @@ def test_preflight_does_not_import_the_engine(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("variant", ["plain", "duplex-print", "a5-booklet", "2up"])
 def test_each_variant_is_checked_for_what_it_is(variant: str) -> None:
-    from coursepack.preflight.report import scope_for
+    from coursepack.print.preflight.report import scope_for
 
     scope = scope_for(variant)
     assert scope.profile.print_shop == ("print" in variant)
@@ -283,7 +283,7 @@ def test_a_figure_without_alternative_text(tmp_path: Path) -> None:
     ``check``, which refuses such an image at its line before anything is typeset."""
     from PIL import Image
 
-    from coursepack.preflight.report import build_scope
+    from coursepack.print.preflight.report import build_scope
 
     Image.new("RGB", (40, 20), "navy").save(tmp_path / "chart.png")
     image = '<img src="chart.png" style="width: 40mm"{}>'

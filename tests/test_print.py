@@ -11,9 +11,9 @@ import pypdfium2 as pdfium
 import pytest
 from weasyprint import HTML
 
-from coursepack import impose
 from coursepack.build import Options, build
 from coursepack.matrix import Variant
+from coursepack.print import impose
 
 from conftest import EPOCH, FIXTURES, SAMPLE
 from pdfutil import all_text, destinations, page_texts

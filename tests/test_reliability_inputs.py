@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from coursepack import cache, fonts, machine, sealed
+from coursepack import fonts, machine, sealed
+from coursepack.build import cache
 from coursepack.cli import main
 from coursepack.engine.patches import variable_fonts
-from coursepack.typeset import TypesetResult, typeset
+from coursepack.engine.typeset import TypesetResult, typeset
 
 from conftest import EPOCH
 

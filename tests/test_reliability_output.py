@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coursepack.build.write import OutputLock
 from coursepack.cli import main
-from coursepack.write import OutputLock
 
 from conftest import EPOCH, FIXTURES
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from coursepack import schema
 from coursepack.cli import main
+from coursepack.content import schema
 
 from conftest import ROOT, SAMPLE
 

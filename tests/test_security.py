@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from coursepack.engine.typeset import typeset
 from coursepack.errors import BuildError
 from coursepack.markdown.render import render_text
-from coursepack.typeset import typeset
 
 from conftest import EPOCH
 

@@ -8,8 +8,17 @@ from pathlib import Path
 
 import yaml
 
-from coursepack import localize, translation
-from coursepack.model import Assessment, CourseMeta, ExerciseMeta, Plan, PlanBlock, Reading, UnitMeta, is_translatable
+from coursepack.content import localize, translation
+from coursepack.content.model import (
+    Assessment,
+    CourseMeta,
+    ExerciseMeta,
+    Plan,
+    PlanBlock,
+    Reading,
+    UnitMeta,
+    is_translatable,
+)
 
 from conftest import SAMPLE
 

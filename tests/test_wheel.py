@@ -33,6 +33,6 @@ def test_wheel_contains_every_template(tmp_path: Path) -> None:
     assert theme, "no templates found"
     for rel in theme:
         assert f"coursepack/theme/{rel}" in names, rel
-    assert "coursepack/cli.py" in names
+    assert "coursepack/cli/__init__.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "coursepack = coursepack.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -26,7 +26,7 @@ from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.htmlrules import image_alt, inline_tag
 from coursepack.markdown.parser import MAX_NESTING
-from coursepack.targets import equation_id
+from coursepack.resolve.targets import equation_id
 
 VAGUE_LINK_TEXT = {
     "click here",
@@ -653,7 +653,7 @@ def _check_image(
             path, line, col, f"image '{url}' not found (paths are relative to the course folder, e.g. figures/name.svg)"
         )
     else:
-        from coursepack.model import IMAGE_TYPES
+        from coursepack.content.model import IMAGE_TYPES
 
         if target.suffix.lower() not in IMAGE_TYPES:
             diags.error(path, line, col, f"image '{url}' is not SVG, PNG, JPEG, GIF or WebP")

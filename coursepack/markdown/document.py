@@ -28,7 +28,7 @@ from coursepack.markdown.parser import TOO_DEEP, parse
 from coursepack.markdown.tree import closing
 
 if TYPE_CHECKING:
-    from coursepack.model import MarkdownSource
+    from coursepack.content.model import MarkdownSource
 
 NO_NEEDS: frozenset[str] = frozenset()
 

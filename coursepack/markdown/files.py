@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from coursepack.model import Course
+    from coursepack.content.model import Course
 
 MARKDOWN_FILES = (".md", ".qmd", ".rmd", ".markdown")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from coursepack.markdown.render import Writer
 from coursepack.markdown.tree import closing, opening
 from coursepack.markdown.typography import smart_text
-from coursepack.targets import Target, equation_id
+from coursepack.resolve.targets import Target, equation_id
 
 OPTIONS = OptionsDict(
     {

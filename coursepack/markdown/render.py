@@ -26,7 +26,7 @@ from coursepack.markdown.htmlrules import OPTIONS, HtmlRules, _note_holders
 from coursepack.markdown.sanitize import clean
 from coursepack.markdown.tree import closing
 from coursepack.markdown.words import Words
-from coursepack.targets import Index, Target
+from coursepack.resolve.targets import Index, Target
 
 
 @dataclass
@@ -195,7 +195,7 @@ def render_text(
     """Markdown text to HTML as one document of its own: every target its own, no page numbers
     from elsewhere (tests, the CommonMark examples, previews of a fragment)."""
 
-    from coursepack.targets import index_body
+    from coursepack.resolve.targets import index_body
 
     body = Body.whole(Parsed(Path(f"{key}.md"), text, 1, lang, key))
     words = Words(lambda s: s, lang)

@@ -25,7 +25,7 @@ from coursepack.errors import BuildError, display_path
 from coursepack.markdown.document import Parsed, parse_field, parses_of, walk
 
 if TYPE_CHECKING:
-    from coursepack.model import Course
+    from coursepack.content.model import Course
 
 MIN_PROBE = 16  # characters: shorter runs of text ("See below.") are not distinctive
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coursepack.i18n import N_, list_separator
-from coursepack.targets import Target
+from coursepack.resolve.targets import Target
 
 LABELS = {
     "unit": N_("Unit %(num)s"),

@@ -1,0 +1,1 @@
+"""Long packs typeset as parts: cut (split), planned (plan), stitched (stitch, pagerefs, fontjoin)."""

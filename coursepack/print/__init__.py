@@ -1,0 +1,1 @@
+"""Print production: imposition, marks and the preflight checks."""

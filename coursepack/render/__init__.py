@@ -1,0 +1,1 @@
+"""Stage 4: the theme, the editions and the HTML each writes."""

@@ -1,0 +1,1 @@
+"""Stage 3: a loaded course numbered and cross-referenced into what an edition prints."""
