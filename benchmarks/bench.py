@@ -115,7 +115,7 @@ def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
 
 def measure(size: int, work: Path, jobs: int) -> Row:
     from benchmarks import benchgen
-    from coursepack.build import _stylesheets, course_epoch, load_and_check, target_html
+    from coursepack.build import course_epoch, load_and_check, stylesheets, target_html
     from coursepack.matrix import Variant, plan_targets
 
     course = benchgen.generate(work / f"course-{size}", size)
@@ -126,7 +126,7 @@ def measure(size: int, work: Path, jobs: int) -> Row:
     html.write_text(target_html(student, checked, course_epoch(c, None)), encoding="utf-8")
     row = Row(size)
     row.parse, row.write = html_stage(course)
-    row.runs["engine alone"] = _engine(html, c.root, "en", _stylesheets(c, "en"))
+    row.runs["engine alone"] = _engine(html, c.root, "en", stylesheets(c, "en"))
     out = work / f"out-{size}"
     row.runs["single"] = _build(course, work / f"single-{size}", jobs, "--single", "--no-cache")
     row.runs["cold"] = _build(course, out, jobs, "--no-cache")

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from coursepack import build as build_module
 from coursepack.atomic import atomic_write
 from coursepack.build import Options, build
+from coursepack.build import pipeline as pipeline_module
+from coursepack.build import scheduler as scheduler_module
 from coursepack.engine import typeset as typeset_module
 from coursepack.errors import ContentError
 
@@ -49,12 +50,12 @@ def test_same_inputs_give_identical_bytes(minimal_out: Path, tmp_path: Path) -> 
     assert _sha(tmp_path / "minimal/en/student.pdf") == _sha(minimal_out / "student.pdf")
 
 
-@pytest.mark.skipif(not build_module.FORK, reason="workers are forked only on Linux")
+@pytest.mark.skipif(not scheduler_module.FORK, reason="workers are forked only on Linux")
 def test_spawned_workers_give_the_same_bytes(
     minimal_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers are forked with the engine loaded on Linux and spawned elsewhere: same PDFs."""
-    monkeypatch.setattr(build_module, "FORK", False)
+    monkeypatch.setattr(scheduler_module, "FORK", False)
     report = build(
         [FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=2, use_cache=False, epoch=EPOCH)
     )
@@ -68,7 +69,7 @@ def test_an_engine_that_will_not_load_is_reported_per_target(tmp_path: Path, mon
     def no_pango() -> None:
         raise OSError("cannot load library 'pango-1.0-0'")
 
-    monkeypatch.setattr(build_module, "load_engine", no_pango)  # the main process, before forking
+    monkeypatch.setattr(scheduler_module, "load_engine", no_pango)  # the main process, before forking
     monkeypatch.setattr(typeset_module, "load_engine", no_pango)  # and each worker
     report = build([FIXTURES / "minimal"], Options(tmp_path, editions=["student"], jobs=2, epoch=EPOCH))
     assert report.failures
@@ -96,7 +97,7 @@ def _forget_and_collect() -> None:
     gc.collect()
 
 
-@pytest.mark.skipif(not build_module.FORK, reason="workers are forked only on Linux")
+@pytest.mark.skipif(not scheduler_module.FORK, reason="workers are forked only on Linux")
 def test_a_forked_worker_leaves_the_parents_fonts_alone() -> None:
     """A worker forked from a process that has typeset (a library user, the tests) drops the
     stylesheets it inherited without deleting the parent's temporary font folders."""
@@ -116,8 +117,8 @@ def test_nothing_is_typeset_again_when_nothing_changed(minimal_out: Path, monkey
     def boom(*args: object) -> None:
         raise AssertionError("typeset called for an unchanged target")
 
-    monkeypatch.setattr(build_module, "_typeset_job", boom)
-    monkeypatch.setattr(build_module, "render_html", boom)  # not even the HTML is made again
+    monkeypatch.setattr(pipeline_module, "_typeset_job", boom)
+    monkeypatch.setattr(pipeline_module, "render_html", boom)  # not even the HTML is made again
     report = build([FIXTURES / "minimal"], Options(minimal_out.parent.parent, jobs=2, strict=True, epoch=EPOCH))
     assert report.built and all(b.cached for b in report.built)
 
@@ -165,7 +166,7 @@ def test_engine_crash_keeps_previous_pdf(course_copy, tmp_path: Path, monkeypatc
     def crash(*args: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(build_module, "_typeset_job", crash)
+    monkeypatch.setattr(pipeline_module, "_typeset_job", crash)
     report = build([course], Options(out, editions=["student"], epoch=EPOCH, use_cache=False))
     assert report.failures[0].startswith("minimal/en/student: typesetting failed (RecursionError")
     assert _sha(pdf) == before

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coursepack import plugins
-from coursepack.build import _stylesheets, load_and_check, target_html
+from coursepack.build import load_and_check, stylesheets, target_html
 from coursepack.errors import ContentError
 from coursepack.markdown.blocks import KINDS, BlockKind
 from coursepack.matrix import Variant, plan_targets
@@ -107,7 +107,7 @@ def test_a_plugin_adds_a_block_kind_an_edition_and_a_theme(registries: None, tmp
     assert "who has run the tests" in html["instructor"] and "callout-checkpoint" in html["instructor"]
     assert "who has run the tests" not in html["student"]
     assert "unit-notes" in html and "who has run the tests" not in html["unit-notes"]
-    sheets = _stylesheets(checked.courses[0], "en")
+    sheets = stylesheets(checked.courses[0], "en")
     assert sheets[0].read_text().startswith("/* the plain theme */")
 
 

@@ -10,9 +10,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pypdf loads in 0.08 s, and only imposed variants need it
     from pypdf import PdfWriter
 
+    from coursepack.matrix import Variant
+
 
 A4_LANDSCAPE = (297 * 72 / 25.4, 210 * 72 / 25.4)  # points
 MM = 72 / 25.4
+
+
+def for_variant(pdf: bytes, pages: int, variant: Variant) -> tuple[bytes, int]:
+    """A typeset PDF as the variant prints it, and its page count: with crop marks (print shop),
+    as A5 booklet sheets, or n pages to a sheet; unchanged otherwise."""
+    if variant.print_shop and not variant.booklet and not variant.n_up:
+        pdf = crop_marks(pdf)
+    if variant.booklet:
+        return booklet(pdf), (pages + 3) // 4 * 2
+    if variant.n_up:
+        return n_up(pdf, variant.n_up), -(-pages // variant.n_up)
+    return pdf, pages
 
 
 def crop_marks(pdf: bytes, bleed_mm: float = 3, slug_mm: float = 7, length_mm: float = 4.5) -> bytes:
