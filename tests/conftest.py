@@ -35,6 +35,7 @@ SLOW_TESTS = {
     "test_arrows_and_box_drawing_are_covered_in_prose_too",
     "test_the_engine_refuses_what_a_stylesheet_or_an_svg_brings_in",
     "test_a_course_copied_anywhere_gives_identical_pdfs",
+    "test_two_gitlab_nodes_build_their_shares_and_the_manifests_merge",
 }
 
 

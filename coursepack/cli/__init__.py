@@ -196,9 +196,11 @@ def _processor_time() -> float:
 )
 @click.option(
     "--shard",
-    metavar="K/N",
+    metavar="K/N|auto",
     help="Build only the K-th of N deterministic shares of the targets (for a CI matrix); "
-    "join the manifests with 'coursepack manifest merge'.",
+    "'auto' reads them from the CI: COURSEPACK_SHARD_INDEX (from 0) and COURSEPACK_SHARD_TOTAL, "
+    "GitLab's CI_NODE_INDEX and CI_NODE_TOTAL, or a Kubernetes indexed Job's JOB_COMPLETION_INDEX "
+    "with COURSEPACK_SHARD_TOTAL (docs/scale.md). Join the manifests with 'coursepack manifest merge'.",
 )
 @click.option(
     "--timeout",
@@ -308,7 +310,8 @@ def build(
                 err=True,
             )
 
-    say(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s)")
+    share = f", share {opts.shard[0]} of {opts.shard[1]}" if opts.shard else ""
+    say(f"coursepack {__version__}: building {len(dirs)} course(s) with {opts.jobs} job(s){share}")
     cpu_start = _processor_time()
     report = _run(debug, run_build, dirs, opts, progress, on_job, lambda m: click.echo(m, err=True))
     if live:
@@ -351,9 +354,16 @@ def build(
 def _shard(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
+    if value == "auto":
+        from coursepack.build.sharding import from_environment
+
+        try:
+            return from_environment(os.environ)
+        except OptionError as exc:
+            raise click.BadParameter(f"auto: {exc}", param_hint="--shard") from None
     k, _, n = value.partition("/")
     if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        raise click.BadParameter(f"{value!r}: write K/N with 1 <= K <= N, e.g. 2/4", param_hint="--shard")
+        raise click.BadParameter(f"{value!r}: write K/N with 1 <= K <= N, e.g. 2/4, or auto", param_hint="--shard")
     return int(k), int(n)
 
 
@@ -373,7 +383,7 @@ def manifest() -> None:
     help="The joined manifest.",
 )
 def manifest_merge(manifests: tuple[Path, ...], output: Path) -> None:
-    """Join the manifests of sharded builds (--shard K/N) into one.
+    """Join the manifests of sharded builds (--shard K/N or auto) into one.
 
     \b
     Example:
