@@ -23,6 +23,7 @@ from coursepack.build.options import Options
 from coursepack.build.pipeline import Pipeline, TargetWork, job_failure, stylesheets, target_html
 from coursepack.build.report import Built, Progress, Report, manifest_entries
 from coursepack.build.scheduler import Graph, Pool, Scheduler
+from coursepack.build.sharding import shard
 from coursepack.build.write import OutputLock, check_manifest, write_manifest
 from coursepack.content import translation
 from coursepack.content.model import Course
@@ -237,17 +238,6 @@ def _stale_dependents(
                         f"{display_path(path)} cites pages of {t.key} that moved: build it again (--edition {dep.name})"
                     )
     return stale
-
-
-def shard(targets: list[Target], k: int, n: int) -> list[Target]:
-    """The k-th of n deterministic shares of the targets (1-based).
-
-    A target and the edition whose pages it cites stay in one shard: shares are made of
-    (course, language, variant) families, dealt out in a fixed order.
-    """
-    families = sorted({(t.course.meta.id, t.lang, repr(t.variant)) for t in targets})
-    mine = {f for i, f in enumerate(families) if i % n == k - 1}
-    return [t for t in targets if (t.course.meta.id, t.lang, repr(t.variant)) in mine]
 
 
 def source_of(courses: list[Course], cid: str) -> str:
