@@ -26,6 +26,7 @@ CASES = [
     ("bilingual", "fr", "student"),
     ("bilingual", "ar", "student"),
     ("bilingual", "fr", "answer-key"),
+    ("bilingual", "fr", "exercise-booklet"),  # sheets: each exercise a part of its own, as in the handouts
 ]
 
 

@@ -323,3 +323,39 @@ def test_page_numbers_the_stitcher_cannot_find_are_an_error_never_zeros(
     assert "page number(s) but 0 were found in its PDF (they would print as zeros)" in failure, failure
     assert "\n" not in failure and "the previous PDF was kept" in failure
     assert (out / f"{STUDENT}.pdf").read_bytes() == before
+
+
+def test_the_handouts_and_the_exercise_booklet_typeset_each_sheet_once(tmp_path: Path) -> None:
+    """Each exercise is one document, typeset once for its handout and the booklet (a cold
+    build), and each reads the same as a single render of that edition; the booklet keeps its
+    own title, outline and page numbers."""
+    course, editions = FIXTURES / "bilingual", ["handouts", "exercise-booklet"]
+    shared = build(
+        [course], Options(tmp_path / "shared", langs=["fr"], editions=editions, jobs=2, use_cache=False, epoch=EPOCH)
+    )
+    single = build(
+        [course],
+        Options(
+            tmp_path / "single", langs=["fr"], editions=editions, jobs=2, use_cache=False, epoch=EPOCH, single=True
+        ),
+    )
+    assert not shared.failures and not single.failures
+    handouts = sorted((tmp_path / "shared/bilingual/fr/handouts").glob("*.pdf"))
+    sheets = len(handouts)
+    assert sheets >= 2
+    booklet = next(b for b in shared.built if b.target.edition.name == "exercise-booklet")
+    assert booklet.parts == sheets
+    # typeset: the student pack's documents (its parts, any typeset again, its furniture), each
+    # sheet once, one furniture for the handouts of each length and one for the booklet
+    student = [b for b in shared.built if b.target.edition.name == "student"]
+    student_docs = sum(b.parts + b.retypeset + 1 for b in student)
+    lengths = {b.pages for b in shared.built if b.target.edition.name == "handouts"}
+    assert shared.documents == student_docs + sheets + len(lengths) + 1
+    for name in ("exercise-booklet.pdf", *(f"handouts/{h.name}" for h in handouts)):
+        assert _words(tmp_path / "shared/bilingual/fr" / name) == _words(tmp_path / "single/bilingual/fr" / name), name
+    assert metadata(tmp_path / "shared/bilingual/fr/exercise-booklet.pdf")["Title"].endswith("Cahier d’exercices")
+    assert [b.title for b in bookmarks(tmp_path / "shared/bilingual/fr/exercise-booklet.pdf")] == [
+        b.title for b in bookmarks(tmp_path / "single/bilingual/fr/exercise-booklet.pdf")
+    ]
+    first = page_texts(tmp_path / "shared/bilingual/fr/exercise-booklet.pdf")
+    assert _words(handouts[0])[0] == sorted(first[0].split())

@@ -197,3 +197,16 @@ def test_the_graph_starts_a_target_whose_dependency_is_not_planned() -> None:
     """An edition built alone (``--edition guide``) prints the pages of the last student pack."""
     graph: Graph[tuple[str, str | None], str] = Graph([("guide", "student")], lambda t: t[0], lambda t: t[1])
     assert [t[0] for t, dep in graph.ready()] == ["guide"]
+
+
+def test_a_job_queued_behind_its_twin_takes_the_twins_result(pool_of: Any) -> None:
+    """One worker: the twin is typeset and done before the second copy leaves the queue; the
+    second is taken from this build's results, not typeset again (even in a cold build)."""
+    RUN_LOG.clear()
+    cache = DictCache()
+    first = FakeWork([FakeJob("sheet-in-handout", 100, key="sheet")])
+    second = FakeWork([FakeJob("sheet-in-booklet", 100, key="sheet")])
+    scheduler: Scheduler[Any, Any] = Scheduler(pool_of(1), 1, cache)
+    drain(scheduler, [first, second])
+    assert RUN_LOG == ["sheet-in-handout"]
+    assert second.results["sheet-in-booklet"] == first.results["sheet-in-handout"]

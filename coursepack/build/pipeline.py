@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -174,7 +175,7 @@ class Pipeline:
         )
         pieces = split(html)
         pack = None
-        if pieces is not None and len(pieces.segments) > 1 and not opts.single:
+        if pieces is not None and (len(pieces.segments) > 1 or pieces.sheets) and not opts.single:
             # always parts, whatever else is built: the bytes of a pack depend on its inputs only
             hint = hint_from(cache.previous_parts(opts.output, t.key) if opts.use_cache else None)
             pack = Pack(pieces, t.variant.two_sided, hint)
@@ -202,7 +203,7 @@ class Pipeline:
                 report.timings.add("stitch parts", time.perf_counter() - tick)
         else:
             assert work.result is not None
-            result = work.result
+            result = dataclasses.replace(work.result)  # (another target may share the result: not in place)
         tick = time.perf_counter()
         laid_out = result.pages  # pages before imposition, which the layout findings name
         result.pdf, result.pages = impose.for_variant(result.pdf, result.pages, t.variant)

@@ -230,7 +230,8 @@ class Scheduler(Generic[J, R]):
         self.inflight: dict[Future[R], str] = {}
         self.waiters: dict[str, list[tuple[Work[J, R], J]]] = {}  # a key in flight: who waits for it
         self.queued = 0  # jobs queued since the start (a progress display's total)
-        self.shared = 0  # jobs that waited for an identical one instead of running
+        self.shared = 0  # jobs that took an identical one's result instead of running
+        self.finished: set[str] = set()  # the keys typeset in this build
 
     def poll(self, work: Work[J, R]) -> None:
         """Queue the jobs a target can start now; a job typeset before (the cache) is accepted at once."""
@@ -269,6 +270,12 @@ class Scheduler(Generic[J, R]):
                 self.waiters[key].append((work, fresh))
                 self.shared += 1
                 continue
+            hit = self.cache.lookup(key) if self.cache is not None and key in self.finished else None
+            if hit is not None:  # typeset for another target since this one was queued
+                work.inflight -= 1
+                work.accept(fresh, hit)
+                self.shared += 1
+                continue
             fn, args = work.call(fresh)
             self.inflight[self.pool.submit(fn, *args)] = key
             self.waiters[key] = [(work, fresh)]
@@ -293,6 +300,7 @@ class Scheduler(Generic[J, R]):
                 result, error = None, exc
             if result is not None and self.cache is not None:
                 self.cache.store(key, result)
+                self.finished.add(key)
             for work, job in self.waiters.pop(key):
                 work.inflight -= 1
                 out.append(Done(work, job, key, result, error))

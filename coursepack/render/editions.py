@@ -17,6 +17,10 @@ class Edition:
     needs: str | None = None  # an edition whose page numbers this one cites
     review_only: bool = False  # built only by review builds, for translated languages
     per_exercise: bool = False  # one file per exercise, in a folder named after the edition
+    # each exercise a sheet of its own (notes from 1, typeset as its own part): an edition that
+    # prints the same sheets on the same pages as another shares their typesetting with it
+    sheets: bool = False
+    layout: str = ""  # the class its body has (``edition-<layout>``): its own name unless it shares pages
     # what it prints, by place: introduction, unit (text), notes (units' teaching notes), exercise,
     # guide, plans, assessment, readings (the cross-references into it get its page numbers)
     prints: frozenset[str] = frozenset()
@@ -49,6 +53,7 @@ EDITIONS: dict[str, Edition] = {
         frozenset({"student", "handout"}),
         needs="student",
         per_exercise=True,
+        sheets=True,
         prints=frozenset({"exercise"}),
     ),
     "exercise-booklet": Edition(
@@ -58,6 +63,8 @@ EDITIONS: dict[str, Edition] = {
         "exercise-booklet.pdf",
         frozenset({"student", "handout"}),
         needs="student",
+        sheets=True,
+        layout="handouts",  # its pages are the handouts': the same documents, typeset once
         prints=frozenset({"exercise"}),
     ),
     "answer-key": Edition(

@@ -329,8 +329,8 @@ def resolve(
     writer.start_notes()  # footnotes run on through the Exercises part (from 1)
     for eid in ex_order:
         ex = course.exercises[eid]
-        if edition.per_exercise:
-            writer.start_notes()  # a handout is one exercise: its notes from 1
+        if edition.per_exercise or edition.sheets:
+            writer.start_notes()  # a handout is one exercise (and a sheet of the booklet): its notes from 1
         exercises.append(
             {
                 "num": ex_num[eid],
@@ -449,7 +449,12 @@ def resolve(
     context = {
         "lang": lang,
         "dir": text_direction(lang),
-        "edition": {"name": edition.name, "title": smart(_(edition.title), lang)},
+        "edition": {
+            "name": edition.name,
+            "title": smart(_(edition.title), lang),
+            "layout": edition.layout or edition.name,
+            "sheets": edition.sheets,
+        },
         "course": {
             "id": meta.id,
             "title": title(meta.title),

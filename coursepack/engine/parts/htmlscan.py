@@ -38,7 +38,8 @@ class Scan:
     """What the tokenizer found, by offset in the text."""
 
     body: tuple[int, int] | None = None  # the end of <body ...> and the start of </body>
-    marks: list[tuple[int, int]] = field(default_factory=list)  # each <!--name--> mark: start, end
+    marks: list[tuple[int, int, str]] = field(default_factory=list)  # each <!--name--> mark: start, end, name
+    title: tuple[int, int] | None = None  # the text of the <title> element
     ids: list[tuple[int, str]] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     tops: list[int] = field(default_factory=list)  # start of each element directly in the body
@@ -55,10 +56,10 @@ def width(text: str) -> int:
 
 
 class _Scanner(HTMLParser):
-    def __init__(self, text: str, mark: str) -> None:
+    def __init__(self, text: str, marks: tuple[str, ...]) -> None:
         super().__init__(convert_charrefs=True)
         self.text = text
-        self.mark = mark
+        self.marks = marks
         self.scan = Scan()
         self.starts = [0]  # offset of each line of the text (getpos() gives line and column)
         at = text.find("\n")
@@ -85,6 +86,8 @@ class _Scanner(HTMLParser):
         at = self.position()
         raw = self.get_starttag_text() or ""
         self._element(tag, attrs, at, at + len(raw))
+        if tag == "title" and self.scan.title is None and self.body_depth is None:
+            self.scan.title = (at + len(raw), at + len(raw))
         if tag == "body":
             self.body_depth = self.depth + 1
             self.scan.body = (at + len(raw), len(self.text))
@@ -123,6 +126,8 @@ class _Scanner(HTMLParser):
         self.depth = max(0, self.depth - 1)
         if tag == "nav" and self.toc_depth == self.depth:
             self.toc_depth = None
+        if tag == "title" and self.scan.title is not None and self.scan.title[0] == self.scan.title[1]:
+            self.scan.title = (self.scan.title[0], self.position())
         if tag == "body" and self.scan.body is not None:
             self.scan.body = (self.scan.body[0], self.position())
             self.body_depth = None
@@ -135,16 +140,16 @@ class _Scanner(HTMLParser):
         self.run.append(data)
 
     def handle_comment(self, data: str) -> None:
-        if data == self.mark:
+        if data in self.marks:
             at = self.position()
             self.flush()
-            self.scan.marks.append((at, at + len(data) + 7))  # <!-- and -->
+            self.scan.marks.append((at, at + len(data) + 7, data))  # <!-- and -->
 
 
-def scan(text: str, mark: str = "") -> Scan:
-    """Tokenize ``text`` (a document or a fragment of a body) once; ``mark`` names the comments
+def scan(text: str, *marks: str) -> Scan:
+    """Tokenize ``text`` (a document or a fragment of a body) once; ``marks`` name the comments
     that are part marks."""
-    scanner = _Scanner(text, mark)
+    scanner = _Scanner(text, marks)
     scanner.feed(text)
     scanner.close()
     scanner.flush()

@@ -75,7 +75,7 @@ class Pack:
         self.lead = max(body, key=lambda k: len(split.segments[k].html), default=-1)
 
     def plan(self) -> parts.Plan:
-        return parts.plan(self.layouts, self.recto)
+        return parts.plan(self.layouts, self.recto, [s.sheet for s in self.split.segments])
 
     def _calibrate(self) -> None:
         """Guess the parts not yet typeset (nor known from an earlier build) at this pack's measured density."""

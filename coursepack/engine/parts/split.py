@@ -30,6 +30,8 @@ from html import escape
 from coursepack.engine.parts.htmlscan import Link, Scan, scan
 
 MARK = "<!--coursepack:part-->"
+SHEET = "<!--coursepack:sheet-->"  # a part never joined to another: a handout, the same in the booklet
+PART_TITLE = "coursepack part"  # every part's <title>: the pack's title and metadata come from its furniture
 LINK_PREFIX = "https://coursepack.invalid/part#"
 LINES_PER_PAGE = 40  # first guess of a part's length in estimated lines a page (A4, default theme)
 MIN_PART_CHARS = 20_000  # about five pages: a shorter section joins the part before it (a document costs ~0.5 s)
@@ -85,6 +87,7 @@ class Segment:
     min_pages: int = 1  # pages it takes at least: its top-level sections, in a short part
     lines: float = 0.0  # its estimated length in lines of text (see ``lines``)
     links: tuple[Link, ...] = ()  # its links to anchors, at their offsets in ``html``
+    sheet: bool = False  # begun by a sheet mark: never joined to another part, never padded to a recto
 
     @property
     def cited(self) -> frozenset[str]:
@@ -102,6 +105,15 @@ class Split:
     head: str  # from the doctype to the <body> tag
     tail: str  # from </body> on
     segments: list[Segment]
+    part_head: str = ""  # the head of each part: the same, but for a neutral <title>
+
+    def __post_init__(self) -> None:
+        self.part_head = self.part_head or self.head
+
+    @property
+    def sheets(self) -> bool:
+        """Cut into sheets (each exercise its own part): even one part is worth typesetting as such."""
+        return any(s.sheet for s in self.segments)
 
 
 @dataclass
@@ -124,30 +136,45 @@ class Plan:
 
 
 def split(html: str) -> Split | None:
-    """Cut a document at its part marks; None when it has no marks."""
-    if MARK not in html:  # (the document is read only when it has some)
+    """Cut a document at its part and sheet marks; None when it has no marks.
+
+    A short part joins the one before it (a document has a fixed cost), never into the front
+    matter, which is typeset again whenever a page moves; a sheet is never joined: its part is
+    the same document in every edition that prints it (a handout and the exercise booklet).
+    """
+    if MARK not in html and SHEET not in html:  # (the document is read only when it has some)
         return None
-    found = scan(html, MARK[4:-3])
+    found = scan(html, MARK[4:-3], SHEET[4:-3])
     if found.body is None:
         return None
     begin, end = found.body
-    ranges: list[tuple[int, int]] = []
-    at = begin
-    for mark_start, mark_end in found.marks:
+    ranges: list[tuple[int, int, bool]] = []
+    at, sheet = begin, False
+    for mark_start, mark_end, name in found.marks:
         if begin <= mark_start < end:
-            ranges.append((at, mark_start))
-            at = mark_end
-    ranges.append((at, end))
-    slices: list[tuple[int, int]] = []
-    for first, last in (r for r in ranges if html[r[0] : r[1]].strip()):
-        if len(slices) > 1 and last - first < MIN_PART_CHARS and slices[-1][1] - slices[-1][0] < MIN_PART_CHARS * 2:
-            slices[-1] = (
-                slices[-1][0],
-                last,
-            )  # never into the front matter, which is typeset again whenever a page moves
+            ranges.append((at, mark_start, sheet))
+            at, sheet = mark_end, name == SHEET[4:-3]
+    ranges.append((at, end, sheet))
+    slices: list[tuple[int, int, bool]] = []
+    for first, last, sheet in (r for r in ranges if html[r[0] : r[1]].strip()):
+        short = last - first < MIN_PART_CHARS
+        if (
+            len(slices) > 1
+            and short
+            and not sheet
+            and not slices[-1][2]
+            and slices[-1][1] - slices[-1][0] < MIN_PART_CHARS * 2
+        ):
+            slices[-1] = (slices[-1][0], last, False)
         else:
-            slices.append((first, last))
-    return Split(html[:begin], html[end:], [_segment(html, found, first, last) for first, last in slices])
+            slices.append((first, last, sheet))
+    head = html[:begin]
+    part_head = head
+    if found.title is not None:
+        title_start, title_end = found.title
+        part_head = head[:title_start] + PART_TITLE + head[title_end:]
+    segments = [replace(_segment(html, found, first, last), sheet=sheet) for first, last, sheet in slices]
+    return Split(head, html[end:], segments, part_head)
 
 
 def _segment(html: str, found: Scan, first: int, last: int) -> Segment:
@@ -178,14 +205,15 @@ def _segment(html: str, found: Scan, first: int, last: int) -> Segment:
     )
 
 
-def plan(layouts: list[Layout], recto: bool) -> Plan:
-    """Page numbers from the parts' lengths; with ``recto`` each part begins on a right-hand page."""
+def plan(layouts: list[Layout], recto: bool, sheets: list[bool] | None = None) -> Plan:
+    """Page numbers from the parts' lengths; with ``recto`` each part begins on a right-hand page
+    (but a sheet, which begins on the next page like the handout it is)."""
     starts: list[int] = []
     pads: list[bool] = []
     pages: dict[str, int] = {}
     page = 1
     for k, layout in enumerate(layouts):
-        pad = recto and k > 0 and page % 2 == 0
+        pad = recto and k > 0 and page % 2 == 0 and not (sheets and sheets[k])
         page += pad
         starts.append(page)
         pads.append(pad)
@@ -259,7 +287,7 @@ def part_html(split: Split, k: int, start: int, cited: dict[str, str]) -> str:
         at = link.end
     out.append(segment.html[at:])
     css = PART_CSS + (f" @page :first {{ counter-reset: page {start}; }}" if start else "")
-    return _inject(split.head, css) + "".join(out) + split.tail
+    return _inject(split.part_head, css) + "".join(out) + split.tail
 
 
 def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:

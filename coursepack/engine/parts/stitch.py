@@ -3,8 +3,9 @@
 Pages are copied in order with their page furniture laid over them (as a pagination
 artifact, so the tagged structure is untouched), links between parts become internal links
 again, and the parts' structure trees, outlines and named destinations are joined into one
-of each. The catalog and document information (title, language, XMP metadata, PDF/UA marks)
-come from the first part: every part has the same head.
+of each. The catalog (language, PDF/UA marks) comes from the first part, every part having the
+same head but for a neutral title; the title and XMP metadata come from the page furniture,
+typeset with the pack's own head.
 """
 
 from __future__ import annotations
@@ -209,6 +210,13 @@ def stitch(
         _own_streams([page.obj for page in out.pages[start:]], owned)
         source.close()
 
+    if furniture_pdfs:  # the pack's title and XMP metadata: the furniture has the pack's head, a part a neutral title
+        head = furniture_pdfs[0]
+        if "/Metadata" in head.Root:
+            out.Root["/Metadata"] = _copy(out, head.Root["/Metadata"], head)
+            _own_streams([out.Root["/Metadata"]], owned)
+        if "/Info" in head.trailer:
+            out.trailer.Info = _copy(out, head.trailer.Info, head)
     if unpatchable:
         raise pagerefs.Unpatchable(reason, unpatchable)
     if struct_kids:
