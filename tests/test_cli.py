@@ -113,7 +113,7 @@ def test_cli_reference_in_docs_is_current() -> None:
 
 
 def test_many_fallbacks_of_a_language_are_one_summary_line() -> None:
-    from coursepack.cli import _fallback_lines
+    from coursepack.cli.app import _fallback_lines
 
     few = ["c/fr: units/a.md: section 'One' in English (en)"]
     many = [f"c/ar: units/u{i // 2}.md: section '{i}' in English (en)" for i in range(8)]
