@@ -661,21 +661,22 @@ def target_html(t: Target, checked: Checked, epoch: int, student_pages: dict[str
     """The HTML document of a target, as it is typeset: the one place the build's facts
     (paper, variant, date, fallbacks) join the edition's context (the build, the benchmark
     and the golden-HTML tests all render through here)."""
+    from coursepack.resolve.views import BuildFacts
+
     cid = t.course.meta.id
     fallbacks = checked.fallbacks.get((cid, t.lang), [])
-    extra = {
-        "page": PAPERS[t.paper],
-        "paper_size": PAPERS[t.paper].css,
-        "variant": t.variant,
-        "created": epoch_to_iso(epoch),
-        "review": t.review,
-        "fallbacks": fallbacks if t.review else [],
-        "untranslated": untranslated_files(fallbacks, t.edition),
-        "source_lang": t.course.meta.language,
-        "item": t.item,
-    }
+    facts = BuildFacts(
+        page=PAPERS[t.paper],
+        variant=t.variant,
+        created=epoch_to_iso(epoch),
+        source_lang=t.course.meta.language,
+        review=t.review,
+        fallbacks=fallbacks if t.review else [],
+        untranslated=untranslated_files(fallbacks, t.edition),
+        item=t.item,
+    )
     return render_html(
-        t.course, t.lang, t.edition, student_pages, extra, checked.localized[(cid, t.course.meta.language)]
+        t.course, t.lang, t.edition, student_pages, facts, checked.localized[(cid, t.course.meta.language)]
     )
 
 
