@@ -23,6 +23,7 @@ from coursepack.errors import BuildError
 from coursepack.markdown.sanitize import check_leaks
 from coursepack.render.editions import EDITIONS
 from coursepack.render.html import render_html
+from coursepack.resolve.views import BuildFacts
 
 from conftest import EPOCH, FIXTURES
 from pdfutil import all_text, letters
@@ -143,26 +144,17 @@ def test_no_instructor_word_reaches_a_student_edition(course: Path, case: tuple[
         edition = EDITIONS[name]
         items = [None] if not edition.per_exercise else list(localized.exercise_order)
         for item in items:
-            html = render_html(localized, "en", edition, {}, _extra(item), localized)
+            html = render_html(localized, "en", edition, {}, _facts(item), localized)
             leaked = [s for s in secrets if s in html]
             assert not leaked, (name, item, leaked, body)
-    guide = render_html(localized, "en", EDITIONS["instructor"], {}, _extra(None), localized)
+    guide = render_html(localized, "en", EDITIONS["instructor"], {}, _facts(None), localized)
     assert [s for s in secrets if s not in guide] == [], body  # the generator did write instructor text
 
 
-def _extra(item: str | None) -> dict[str, object]:
+def _facts(item: str | None) -> BuildFacts:
     from coursepack.matrix import PAPERS, Variant
 
-    return {
-        "page": PAPERS["a4"],
-        "paper_size": PAPERS["a4"].css,
-        "variant": Variant(),
-        "created": "2026-01-01T00:00:00",
-        "review": False,
-        "fallbacks": [],
-        "source_lang": "en",
-        "item": item,
-    }
+    return BuildFacts(page=PAPERS["a4"], variant=Variant(), created="2026-01-01T00:00:00", source_lang="en", item=item)
 
 
 def test_no_instructor_word_reaches_a_student_pdf(course: Path, tmp_path: Path) -> None:
@@ -223,7 +215,7 @@ def test_the_last_check_stops_what_the_tree_would_never_print(course: Path) -> N
         FRONT + f"{sentence}\n\n::: instructor\n{sentence}\n\nAsk for a distinctive example now.\n:::\n"
     )
     localized = load_and_check([course]).localized[("minimal", "en")]
-    html = render_html(localized, "en", EDITIONS["student"], {}, _extra(None), localized)
+    html = render_html(localized, "en", EDITIONS["student"], {}, _facts(None), localized)
     audiences = EDITIONS["student"].audiences
     # the note's longest text is the unit's own sentence: not a leak (its last word is kept whole
     # from hyphenation, a token of its own)

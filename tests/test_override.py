@@ -33,7 +33,7 @@ def test_an_edited_template_is_never_hidden_by_the_compiled_templates(
 ) -> None:
     """Templates are compiled once per machine (kept in memory and on disk, like .pyc files);
     an edit between two builds, in the same process or a new one, is what the next PDF shows."""
-    from coursepack.render.html import theme
+    from coursepack.render import theme
 
     course = tmp_path / "override"
     shutil.copytree(FIXTURES / "override", course)
@@ -58,7 +58,7 @@ def test_an_edited_template_is_never_hidden_by_the_compiled_templates(
 
 
 def test_a_machine_cache_that_cannot_be_written_is_not_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from coursepack.render.html import theme
+    from coursepack.render import theme
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
@@ -77,7 +77,7 @@ def test_the_compiled_templates_on_disk_are_only_trusted_when_sound_and_private(
     (compiled templates are code: Python runs them)."""
     from jinja2.bccache import bc_magic
 
-    from coursepack.render.html import theme
+    from coursepack.render import theme
 
     cache = tmp_path / "machine-cache"
     monkeypatch.setenv("COURSEPACK_CACHE", str(cache))

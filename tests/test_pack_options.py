@@ -124,8 +124,10 @@ def test_a_link_to_another_file_of_the_course_is_a_cross_reference(course_copy, 
 
 def test_the_contents_number_column_widens_for_long_numbers() -> None:
     """Two digits fit the theme's column; "100" or "10.12" widen it so no number runs into its title."""
+    from types import SimpleNamespace as Entry
+
     from coursepack.resolve.context import toc_width
 
-    assert toc_width([{"num": 9}], [{"num": 12}]) == ""
-    assert toc_width([{"num": 100}]) == ' style="--toc-num: 4.6ch; --toc-num-back: -4.6ch"'
-    assert toc_width([{"num": "10.12"}], []) == ' style="--toc-num: 6.1ch; --toc-num-back: -6.1ch"'
+    assert toc_width([Entry(num=9)], [Entry(num=12)]) == ""
+    assert toc_width([Entry(num=100)]) == ' style="--toc-num: 4.6ch; --toc-num-back: -4.6ch"'
+    assert toc_width([Entry(num="10.12")], []) == ' style="--toc-num: 6.1ch; --toc-num-back: -6.1ch"'

@@ -49,6 +49,7 @@ from coursepack.print.preflight import report as preflight_report
 from coursepack.render.editions import Edition
 from coursepack.render.html import render_html
 from coursepack.render.theme import default_theme_dir, find_file, search_path
+from coursepack.resolve.views import BuildFacts
 
 Family = tuple[str, str, str, Variant]  # course, language, edition, variant: what cites and is cited
 
@@ -240,19 +241,18 @@ def target_html(t: Target, checked: Checked, epoch: int, student_pages: dict[str
     and the golden-HTML tests all render through here)."""
     cid = t.course.meta.id
     fallbacks = checked.fallbacks.get((cid, t.lang), [])
-    extra = {
-        "page": PAPERS[t.paper],
-        "paper_size": PAPERS[t.paper].css,
-        "variant": t.variant,
-        "created": epoch_to_iso(epoch),
-        "review": t.review,
-        "fallbacks": fallbacks if t.review else [],
-        "untranslated": untranslated_files(fallbacks, t.edition),
-        "source_lang": t.course.meta.language,
-        "item": t.item,
-    }
+    facts = BuildFacts(
+        page=PAPERS[t.paper],
+        variant=t.variant,
+        created=epoch_to_iso(epoch),
+        source_lang=t.course.meta.language,
+        review=t.review,
+        fallbacks=fallbacks if t.review else [],
+        untranslated=untranslated_files(fallbacks, t.edition),
+        item=t.item,
+    )
     return render_html(
-        t.course, t.lang, t.edition, student_pages, extra, checked.localized[(cid, t.course.meta.language)]
+        t.course, t.lang, t.edition, student_pages, facts, checked.localized[(cid, t.course.meta.language)]
     )
 
 

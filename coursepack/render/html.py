@@ -1,10 +1,9 @@
-"""Stage 4 — render HTML: the edition's entry template with the resolved context."""
+"""Stage 4 — render HTML: the edition's entry template with the resolved context (a ``PackView``)."""
 
 from __future__ import annotations
 
 import traceback
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from jinja2.sandbox import SecurityError
@@ -13,33 +12,24 @@ from coursepack.content.model import Course
 from coursepack.errors import BuildError, Diagnostics, display_path
 from coursepack.markdown.sanitize import check_leaks
 from coursepack.render.editions import Edition
-from coursepack.render.heads import fitter
 from coursepack.render.theme import environment, template_dirs
-from coursepack.resolve.context import bilingual_pairs, resolve
+from coursepack.resolve.context import resolve
+from coursepack.resolve.views import BuildFacts
 
 
 def render_html(
     course: Course,
     lang: str,
     edition: Edition,
-    student_pages: dict[str, int] | None = None,
-    extra: dict[str, Any] | None = None,
+    student_pages: dict[str, int] | None,
+    facts: BuildFacts,
     source: Course | None = None,
 ) -> str:
-    """The complete HTML document of one target; ``extra`` adds build facts (paper, date)."""
-    item = (extra or {}).get("item")
-    resolved = resolve(course, lang, edition, student_pages, item)
-    resolved.context.update(extra or {})
-    resolved.context.setdefault("untranslated", [])  # (the build names them; a bare render has none)
-    variant = resolved.context.get("variant")
-    resolved.context["head"] = fitter(resolved.context.get("page"), bool(getattr(variant, "two_sided", False)), lang)
-    if item:  # a per-exercise edition: this exercise only
-        resolved.context["exercises"] = [e for e in resolved.context["exercises"] if e["id"] == item]
-    if source is not None and edition.review_only:
-        resolved.context["pairs"] = bilingual_pairs(source, course, edition.audiences)
+    """The complete HTML document of one target, as the build made it (``facts``: paper, date)."""
+    resolved = resolve(course, lang, edition, facts, student_pages, source)
     env = environment(course.root, lang, course.terms, course.meta.theme)
     try:
-        html = env.get_template(edition.template).render(resolved.context)
+        html = env.get_template(edition.template).render(resolved.view.as_context())
     except Exception as exc:  # a template's fault is a message at its line; anything else is ours
         raise template_error(exc, course.root, edition.template, course.meta.theme) or exc from None
     if not edition.review_only:  # a hit stops the build, naming the file
@@ -106,23 +96,17 @@ def check_rendering(course: Course, diags: Diagnostics) -> None:
     from coursepack.matrix import PAPERS, Variant
     from coursepack.render.editions import EDITIONS
 
-    paper = PAPERS[course.meta.paper]
-    extra = {
-        "page": paper,
-        "paper_size": paper.css,
-        "variant": Variant(),
-        "created": course.meta.date.isoformat(),
-        "review": False,
-        "fallbacks": [],
-        "untranslated": [],
-        "source_lang": course.meta.language,
-        "item": None,
-    }
+    facts = BuildFacts(
+        page=PAPERS[course.meta.paper],
+        variant=Variant(),
+        created=course.meta.date.isoformat(),
+        source_lang=course.meta.language,
+    )
     for edition in EDITIONS.values():
         if edition.review_only:
             continue
         try:
-            render_html(course, course.meta.language, edition, {} if edition.needs else None, extra, course)
+            render_html(course, course.meta.language, edition, {} if edition.needs else None, facts, course)
         except TemplateProblem as exc:
             where = exc.path or course.root / "templates" / edition.template
             diags.error(where, exc.line, 1, exc.message)

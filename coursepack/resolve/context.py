@@ -1,4 +1,5 @@
-"""Stage 3 — resolve: turn a loaded course into the template context of one edition.
+"""Stage 3 — resolve: turn a loaded course into the template context of one edition, a
+``PackView`` (``views.py``), built here and nowhere else.
 
 The pack's targets are numbered once per language (``targets``); an edition's HTML is then
 written from the parse by a ``Writer`` that shows only what the edition's audiences may see,
@@ -11,15 +12,15 @@ with CSS counters. Instructor-only data never enters a student context.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import segno
 from babel.numbers import format_percent
+from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from coursepack.content.model import EXERCISE_KINDS, Course, Exercise, Reading
+from coursepack.content.model import EXERCISE_KINDS, Course, Exercise, Plan, Reading, Rubric
 from coursepack.i18n import (
     catalog,
     duration,
@@ -34,7 +35,37 @@ from coursepack.markdown.render import Writer
 from coursepack.markdown.typography import smart_text
 from coursepack.markdown.words import Words
 from coursepack.render.editions import Edition
+from coursepack.render.heads import fitter
 from coursepack.resolve.targets import Index, Target, build_index
+from coursepack.resolve.views import (
+    AssessmentView,
+    BuildFacts,
+    CourseView,
+    CriterionView,
+    EditionView,
+    ExerciseRefView,
+    ExerciseView,
+    MatrixRowView,
+    MatrixView,
+    Numbered,
+    OutcomeView,
+    PackView,
+    PairRowView,
+    PairView,
+    PlanDayView,
+    PlanRowView,
+    PlanView,
+    QuestionView,
+    ReadingsView,
+    ReadingView,
+    RubricView,
+    SectionView,
+    SolutionView,
+    TaskView,
+    UnitReadingView,
+    UnitRefView,
+    UnitView,
+)
 
 COLONS = {"fr": "\u00a0: ", "zh": "\uff1a"}
 RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -62,7 +93,7 @@ def untranslated(text: str, lang: str) -> bool:
 class Resolved:
     """The template context of one edition, and the writer that made its HTML."""
 
-    context: dict[str, Any]
+    view: PackView
     writer: Writer
     hidden_allowed: set[str] = field(default_factory=set)  # instructor text this edition prints on purpose
 
@@ -138,7 +169,7 @@ def format_reading(r: Reading, and_word: str = "and", year: str | None = None) -
     return Markup(" ".join(out))
 
 
-def group_size(size: int | str | None, _: Any) -> str | None:
+def group_size(size: int | str | None, _: Callable[[str], str]) -> str | None:
     """1 → Individual, 2 → Pairs, 4 → Groups of 4, '4-5' → Groups of 4–5, 'class' → Whole class."""
     if size is None:
         return None
@@ -177,14 +208,17 @@ def resolve(
     course: Course,
     lang: str,
     edition: Edition,
+    facts: BuildFacts,
     student_pages: dict[str, int] | None = None,
-    item: str | None = None,
+    source: Course | None = None,
 ) -> Resolved:
-    """Build the context of one (course, language, edition).
+    """Build the context of one (course, language, edition) as the build made it (``facts``).
 
     ``student_pages`` maps ids to the pages they have in the student pack actually built;
-    the instructor's guide and the handouts cite them.
+    the instructor's guide and the handouts cite them. ``source`` is the course in its source
+    language, which a bilingual review sets beside the translation.
     """
+    item = facts.item
     tr = catalog(lang, course.terms)
     _ = tr.gettext
     instructor = "instructor" in edition.audiences
@@ -263,14 +297,18 @@ def resolve(
             s = s[3:-4]
         return mark(Markup(s), source, "span")
 
-    def reading(r: Reading) -> dict[str, Any]:
+    def reading(r: Reading) -> tuple[Markup, str]:
         """A reading's entry and its direction. Titles stay as published: an entry whose title
         is in the source's script (an English work in an Arabic or Chinese pack) is set in the
         source language, its words too ("and", not "و"), and reads in its own direction."""
         if in_source(r.title):
             html = mark(format_reading(r, source_gettext("and"), years[r.id]), True, "span")
-            return {"html": html or Markup(""), "dir": text_direction(source_lang)}
-        return {"html": format_reading(r, _("and"), years[r.id]), "dir": text_direction(lang)}
+            return html or Markup(""), text_direction(source_lang)
+        return format_reading(r, _("and"), years[r.id]), text_direction(lang)
+
+    def unit_reading(r: Reading) -> UnitReadingView:
+        html, direction = reading(r)
+        return UnitReadingView(id=r.id, html=html, dir=direction, level=r.level)
 
     unit_num = index.unit_numbers
     ex_order = course.exercise_order
@@ -282,46 +320,38 @@ def resolve(
     )
     intro_notes = writer.notes(course.introduction.tree) if (course.introduction and "notes" in edition.prints) else []
 
-    ex_unit: dict[str, dict[str, Any]] = {}
+    ex_unit: dict[str, UnitRefView] = {}
     units = []
     depth = meta.contents_depth
     for unit in course.units:
         tree = unit.source.tree
         html = writer.body(tree) if "unit" in edition.prints else None  # (the guide prints its notes only)
         units.append(
-            {
-                "num": unit_num[unit.meta.id],
-                "id": unit.meta.id,
-                "title": title(unit.meta.title),
-                "duration": duration(unit.meta.duration, lang) if unit.meta.duration else None,
-                "outcomes": [title(o) for o in unit.meta.learning_outcomes],
-                "html": html,
-                "notes": writer.notes(tree) if "notes" in edition.prints else [],
-                "sections": _sections(tree, depth, writer) if depth > 1 else [],
-                "readings": [
-                    {
-                        "id": rid,
-                        **reading(course.readings[rid]),
-                        "level": course.readings[rid].level,
-                    }
-                    for rid in unit.meta.readings
-                    if rid in course.readings
-                ],
-                "exercises": [
-                    {"id": eid, "num": ex_num[eid], "title": title(course.exercises[eid].meta.title)}
+            UnitView(
+                num=unit_num[unit.meta.id],
+                id=unit.meta.id,
+                title=title(unit.meta.title),
+                duration=duration(unit.meta.duration, lang) if unit.meta.duration else None,
+                outcomes=[title(o) for o in unit.meta.learning_outcomes],
+                html=html,
+                notes=writer.notes(tree) if "notes" in edition.prints else [],
+                sections=_sections(tree, depth, writer) if depth > 1 else [],
+                readings=[unit_reading(course.readings[rid]) for rid in unit.meta.readings if rid in course.readings],
+                exercises=[
+                    ExerciseRefView(id=eid, num=ex_num[eid], title=title(course.exercises[eid].meta.title))
                     for eid in unit.meta.exercises
                     if eid in ex_num
                 ],
-            }
+            )
         )
         for eid in unit.meta.exercises:
             ex_unit.setdefault(
-                eid, {"id": unit.meta.id, "num": unit_num[unit.meta.id], "title": title(unit.meta.title)}
+                eid, UnitRefView(id=unit.meta.id, num=unit_num[unit.meta.id], title=title(unit.meta.title))
             )
     for eid, ex in course.exercises.items():
         if ex.unit is not None and ex.unit in unit_num:
             unit_meta = next(u.meta for u in course.units if u.meta.id == ex.unit)
-            ex_unit.setdefault(eid, {"id": ex.unit, "num": unit_num[ex.unit], "title": title(unit_meta.title)})
+            ex_unit.setdefault(eid, UnitRefView(id=ex.unit, num=unit_num[ex.unit], title=title(unit_meta.title)))
 
     timing_label = {"pre-class": _("Pre-class"), "in-class": _("In class"), "post-class": _("Post-class")}
     exercises = []
@@ -332,25 +362,25 @@ def resolve(
         if edition.per_exercise or edition.sheets:
             writer.start_notes()  # a handout is one exercise (and a sheet of the booklet): its notes from 1
         exercises.append(
-            {
-                "num": ex_num[eid],
-                "id": eid,
-                "title": exercise_title(ex, writer, title),
-                "timing": timing_label.get(ex.meta.timing or ""),
-                "kind": kind_label(ex.meta.kind, _),
-                "kind_key": ex.meta.kind or "exercise",
-                "duration": duration(ex.meta.duration, lang) if ex.meta.duration else None,
-                "group_size": title(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
-                "outcomes": [outcome_label.get(o, o) for o in ex.meta.outcomes],
-                "materials": [title(m) for m in ex.meta.materials],
-                "unit": ex_unit.get(eid),
-                "inline": ex.inline is not None,
-                "html": _exercise_html(ex, writer, edition, item),
-            }
+            ExerciseView(
+                num=ex_num[eid],
+                id=eid,
+                title=exercise_title(ex, writer, title),
+                timing=timing_label.get(ex.meta.timing or ""),
+                kind=kind_label(ex.meta.kind, _),
+                kind_key=ex.meta.kind or "exercise",
+                duration=duration(ex.meta.duration, lang) if ex.meta.duration else None,
+                group_size=title(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
+                outcomes=[outcome_label.get(o, o) for o in ex.meta.outcomes],
+                materials=[title(m) for m in ex.meta.materials],
+                unit=ex_unit.get(eid),
+                inline=ex.inline is not None,
+                html=_exercise_html(ex, writer, edition, item),
+            )
         )
     writer.restart_notes = True
 
-    solutions: list[dict[str, Any]] = []
+    solutions: list[SolutionView] = []
     hidden_allowed: set[str] = set()
     if meta.solutions == "end" and edition.name == "student":
         solutions, hidden_allowed = _solutions(course, writer, ex_num)
@@ -360,26 +390,28 @@ def resolve(
         for rid in unit.meta.readings:
             used_by.setdefault(rid, []).append(unit_num[unit.meta.id])
 
-    def reading_entry(r: Reading) -> dict[str, Any]:
+    def reading_entry(r: Reading) -> ReadingView:
         qr = None
         if r.url and edition.name == "reading-list":  # a printed QR code takes the reader of paper to the source
             qr = segno.make(r.url, error="m").svg_data_uri(scale=4, border=2, dark="#1b1b1b")
-        return {
-            "url": r.url,
-            "qr": qr,
-            "id": r.id,
-            **reading(r),
-            "annotation": inline(r.annotation, "readings"),
-            "units": used_by.get(r.id, []),
-            "sort": (r.authors[0].lower(), r.year, r.title.lower()),
-        }
+        html, direction = reading(r)
+        return ReadingView(
+            url=r.url,
+            qr=qr,
+            id=r.id,
+            html=html,
+            dir=direction,
+            annotation=inline(r.annotation, "readings"),
+            units=used_by.get(r.id, []),
+            sort=(r.authors[0].lower(), r.year, r.title.lower()),
+        )
 
     shown = course.readings.values() if "readings" in edition.prints else []
-    entries = sorted((reading_entry(r) for r in shown), key=lambda e: e["sort"])
-    readings = {
-        "core": [e for e in entries if course.readings[e["id"]].level == "core"],
-        "advanced": [e for e in entries if course.readings[e["id"]].level == "advanced"],
-    }
+    entries = sorted((reading_entry(r) for r in shown), key=lambda e: e.sort)
+    readings = ReadingsView(
+        core=[e for e in entries if course.readings[e.id].level == "core"],
+        advanced=[e for e in entries if course.readings[e.id].level == "advanced"],
+    )
 
     assessment = None
     if course.assessment and "assessment" in edition.prints:
@@ -393,27 +425,28 @@ def resolve(
             "reflection": _("Reflection"),
             "policy-brief": _("Policy brief"),
         }
-        assessment = {
-            "intro": block(course.assessment.intro, where),
-            "tasks": [
-                {
-                    "id": t.id,
-                    "title": title(t.title),
-                    "kind": kinds[t.kind],
-                    "weight": format_percent(t.weight / 100, locale=locale(lang)) if t.weight is not None else None,
-                    "instructions": block(t.instructions, where),
-                    "questions": [
-                        {
-                            "text": inline(q.text, where),
-                            "answer": block(q.answer, where) if "answer" in edition.audiences else None,
-                        }
+        assessment = AssessmentView(
+            intro=block(course.assessment.intro, where),
+            tasks=[
+                TaskView(
+                    id=t.id,
+                    title=title(t.title),
+                    kind=kinds[t.kind],
+                    weight=format_percent(t.weight / 100, locale=locale(lang)) if t.weight is not None else None,
+                    instructions=block(t.instructions, where),
+                    questions=[
+                        QuestionView(
+                            text=inline(q.text, where),
+                            answer=block(q.answer, where) if "answer" in edition.audiences else None,
+                        )
                         for q in t.questions
                     ],
-                    "rubric": rubrics.get(t.rubric) if t.rubric else None,  # students see how they are marked
-                }
+                    # students see how they are marked
+                    rubric=_rubric(rubrics[t.rubric]) if t.rubric and t.rubric in rubrics else None,
+                )
                 for t in course.assessment.tasks
             ],
-        }
+        )
 
     plans = []
     guide = None
@@ -424,18 +457,18 @@ def resolve(
         for plan in course.plans:
             plans.append(_plan(plan, lang, title, inline, block))
         if meta.outcomes:
-            matrix = {
-                "outcomes": [{"label": outcome_label[o.id], "text": title(o.text)} for o in meta.outcomes],
-                "rows": [
-                    {
-                        "num": e["num"],
-                        "id": e["id"],
-                        "title": e["title"],
-                        "marks": [o.id in course.exercises[str(e["id"])].meta.outcomes for o in meta.outcomes],
-                    }
+            matrix = MatrixView(
+                outcomes=[OutcomeView(label=outcome_label[o.id], text=title(o.text)) for o in meta.outcomes],
+                rows=[
+                    MatrixRowView(
+                        num=e.num,
+                        id=e.id,
+                        title=e.title,
+                        marks=[o.id in course.exercises[e.id].meta.outcomes for o in meta.outcomes],
+                    )
                     for e in exercises
                 ],
-            }
+            )
 
     labels = {t: writer.words.label(target, label_reading) for t, target in index.targets.items()}
 
@@ -446,69 +479,72 @@ def resolve(
             return Markup("")
         return Markup(writer.pageref(target, writer.words))
 
-    context = {
-        "lang": lang,
-        "dir": text_direction(lang),
-        "edition": {
-            "name": edition.name,
-            "title": smart(_(edition.title), lang),
-            "layout": edition.layout or edition.name,
-            "sheets": edition.sheets,
-        },
-        "course": {
-            "id": meta.id,
-            "title": title(meta.title),
-            "short_title": title(meta.short_title or meta.title),
-            "subtitle": title(meta.subtitle),
-            "authors": meta.authors,
-            "institution": meta.institution,
-            "version": meta.version,
-            "date": meta.date.isoformat(),
-            "date_text": long_date(meta.date, lang),
-            "licence": meta.licence,
-            "description": meta.description,
-            "keywords": meta.keywords,
-            "resource_note": meta.resource_note,
-            "content_warning": block(meta.content_warning),
-            "contact": block(meta.contact),
-            "cover_text": block(meta.cover_text),
-            "paper": meta.paper,
-            "outcomes": [{"label": outcome_label[o.id], "text": title(o.text)} for o in meta.outcomes],
-            "contents_depth": depth,
-        },
-        "introduction": introduction,
-        "introduction_notes": intro_notes,
-        "units": units,
-        "exercises": exercises,
-        "exercise_part": [e for e in exercises if not e["inline"]],
-        "solutions": solutions,
-        "readings": readings,
-        "assessment": assessment,
-        "plans": plans,
-        "guide": guide,
-        "matrix": matrix,
-        "labels": labels,
-        "colon": COLONS.get(lang.split("-")[0], ": "),
-        "list_sep": enumeration_separator(lang),
-        "student_page": lambda ident: (student_pages or {}).get(ident),
-        "pageref": pageref,
-        "toc_width": toc_width,
+    view = PackView(
+        lang=lang,
+        dir=text_direction(lang),
+        edition=EditionView(
+            name=edition.name,
+            title=smart(_(edition.title), lang),
+            layout=edition.layout or edition.name,
+            sheets=edition.sheets,
+        ),
+        course=CourseView(
+            id=meta.id,
+            title=title(meta.title),
+            short_title=title(meta.short_title or meta.title),
+            subtitle=title(meta.subtitle),
+            authors=meta.authors,
+            institution=meta.institution,
+            version=meta.version,
+            date=meta.date.isoformat(),
+            date_text=long_date(meta.date, lang),
+            licence=meta.licence,
+            description=meta.description,
+            keywords=meta.keywords,
+            resource_note=meta.resource_note,
+            content_warning=block(meta.content_warning),
+            contact=block(meta.contact),
+            cover_text=block(meta.cover_text),
+            paper=meta.paper,
+            outcomes=[OutcomeView(label=outcome_label[o.id], text=title(o.text)) for o in meta.outcomes],
+            contents_depth=depth,
+        ),
+        introduction=introduction,
+        introduction_notes=intro_notes,
+        units=units,
+        exercises=[e for e in exercises if e.id == item] if item else exercises,  # a handout: its exercise only
+        exercise_part=[e for e in exercises if not e.inline],
+        solutions=solutions,
+        readings=readings,
+        assessment=assessment,
+        plans=plans,
+        guide=guide,
+        matrix=matrix,
+        pairs=bilingual_pairs(source, course, edition.audiences) if source is not None and edition.review_only else [],
+        labels=labels,
+        colon=COLONS.get(lang.split("-")[0], ": "),
+        list_sep=enumeration_separator(lang),
+        student_page=lambda ident: (student_pages or {}).get(ident),
+        pageref=pageref,
+        toc_width=toc_width,
         # the page of a passage of fallback text, in a review copy that prints it
-        "page_link": lambda anchor: (
+        page_link=lambda anchor: (
             Markup(f'<a class="pageref" href="#{escape(anchor)}"></a>') if anchor in writer.fallbacks else Markup("")
         ),
-    }
-    return Resolved(context, writer, hidden_allowed)
+        head=fitter(facts.page, facts.variant.two_sided, lang),
+        facts=facts,
+    )
+    return Resolved(view, writer, hidden_allowed)
 
 
-def toc_width(*entries: list[dict[str, Any]]) -> Markup:
+def toc_width(*entries: Sequence[Numbered]) -> Markup:
     """The contents' number column, when the default (two digits) is too narrow for "10.2" or
     "12.10": a style attribute for the ``nav``."""
 
     def digits(num: object) -> float:  # in widths of a digit ("ch"); a point or a dash is about half of one
         return sum(0.5 if c in ".-–" else 1.0 for c in str(num or ""))
 
-    widest = max((digits(e.get("num")) for group in entries for e in group), default=0.0)
+    widest = max((digits(e.num) for group in entries for e in group), default=0.0)
     if widest <= 2:
         return Markup("")
     width = f"{widest + 1.6:.1f}ch"
@@ -554,7 +590,7 @@ def kind_label(kind: str | None, _: Callable[[str], str]) -> str | None:
     return labels.get(kind) or kind.replace("-", " ").capitalize()
 
 
-def _sections(tree: Body | None, depth: int, writer: Writer) -> list[dict[str, Any]]:
+def _sections(tree: Body | None, depth: int, writer: Writer) -> list[SectionView]:
     """A unit's headings for the contents (``contents_depth`` 2 or 3): what students see."""
     if tree is None:
         return []
@@ -564,11 +600,11 @@ def _sections(tree: Body | None, depth: int, writer: Writer) -> list[dict[str, A
         end = len(parsed.tokens) if chunk.end < 0 else chunk.end
         for h in parsed.headings:
             if chunk.start <= h.index < end and h.level <= depth and h.needs <= writer.audiences:
-                out.append({"id": h.anchor, "level": h.level, "title": Markup(escape(h.text))})
+                out.append(SectionView(id=h.anchor, level=h.level, title=Markup(escape(h.text))))
     return out
 
 
-def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple[list[dict[str, Any]], set[str]]:
+def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple[list[SolutionView], set[str]]:
     """The solutions of the exercises written in units, for a Solutions section at the end of the
     student pack (``solutions: end``), and their texts (printed there on purpose)."""
     from coursepack.markdown.tree import closing
@@ -593,55 +629,70 @@ def _solutions(course: Course, writer: Writer, numbers: dict[str, int]) -> tuple
                 continue
             i += 1
         if html:
-            out.append({"id": eid, "num": numbers[eid], "html": Markup("").join(html)})
+            out.append(SolutionView(id=eid, num=numbers[eid], html=Markup("").join(html)))
     return out, allowed
 
 
-def _texts(tokens: list[Any]) -> set[str]:
+def _texts(tokens: list[Token]) -> set[str]:
     return {c.content.strip() for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "text"}
 
 
+def _rubric(rubric: Rubric) -> RubricView:
+    return RubricView(
+        id=rubric.id,
+        title=rubric.title,
+        levels=list(rubric.levels),
+        criteria=[
+            CriterionView(name=c.name, weight=c.weight, descriptors=list(c.descriptors)) for c in rubric.criteria
+        ],
+    )
+
+
 def _plan(
-    plan: Any, lang: str, title: Callable[..., Markup], inline: Callable[..., Any], block: Callable[..., Any]
-) -> dict[str, Any]:
-    days: list[dict[str, Any]] = []
+    plan: Plan,
+    lang: str,
+    title: Callable[[str | None], Markup],
+    inline: Callable[[str | None, str], Markup | None],
+    block: Callable[[str | None, str], Markup | None],
+) -> PlanView:
+    days: list[PlanDayView] = []
     start = plan.start or "00:00"
     base = int(start[:2]) * 60 + int(start[3:])
     clock = base
     where = "instructor/plans.yaml"
     for block_ in plan.blocks:
-        day = block_.day or (days[-1]["day"] if days else 1)
-        if not days or days[-1]["day"] != day:
-            days.append({"day": day, "rows": []})
+        day = block_.day or (days[-1].day if days else 1)
+        if not days or days[-1].day != day:
+            days.append(PlanDayView(day=day, rows=[]))
             clock = base
         ref_ids = [i for i in (block_.unit, block_.exercise) if i]
         elapsed = clock - base
-        days[-1]["rows"].append(
-            {
-                "start": f"{clock // 60 % 24:02d}:{clock % 60:02d}"
+        days[-1].rows.append(
+            PlanRowView(
+                start=f"{clock // 60 % 24:02d}:{clock % 60:02d}"
                 if plan.start
                 else f"{elapsed // 60}:{elapsed % 60:02d}",
-                "minutes": block_.minutes,
-                "title": title(block_.title),
-                "kind": block_.kind,
-                "refs": ref_ids,
-                "notes": inline(block_.notes, where),
-            }
+                minutes=block_.minutes,
+                title=title(block_.title),
+                kind=block_.kind,
+                refs=ref_ids,
+                notes=inline(block_.notes, where),
+            )
         )
         clock += block_.minutes
-    return {
-        "id": plan.id,
-        "title": title(plan.title),
-        "length": duration(plan.length, lang),
-        "total": duration(sum(b.minutes for b in plan.blocks), lang),
-        "clock": bool(plan.start),
-        "description": block(plan.description, where),
-        "days": days,
-        "multi_day": len(days) > 1,
-    }
+    return PlanView(
+        id=plan.id,
+        title=title(plan.title),
+        length=duration(plan.length, lang),
+        total=duration(sum(b.minutes for b in plan.blocks), lang),
+        clock=bool(plan.start),
+        description=block(plan.description, where),
+        days=days,
+        multi_day=len(days) > 1,
+    )
 
 
-def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[dict[str, Any]]:
+def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]) -> list[PairView]:
     """Source and translation side by side, section by section, for each document of the pack."""
     lang, source_lang = localized.lang, source.meta.language
     src_words = Words(catalog(source_lang).gettext, source_lang)
@@ -667,27 +718,24 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
         theirs = translated.get(rel)
         left = parsed.sections()
         right = theirs.sections() if theirs is not None else []
-        rows = []
-        for i in range(max(len(left), len(right))):
-            rows.append(
-                {
-                    # the translation column owns the ids (one anchor per id in a PDF)
-                    "source": src_writer.section(parsed, left[i].start, left[i].end, ids=False)
-                    if i < len(left)
-                    else None,
-                    "translation": (
-                        tr_writer.section(theirs, right[i].start, right[i].end) if theirs and i < len(right) else None
-                    ),
-                }
+        rows = [
+            PairRowView(
+                # the translation column owns the ids (one anchor per id in a PDF)
+                source=src_writer.section(parsed, left[i].start, left[i].end, ids=False) if i < len(left) else None,
+                translation=(
+                    tr_writer.section(theirs, right[i].start, right[i].end) if theirs and i < len(right) else None
+                ),
             )
+            for i in range(max(len(left), len(right)))
+        ]
         out.append(
-            {
-                "path": rel,
-                "title": smart(src_title, source_lang),
-                "translated_title": smart(tr_title, lang) if tr_title else None,
-                "rows": rows,
-                "missing": theirs is None,
-            }
+            PairView(
+                path=rel,
+                title=smart(src_title, source_lang),
+                translated_title=smart(tr_title, lang) if tr_title else None,
+                rows=rows,
+                missing=theirs is None,
+            )
         )
     return out
 
