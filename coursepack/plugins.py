@@ -1,4 +1,4 @@
-"""Plugins: installed packages that add block kinds, editions and themes.
+"""Plugins: installed packages that add block kinds, exercise kinds, editions and themes.
 
 A plugin is a module named in the ``coursepack`` entry-point group of an installed package::
 
@@ -14,15 +14,18 @@ import or gives something invalid stops the command with one line naming the plu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pluggy
 
+from coursepack.content.model import EXERCISE_KINDS as BUILTIN_EXERCISE_KINDS
 from coursepack.markdown.blocks import KINDS, BlockKind
 from coursepack.render.editions import EDITIONS, Edition
 
 GROUP = "coursepack"
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 hookspec = pluggy.HookspecMarker(GROUP)
 hookimpl = pluggy.HookimplMarker(GROUP)
 
@@ -43,6 +46,12 @@ class Spec:
         """Editions: which audiences' blocks each shows, its template and file name."""
 
     @hookspec
+    def coursepack_exercise_kinds(self) -> dict[str, dict[str, str]]:  # type: ignore[empty-body]
+        """Exercise kinds (an exercise's ``kind:``), each with its printed label by language
+        (``{"moot-court": {"en": "Moot court", "fr": "Procès simulé"}}``; a language not given
+        prints the English label)."""
+
+    @hookspec
     def coursepack_themes(self) -> dict[str, Path]:  # type: ignore[empty-body]
         """Themes by name: a folder of templates and stylesheets a course chooses with ``theme:``
         in course.yaml (searched after the course's own ``templates/``, before the default)."""
@@ -54,11 +63,13 @@ class Loaded:
 
     plugins: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)  # kind -> plugin
+    exercise_kinds: dict[str, str] = field(default_factory=dict)  # exercise kind -> plugin
     editions: dict[str, str] = field(default_factory=dict)
     themes: dict[str, Path] = field(default_factory=dict)
 
 
 THEMES: dict[str, Path] = {}  # theme name -> folder (from plugins)
+EXERCISE_KINDS: dict[str, dict[str, str]] = {}  # exercise kind -> its label by language (from plugins)
 _loaded: Loaded | None = None
 
 
@@ -98,6 +109,16 @@ def load(pm: pluggy.PluginManager | None = None) -> Loaded:
                     )
                 EDITIONS[edition.name] = edition
                 loaded.editions[edition.name] = name
+        if "coursepack_exercise_kinds" in hooks:
+            for kind, labels in plugin.coursepack_exercise_kinds().items():
+                _new(kind, set(BUILTIN_EXERCISE_KINDS), loaded.exercise_kinds, name, "exercise kind")
+                if not SLUG.fullmatch(kind) or "en" not in labels:
+                    raise PluginError(
+                        f"plugin {name}: exercise kind '{kind}' needs a lower-case name with hyphens "
+                        "and an English label ({'en': ...})"
+                    )
+                EXERCISE_KINDS[kind] = dict(labels)
+                loaded.exercise_kinds[kind] = name
         if "coursepack_themes" in hooks:
             for theme, folder in plugin.coursepack_themes().items():
                 folder = Path(folder)

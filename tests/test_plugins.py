@@ -28,7 +28,7 @@ from conftest import EPOCH, FIXTURES, ROOT
 def registries():  # type: ignore[no-untyped-def]
     """The registries as they are, restored in place after the test (plugins change them for
     the process, and modules hold them by reference)."""
-    saved = [(d, dict(d)) for d in (KINDS.kinds, KINDS.aliases, EDITIONS, plugins.THEMES)]
+    saved = [(d, dict(d)) for d in (KINDS.kinds, KINDS.aliases, EDITIONS, plugins.THEMES, plugins.EXERCISE_KINDS)]
     loaded = plugins._loaded
     plugins._loaded = None
     yield
@@ -73,6 +73,10 @@ class Demo:
         ]
 
     @hookimpl
+    def coursepack_exercise_kinds(self) -> dict[str, dict[str, str]]:
+        return {"moot-court": {"en": "Mock trial", "fr": "Procès simulé"}}
+
+    @hookimpl
     def coursepack_themes(self) -> dict[str, Path]:
         return {"plain": self.theme}
 
@@ -82,6 +86,8 @@ def _course(tmp_path: Path, theme: str | None = None) -> Path:
     shutil.copytree(FIXTURES / "minimal", course)
     unit = course / "units" / "first-unit.md"
     unit.write_text(unit.read_text() + "\n::: check-point\nAsk who has run the tests: a show of hands.\n:::\n")
+    exercise = course / "exercises" / "ex-alpha.md"
+    exercise.write_text(exercise.read_text().replace("kind: discussion", "kind: moot-court"))
     if theme:
         meta = course / "course.yaml"
         meta.write_text(meta.read_text().replace("paper: a4\n", "") + f"theme: {theme}\n")
@@ -97,6 +103,7 @@ def _load(tmp_path: Path) -> plugins.Loaded:
 def test_a_plugin_adds_a_block_kind_an_edition_and_a_theme(registries: None, tmp_path: Path) -> None:
     loaded = _load(tmp_path)
     assert loaded.kinds == {"checkpoint": "demo"} and loaded.editions == {"unit-notes": "demo"}
+    assert loaded.exercise_kinds == {"moot-court": "demo"}
     course = _course(tmp_path, theme="plain")
     checked = load_and_check([course])
     targets = plan_targets(
@@ -107,6 +114,8 @@ def test_a_plugin_adds_a_block_kind_an_edition_and_a_theme(registries: None, tmp
     assert "who has run the tests" in html["instructor"] and "callout-checkpoint" in html["instructor"]
     assert "who has run the tests" not in html["student"]
     assert "unit-notes" in html and "who has run the tests" not in html["unit-notes"]
+    # the exercise kind prints its label, not the word
+    assert "Mock trial" in html["student"] and "Moot court" not in html["student"]
     sheets = stylesheets(checked.courses[0], "en")
     assert sheets[0].read_text().startswith("/* the plain theme */")
 
@@ -130,6 +139,25 @@ def test_a_plugin_may_not_redefine_what_is_built_in(registries: None) -> None:
     pm.register(Clash(), "clash")
     with pytest.raises(plugins.PluginError, match=r"plugin clash: block kind 'solution' is built in"):
         plugins.load(pm)
+
+
+def test_a_plugin_may_not_redefine_an_exercise_kind_or_leave_out_its_english_label(registries: None) -> None:
+    class Clash:
+        @hookimpl
+        def coursepack_exercise_kinds(self) -> dict[str, dict[str, str]]:
+            return {"debate": {"en": "Debate"}}
+
+    class Unlabelled:
+        @hookimpl
+        def coursepack_exercise_kinds(self) -> dict[str, dict[str, str]]:
+            return {"moot-court": {"fr": "Procès simulé"}}
+
+    for plugin, message in ((Clash(), "exercise kind 'debate' is built in"), (Unlabelled(), "an English label")):
+        pm = plugins.manager(entry_points=False)
+        pm.register(plugin, "p")
+        plugins._loaded = None
+        with pytest.raises(plugins.PluginError, match=message):
+            plugins.load(pm)
 
 
 SITE_PLUGIN = """

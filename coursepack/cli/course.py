@@ -66,7 +66,7 @@ def schema(name: str | None, output: Path | None) -> None:
 
 @main.command()
 def plugins() -> None:
-    """List the installed plugins and what each adds (block kinds, editions, themes).
+    """List the installed plugins and what each adds (block kinds, exercise kinds, editions, themes).
 
     A plugin is an installed package with an entry point in the 'coursepack' group; see
     docs/plugins.md. A course folder cannot add one.
@@ -77,9 +77,10 @@ def plugins() -> None:
         return
     for name in PLUGINS.plugins:
         kinds = sorted(k for k, p in PLUGINS.kinds.items() if p == name)
+        exercise_kinds = sorted(k for k, p in PLUGINS.exercise_kinds.items() if p == name)
         editions = sorted(e for e, p in PLUGINS.editions.items() if p == name)
         click.echo(name)
-        for what, items in (("block kinds", kinds), ("editions", editions)):
+        for what, items in (("block kinds", kinds), ("exercise kinds", exercise_kinds), ("editions", editions)):
             if items:
                 click.echo(f"  {what}: {', '.join(items)}")
     for theme, folder in sorted(PLUGINS.themes.items()):

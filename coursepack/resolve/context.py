@@ -20,6 +20,7 @@ from babel.numbers import format_percent
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from coursepack import plugins
 from coursepack.content.model import EXERCISE_KINDS, Course, Exercise, Plan, Reading, Rubric
 from coursepack.i18n import (
     catalog,
@@ -367,7 +368,7 @@ def resolve(
                 id=eid,
                 title=exercise_title(ex, writer, title),
                 timing=timing_label.get(ex.meta.timing or ""),
-                kind=kind_label(ex.meta.kind, _),
+                kind=kind_label(ex.meta.kind, _, lang),
                 kind_key=ex.meta.kind or "exercise",
                 duration=duration(ex.meta.duration, lang) if ex.meta.duration else None,
                 group_size=title(ex.meta.grouping) if ex.meta.grouping else group_size(ex.meta.group_size, _),
@@ -568,10 +569,14 @@ def exercise_title(ex: Exercise, writer: Writer, title: Callable[[str | None], M
     return title(ex.meta.title)
 
 
-def kind_label(kind: str | None, _: Callable[[str], str]) -> str | None:
-    """The printed label of an exercise kind: translated for those we know, else the word itself."""
+def kind_label(kind: str | None, _: Callable[[str], str], lang: str = "en") -> str | None:
+    """The printed label of an exercise kind: translated for those we know and those plugins
+    add (``plugins.EXERCISE_KINDS``), else the word itself."""
     if not kind:
         return None
+    added = plugins.EXERCISE_KINDS.get(kind)
+    if added:
+        return added.get(lang) or added.get(lang.split("-")[0]) or added["en"]
     labels = {
         "discussion": _("Discussion"),
         "case-study": _("Case study"),
