@@ -68,7 +68,7 @@ def _size(limit: int) -> str:
 
 # what a course may supply besides its templates (which the theme reads through this module too)
 SUPPLIED = frozenset(
-    {".md", ".yaml", ".yml", ".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+    {".md", ".yaml", ".yml", ".bib", ".json", ".css", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
     | {".ttf", ".otf", ".ttc", ".woff", ".woff2"}
 )
 

@@ -18,7 +18,7 @@ tests/fixtures/broken/exercises/ex-a.md:12:1: block '::: model-answer' is never 
 tests/fixtures/broken/instructor/plans.yaml:3:11: plan 'plan-a': blocks add up to 50 minutes but 'length' says 60
 tests/fixtures/broken/instructor/plans.yaml:10:17: exercise 'ex-zzz' not found: add exercises/ex-zzz.md
 tests/fixtures/broken/readings/list.yaml:5:3: YAML: duplicate key 'title': keep only one
-tests/fixtures/broken/units/unit-a.md:5:12: reading 'no-such-reading' not found: define it in readings/*.yaml
+tests/fixtures/broken/units/unit-a.md:5:12: reading 'no-such-reading' not found: define it in readings/ (a .yaml, .bib or .json file)
 tests/fixtures/broken/units/unit-a.md:9:5: cross-reference to '#nowhere': no unit, exercise, reading, figure, table or heading has that id
 tests/fixtures/broken/units/unit-a.md:9:22: student-visible link to instructor-only '#secret-answer' (ex-a.md:13): move the link into an instructor block or link to something students can see
 tests/fixtures/broken/units/unit-a.md:11:1: image 'figures/missing.png' has no alt text: describe it inside ![...] (or mark it {.decorative})

@@ -56,6 +56,13 @@ def _nul(course: Path) -> None:
     meta.write_text(meta.read_text().replace("title: ", "title: \x00", 1))
 
 
+def _hostile_bib(course: Path) -> None:
+    """Reading lists from outside: 10,000 nested braces, an entry never closed, JSON that is no list."""
+    deep = "@article{deep, author = {A, B}, year = 2000, title = " + "{" * 10_000 + "x" + "}" * 10_000 + "}\n"
+    (course / "readings" / "refs.bib").write_text(deep + "@book{open, title = {never closed\n" + "@" * 4000)
+    (course / "readings" / "refs.json").write_text('{"id": "x", "author": [{"family": ' + "[" * 5000)
+
+
 BREAKS: dict[str, Callable[[Path], None]] = {
     "NUL in course.yaml": _nul,
     "broken fixture": lambda course: None,
@@ -67,6 +74,7 @@ BREAKS: dict[str, Callable[[Path], None]] = {
     "foreign manifest": _foreign_manifest,
     "binary unit": _binary,
     "3000 nested quotes": _deep_quote,
+    "hostile reading lists": _hostile_bib,
 }
 
 

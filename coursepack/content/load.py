@@ -28,6 +28,7 @@ from coursepack.content.model import (
     Unit,
     UnitMeta,
 )
+from coursepack.content.readingfiles import meant_ids, parse_reading_file, reading_files, unread_files
 from coursepack.content.yamlsource import BOM, YamlDoc, YamlError, decode_text, parse_yaml, split_front_matter
 from coursepack.errors import Diagnostics, closest
 from coursepack.i18n import term_problem
@@ -439,11 +440,25 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
                 positions[f"{emeta.id}.outcomes:{i}"] = (path, *edoc.locate(("outcomes", i)))
 
     readings: dict[str, Reading] = {}
-    for path in sorted((root / "readings").glob("*.yaml")):
-        for reading, rdoc, i in _load_list(path, root, Reading, diags):
-            define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
-            _check_authors(reading, rdoc, i, path, diags)
-            readings.setdefault(reading.id, reading)
+    for path in reading_files(root):
+        if path.suffix.lower() == ".yaml":
+            for reading, rdoc, i in _load_list(path, root, Reading, diags):
+                define(f"id:{reading.id}", path, *rdoc.locate((i, "id")))
+                _check_authors(reading, rdoc, i, path, diags)
+                readings.setdefault(reading.id, reading)
+            continue
+        # BibTeX or CSL-JSON, as reference managers export them (content/readingfiles.py)
+        bib_or_json = read_course_text(path, root, diags)
+        if bib_or_json is None:
+            BROKEN_IDS.update(meant_ids(_salvage(path, root)))
+            continue
+        got = parse_reading_file(path, bib_or_json, diags)
+        BROKEN_IDS.update(got.broken)
+        for entry in got.entries:
+            define(f"id:{entry.reading.id}", path, entry.line, entry.col)
+            readings.setdefault(entry.reading.id, entry.reading)
+    for path, fix in unread_files(root):
+        diags.warning(path, 1, 1, f"readings/ is read for .yaml, .bib and .json files: this file is not read: {fix}")
 
     plans: list[Plan] = []
     plans_file = root / "instructor" / "plans.yaml"

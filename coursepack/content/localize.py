@@ -43,6 +43,7 @@ from coursepack.content.model import (
     UnitMeta,
     is_translatable,
 )
+from coursepack.content.readingfiles import reading_files
 from coursepack.content.yamlsource import YamlDoc, YamlError, parse_yaml, split_front_matter
 from coursepack.errors import Diagnostics
 from coursepack.markdown.document import Body, Chunk, Parsed
@@ -271,6 +272,25 @@ def translation_dir(course: Course, lang: str) -> Path:
     return course.root / "translations" / lang
 
 
+TEXT_BESIDE = (".bib", ".json")  # reading lists whose translation is a YAML file named after them
+
+
+def translation_file(rel: str) -> str:
+    """Where a translation keeps its text of a source file (both relative to their folders): the
+    same path, except for a reading list in BibTeX or CSL-JSON, whose annotations a translator
+    writes in YAML (``readings/refs.bib`` → ``readings/refs.bib.yaml``: ids and annotations)."""
+    if rel.startswith("readings/") and rel.lower().endswith(TEXT_BESIDE):
+        return rel + ".yaml"
+    return rel
+
+
+def translated_source(rel: str) -> str:
+    """The source file a translation file translates (``translation_file`` the other way)."""
+    if rel.startswith("readings/") and rel.lower().endswith(tuple(s + ".yaml" for s in TEXT_BESIDE)):
+        return rel.removesuffix(".yaml")
+    return rel
+
+
 def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, list[Fallback]]:
     """The course in ``lang``: translated text where there is some, the source's elsewhere."""
     if lang == course.meta.language:
@@ -358,8 +378,8 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
 
     # readings: annotations
     annotations: dict[str, str] = {}
-    for rfile in sorted((root / "readings").glob("*.yaml")):
-        tfile = tdir / rel(rfile)
+    for rfile in reading_files(root):
+        tfile = tdir / translation_file(rel(rfile))
         if tfile.is_file():
             for entry in _load_text_list(tfile, root, ReadingText, Reading, rel(rfile), diags):
                 if entry.annotation:
@@ -422,7 +442,7 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
     for rid, reading in course.readings.items():
         where = course.positions.get(f"id:{rid}")
         list_file = rel(where[0]) if where else "readings"
-        absent = not (tdir / list_file).is_file()
+        absent = not (tdir / translation_file(list_file)).is_file()
         if absent and reading.annotation and (list_file, "whole file") not in shown:
             missing(list_file, "whole file")
             shown.add((list_file, "whole file"))
@@ -509,4 +529,4 @@ def _apply_question(q: Question, qt: Any) -> None:
     q.answer = qt.answer or q.answer
 
 
-__all__ = ["Fallback", "PlanBlock", "localize", "translation_dir"]
+__all__ = ["Fallback", "PlanBlock", "localize", "translated_source", "translation_dir", "translation_file"]

@@ -185,15 +185,19 @@ class ExerciseMeta(Strict):
     materials: list[Text] = Field(json_schema_extra=TRANSLATABLE, default_factory=list)
 
 
+# a last author that stands for more, printed "et al." (BibTeX's 'and others', CSL-JSON's {"literal": "others"})
+ET_AL = "others"
 IMAGE_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"})  # what a course's images may be
 
 
 class Reading(Strict):
-    """One entry of a readings/*.yaml list."""
+    """One reading: an entry of a readings/*.yaml list (or of a .bib or CSL-JSON file there)."""
 
     id: Slug
     type: Literal["instrument", "book", "chapter", "article", "report", "web"] = "report"
-    authors: list[Text] = Field(min_length=1, description="People as 'Surname, Given names'; or a body.")
+    authors: list[Text] = Field(
+        min_length=1, description="People as 'Surname, Given names'; or a body. A last 'others' prints 'et al.'."
+    )
     year: int = Field(ge=1000, le=2100)
     title: Text
     container: Text | None = Field(default=None, description="Journal or book title.")
@@ -205,6 +209,11 @@ class Reading(Strict):
     level: Literal["core", "advanced"] = "core"
     annotation: Text | None = Field(
         json_schema_extra=TRANSLATABLE, default=None, description="One line on why to read it."
+    )
+    csl: dict[str, Any] = Field(
+        default_factory=dict,
+        description="CSL-JSON variables kept for citation styles, over what the keys above say: a .bib or .json "
+        "reading's whole entry as a CSL-JSON item; in YAML, variables the keys lack (ISBN, edition...).",
     )
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from coursepack import jail
 from coursepack.atomic import atomic_write
 from coursepack.content.load import nested_model
-from coursepack.content.localize import Fallback, translation_dir
+from coursepack.content.localize import Fallback, translation_dir, translation_file
 from coursepack.content.model import (
     IMAGE_TYPES,
     Assessment,
@@ -34,9 +34,10 @@ from coursepack.content.model import (
     UnitMeta,
     is_translatable,
 )
+from coursepack.content.readingfiles import parse_reading_file
 from coursepack.content.validate import source_files
 from coursepack.content.yamlsource import read_text, split_front_matter
-from coursepack.errors import BuildError, display_path
+from coursepack.errors import BuildError, Diagnostics, display_path
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.document import Parsed
 
@@ -86,6 +87,9 @@ def text_only(root: Path, rel: str) -> str:
     """The translatable part of a source file, as a translation file starts out."""
     text = read_text(root / rel, root)
     top = rel.split("/")[0]
+    if translation_file(rel) != rel:  # a reading list in BibTeX or CSL-JSON: its ids and annotations, in YAML
+        got = parse_reading_file(root / rel, text, Diagnostics())
+        return _dump(_text_of([e.reading.model_dump(exclude_defaults=True) for e in got.entries], Reading, True))
     model, entry = _FILE_MODELS.get(rel) or _FILE_MODELS.get(top) or (None, False)
     if model is None:  # (Markdown without front matter, or a file that is all text)
         return text
@@ -148,14 +152,14 @@ def start(course: Course, lang: str, update: list[str] | None = None) -> list[st
                 raise BuildError(f"{rel} is not a source file of {course.meta.id} (use paths like units/intro.md)")
             _remember(course, tdir, record, rel)
             lines.append(f"current   {rel}")
-            lines += _sections_missing(course.root / rel, tdir / rel, course.root, rel, lang)
+            lines += _sections_missing(course.root / rel, tdir / translation_file(rel), course.root, rel, lang)
     else:
         for rel in sources:
-            target = tdir / rel
+            target = tdir / translation_file(rel)
             if not target.is_file():
                 atomic_write(target, text_only(course.root, rel).encode("utf-8"))
                 _remember(course, tdir, record, rel)
-                lines.append(f"created   {rel}")
+                lines.append(f"created   {translation_file(rel)}")
             elif rel not in record["files"]:
                 _remember(course, tdir, record, rel)
                 lines.append(f"recorded  {rel}")
@@ -208,7 +212,9 @@ def outdated(course: Course, lang: str) -> list[str]:
     return [
         rel
         for rel in sorted(record)
-        if (tdir / rel).is_file() and (course.root / rel).is_file() and _source_changed(record[rel], course, tdir, rel)
+        if (tdir / translation_file(rel)).is_file()
+        and (course.root / rel).is_file()
+        and _source_changed(record[rel], course, tdir, rel)
     ]
 
 
@@ -280,9 +286,9 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
         words = len(read_text(src, course.root).split())
         mine = [f for f in fallbacks if f.path == rel and f.what != "whole file"]
         parts, left = [f.what for f in mine], sum(f.words for f in mine)
-        if not (tdir / rel).is_file():
+        if not (tdir / translation_file(rel)).is_file():
             files.append(FileStatus(rel, "missing", words))
-        elif read_text(tdir / rel, course.root) == text_only(course.root, rel):
+        elif read_text(tdir / translation_file(rel), course.root) == text_only(course.root, rel):
             files.append(FileStatus(rel, "untranslated", words))
         elif rel not in record:
             files.append(FileStatus(rel, "untracked", words, parts, fallback_words=left))
@@ -296,11 +302,20 @@ def status(course: Course, lang: str, fallbacks: list[Fallback]) -> LangStatus:
                     n=1,
                 )
             )
-            files.append(FileStatus(rel, "outdated", words, parts, diff, _lacks(src, tdir / rel, course.root), left))
+            files.append(
+                FileStatus(
+                    rel, "outdated", words, parts, diff, _lacks(src, tdir / translation_file(rel), course.root), left
+                )
+            )
         else:
             files.append(
                 FileStatus(
-                    rel, "translated", words, parts, lacks=_lacks(src, tdir / rel, course.root), fallback_words=left
+                    rel,
+                    "translated",
+                    words,
+                    parts,
+                    lacks=_lacks(src, tdir / translation_file(rel), course.root),
+                    fallback_words=left,
                 )
             )
     return LangStatus(lang, files)

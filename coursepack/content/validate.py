@@ -11,6 +11,7 @@ from pathlib import Path
 from coursepack import jail
 from coursepack.content.load import mismatch, named_like
 from coursepack.content.model import IMAGE_TYPES, Course
+from coursepack.content.readingfiles import reading_files
 from coursepack.errors import Diagnostics, closest
 from coursepack.images import image_problem
 from coursepack.markdown.check import Found, IdDef, check_markdown
@@ -51,7 +52,7 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
         for i, rid in enumerate(unit.meta.readings):
             if rid not in course.readings and rid not in course.broken_ids:
                 meant = closest(rid, course.readings)
-                fix = f"did you mean '{meant}'?" if meant else "define it in readings/*.yaml"
+                fix = f"did you mean '{meant}'?" if meant else "define it in readings/ (a .yaml, .bib or .json file)"
                 diags.error(*at(f"{unit.meta.id}.readings:{i}"), f"reading '{rid}' not found: {fix}")
         for i, eid in enumerate(unit.meta.exercises):
             if eid not in course.exercises and eid not in course.broken_ids:
@@ -217,7 +218,7 @@ def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:
 
 def validate_translation(source: Course, localized: Course, found: Found, diags: Diagnostics) -> None:
     """Check the Markdown of a translation as written (ids and links are the source's)."""
-    from coursepack.content.localize import translation_dir
+    from coursepack.content.localize import translated_source, translation_dir
 
     tdir = translation_dir(source, localized.lang)
     if not tdir.is_dir():
@@ -226,7 +227,7 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
         rel = path.relative_to(tdir)
         if not path.is_file() or rel.parts[0].startswith(".") or rel.as_posix() == "translation.yaml":
             continue
-        if not (source.root / rel).is_file():
+        if not (source.root / translated_source(rel.as_posix())).is_file():
             diags.warning(path, 1, 1, f"no source file {rel.as_posix()}: this translation is not used")
             continue
         if path.suffix.lower() in IMAGE_TYPES:  # the language's own version of an image
@@ -277,7 +278,9 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
     from coursepack import fonts
     from coursepack.content.localize import translation_dir
 
-    files = {p for p in source_files(localized.root) if p.is_file()}
+    # (a .bib or .json file holds much that is never printed, abstracts and file paths: its readings' printed text is checked)
+    files = {p for p in source_files(localized.root) if p.is_file() and p.suffix.lower() not in (".bib", ".json")}
+    _check_reading_coverage(localized, lang, diags)
     tdir = translation_dir(localized, lang)
     if lang != localized.meta.language and tdir.is_dir():
         files |= {
@@ -313,6 +316,28 @@ def check_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
             col,
             f"characters not covered by the fonts for '{lang}' ({names}): {listed}; remove them or replace them (a PDF must never show empty boxes)",
         )
+
+
+def _check_reading_coverage(localized: Course, lang: str, diags: Diagnostics) -> None:
+    """What the readings of .bib and .json files print must be in the language's fonts (each
+    reading reported at its entry)."""
+    from coursepack import fonts
+
+    for rid, reading in localized.readings.items():
+        where = localized.positions.get(f"id:{rid}")
+        if where is None or where[0].suffix.lower() not in (".bib", ".json"):
+            continue
+        printed = [*reading.authors, reading.title, reading.container, reading.publisher, reading.annotation]
+        printed += [str(v) for v in (reading.volume, reading.issue, reading.pages, reading.url) if v is not None]
+        missing = fonts.uncovered("".join(set("".join(t for t in printed if t))), lang)
+        if missing:
+            listed = ", ".join(fonts.describe(ch) for ch in sorted(missing)[:8]) + (" ..." if len(missing) > 8 else "")
+            diags.error(
+                *where,
+                f"reading '{rid}': characters not covered by the fonts for '{lang}' "
+                f"({', '.join(fonts.families(lang))}): {listed}; replace them in the entry (a PDF must never show "
+                "empty boxes)",
+            )
 
 
 def _positions(text: str, ch: str) -> list[tuple[int, int]]:
@@ -370,6 +395,6 @@ def source_files(root: Path) -> list[Path]:
     out = [root / "course.yaml", root / "introduction.md"]
     for sub in ("units", "exercises"):
         out += sorted((root / sub).glob("*.md"))
-    out += sorted((root / "readings").glob("*.yaml"))
+    out += reading_files(root)
     out += [root / "instructor" / name for name in ("guide.md", "plans.yaml", "assessment.yaml")]
     return out

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from coursepack import plugins
-from coursepack.content.model import EXERCISE_KINDS, Course, Exercise, Plan, Reading, Rubric
+from coursepack.content.model import ET_AL, EXERCISE_KINDS, Course, Exercise, Plan, Reading, Rubric
 from coursepack.i18n import (
     catalog,
     duration,
@@ -125,6 +125,8 @@ def presence(edition: Edition, item: str | None) -> Callable[[Target], bool]:
 
 
 def _join(names: list[str], and_word: str) -> str:
+    if len(names) > 1 and names[-1] == ET_AL:  # (BibTeX's 'and others')
+        return ", ".join(names[:-1]) + " et al."
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {and_word} " + names[-1]
@@ -198,7 +200,7 @@ def reading_years(readings: dict[str, Reading]) -> dict[str, str]:
 
 def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
     first = r.authors[0].split(",")[0]
-    if len(r.authors) > 2:
+    if len(r.authors) > 2 or (len(r.authors) == 2 and r.authors[1] == ET_AL):
         first += " et al."
     elif len(r.authors) == 2:
         first += f" {and_word} {r.authors[1].split(',')[0]}"
