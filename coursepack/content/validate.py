@@ -139,6 +139,7 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
         part = _part(course, parsed.key, instructor_file)
         check_markdown(parsed, root, instructor_file, found, diags, image_problem=shown, part=part)
     _check_links(course, found, diags)
+    _check_cites(course, found, diags)
     return found
 
 
@@ -216,6 +217,32 @@ def _check_links(course: Course, found: Found, diags: Diagnostics) -> None:
             )
 
 
+def _check_cites(course: Course, found: Found, diags: Diagnostics) -> None:
+    """A bracketed citation's key must be a reading; a narrative ``@word`` that names none prints
+    as written (a handle, a decorator), and is said only when it is a reading's id mistyped."""
+    as_written = {r.csl.get("id") for r in course.readings.values()}  # (a .bib or .json file's own keys)
+    for cite in found.cites:
+        if cite.key in course.readings or cite.key in as_written or cite.key in course.broken_ids:
+            continue
+        meant = closest(cite.key, course.readings)
+        if meant:
+            hint = f"did you mean '@{meant}'?"
+        elif cite.key in found.ids:
+            hint = f"'{cite.key}' is not a reading: link to it with [](#{cite.key})"
+        else:
+            hint = "readings are defined in readings/ (a .yaml, .bib or .json file)"
+        if cite.bracketed:
+            diags.error(cite.path, cite.line, cite.col, f"citation '@{cite.key}': no reading has that id: {hint}")
+        elif meant:
+            diags.warning(
+                cite.path,
+                cite.line,
+                cite.col,
+                f"'@{cite.key}' is printed as written: no reading has that id: {hint} "
+                "(write '\\@' for an @ that is not a citation)",
+            )
+
+
 def validate_translation(source: Course, localized: Course, found: Found, diags: Diagnostics) -> None:
     """Check the Markdown of a translation as written (ids and links are the source's)."""
     from coursepack.content.localize import translated_source, translation_dir
@@ -249,6 +276,7 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
                 part=_part(localized, parsed.key, instructor_file),
             )
     _check_links(source, theirs, diags)
+    _check_cites(localized, theirs, diags)
     _inline_exercises_match(source, localized, diags)
 
 

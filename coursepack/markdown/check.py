@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from coursepack.errors import Diagnostics
 from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs
 from coursepack.markdown.blocks import KINDS
+from coursepack.markdown.citations import Cluster
 from coursepack.markdown.code import _lexer as code_lexer
 from coursepack.markdown.code import is_cell, listing
 from coursepack.markdown.divs import MYST_CODE, Div
@@ -47,7 +48,6 @@ SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 WEB_RE = re.compile(r"^(https?|mailto):", re.I)
 INLINE_CELL_RE = re.compile(r"^(r|\{r\}|\{python\}|\{julia\}) ")  # knitr's `r expr`, Quarto's `{python} expr`
 ROLE_RE = re.compile(r"\{[a-z][a-z0-9:_-]*\}$")  # MyST's {ref}`target`: a role name right before a code span
-CITATION_RE = re.compile(r"\[-?@[\w:.#$%&+?<>~/-]+")  # Pandoc's [@key]: looked for in text, not parsed
 STUDENT = frozenset({"handout"})  # what students see besides text for all
 # words in a block's name that say it is not for students (a style class with one is refused)
 SECRET_WORDS = ("instructor", "teacher", "lecturer", "tutor", "solution", "answer", "hidden", "hide", "private",
@@ -83,12 +83,25 @@ class LinkUse:
 
 
 @dataclass
+class CiteUse:
+    """A citation of ``key``: bracketed (``[@key]``: the key must be a reading) or narrative."""
+
+    path: Path
+    line: int
+    col: int
+    key: str
+    bracketed: bool
+    written: str  # as written
+
+
+@dataclass
 class Found:
     """What the checks of the files of a course collect for the course-wide checks."""
 
     ids: dict[str, IdDef] = field(default_factory=dict)
     links: list[LinkUse] = field(default_factory=list)
     local: dict[tuple[str, str], IdDef] = field(default_factory=dict)  # (file key, automatic id) → heading
+    cites: list[CiteUse] = field(default_factory=list)
 
 
 def check_markdown(
@@ -488,17 +501,12 @@ def _check_inline(
                 f"Quarto shortcode '{code}' is not read, so it would print as text: write out what it stands for "
                 "(an included file's text, a page break...)",
             )
-        elif kind == "text" and "@" in child.content:
-            m = CITATION_RE.search(child.content)
-            if m:
-                line, text = _child_line(parsed, inline, k)
-                diags.warning(
-                    path,
-                    line,
-                    text.find(m.group(0)) + 1 or 1,
-                    f"'{m.group(0)}...]' is printed as written: coursepack does not format citations yet; "
-                    "write the reference out",
-                )
+        if kind == "cite":
+            line, text = _child_line(parsed, inline, k)
+            col = text.find(child.content) + 1 or text.find("@") + 1 or 1
+            cluster: Cluster = child.meta["cite"]
+            for item in cluster.items:
+                found.cites.append(CiteUse(path, line, col, item.key, not cluster.narrative, child.content))
 
 
 def _check_reference(parsed: Parsed, inline: Token, k: int, needs: frozenset[str], diags: Diagnostics) -> None:

@@ -74,7 +74,7 @@ def plain(inline: Token | None) -> str:
         return inline.content if inline is not None else ""
     out = []
     for child in inline.children:
-        if child.type in ("text", "code_inline", "math_inline"):
+        if child.type in ("text", "code_inline", "math_inline", "cite"):  # (a citation as written)
             out.append(child.content)
         elif child.type == "image" and child.children:
             out.append(plain(Token("inline", "", 0, children=child.children)))

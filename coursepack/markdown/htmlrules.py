@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from coursepack.errors import BuildError, display_path
 from coursepack.i18n import punctuation, text_direction
 from coursepack.markdown.attributes import Attrs
+from coursepack.markdown.citations import CiteItem, Cluster
 from coursepack.markdown.cjk import is_cjk
 from coursepack.markdown.code import CodeOptions, block_class, highlight, listing
 from coursepack.markdown.divs import Div
@@ -441,6 +442,51 @@ class HtmlRules(RendererHTML):
             return "</a>" + _address(w, tokens, idx, href, env)
         nested = _in_parentheses(tokens, idx)
         return ("</a>" if w.present(target) else "</span>") + w.pageref(target, w.words_for(env), nested)
+
+    def cite(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A citation, author–date: "(see Doe 2020, p.\u00a012; Roe 2019)", "Doe (2020)"; each
+        work a link to its entry when the pack prints the reading list. A narrative ``@word``
+        that names no reading is text as written (the checks stop a bracketed one first)."""
+        tok = tokens[idx]
+        w: Writer = env["w"]
+        cluster: Cluster = tok.meta["cite"]
+        words = w.words_for(env)
+        lang = words.lang
+        targets = [w.index.targets.get(item.key) for item in cluster.items]
+        if w.reading_cite is None or any(t is None or t.kind != "reading" for t in targets):
+            if cluster.narrative:
+                return escapeHtml(tok.content)
+            unknown = next(
+                i.key for i, t in zip(cluster.items, targets, strict=True) if t is None or t.kind != "reading"
+            )
+            raise BuildError(f"{_where(env)}: citation '@{unknown}': no reading has that id")
+        and_word = words.gettext("and")
+        cite_of = w.reading_cite
+        opening, closing_mark = words.cite_brackets()
+        comma = words.comma()
+
+        def work(text: str, target: Target | None) -> str:
+            if target is not None and w.present(target):
+                return f'<a class="xref" href="#{escapeHtml(target.anchor)}">{escapeHtml(text)}</a>'
+            return escapeHtml(text)
+
+        def after(item: CiteItem) -> str:
+            out = comma + words.locator(item.locator) if item.locator else ""
+            suffix = item.suffix
+            if suffix and not suffix.startswith((",", ";", ":", ".")) and not suffix.startswith(" "):
+                suffix = comma + suffix
+            return out + escapeHtml(smart_text(suffix, lang)) if suffix else out
+
+        if cluster.narrative:
+            (item,), (target,) = cluster.items, targets
+            authors, year = cite_of(target.anchor if target else item.key, and_word)
+            return f"{work(authors, target)} {opening}{escapeHtml(year)}{after(item)}{closing_mark}"
+        parts = []
+        for item, target in zip(cluster.items, targets, strict=True):
+            authors, year = cite_of(target.anchor if target else item.key, and_word)
+            prefix = escapeHtml(smart_text(item.prefix, lang)) + " " if item.prefix else ""
+            parts.append(prefix + work(year if item.suppress_author else f"{authors} {year}", target) + after(item))
+        return opening + escapeHtml(words.cite_separator()).join(parts) + closing_mark
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         tok = tokens[idx]

@@ -3,7 +3,8 @@
 CommonMark plus GitHub's tables, strikethrough, task lists, autolinks and alerts; footnotes
 (Pandoc's, inline ``^[...]`` too); definition lists; Pandoc attributes on headings, fenced
 code, images, links and ``[spans]{...}``; fenced divs (``divs``); ``$maths$``; table captions
-(``Table: ...`` or ``: ...`` next to a table). Tokens keep their source lines (``map``).
+(``Table: ...`` or ``: ...`` next to a table); Pandoc's citations (``citations``). Tokens keep
+their source lines (``map``).
 
 The rules are ours where no plugin does the job: ``inline_rules``, ``block_rules``,
 ``figures``. The parser only reads: what a token means for an edition (audience, numbers, links) is
@@ -32,6 +33,7 @@ from coursepack.markdown.block_rules import (
     notes_rule,
     quarto_equation_rule,
 )
+from coursepack.markdown.citations import bracket_citation_rule, narrative_citation_rule
 from coursepack.markdown.cjk import cjk_plugin
 from coursepack.markdown.divs import divs_plugin
 from coursepack.markdown.figures import figures_rule, graphics_cells_rule, myst_figures_rule
@@ -93,6 +95,8 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.inline.ruler.after("link", "span", span_rule)
     md.inline.ruler.before("link", "quarto_xref_brackets", quarto_xref_rule)
     md.inline.ruler.push("quarto_xref", quarto_xref_rule)
+    md.inline.ruler.before("link", "citation_brackets", bracket_citation_rule)  # (after Quarto's [-@fig-x])
+    md.inline.ruler.push("citation", narrative_citation_rule)  # (after Quarto's @fig-x)
     md.inline.ruler.push("attrs", attrs_rule)
     md.core.ruler.after("block", "cp_alerts", alerts_rule)
     md.core.ruler.after("cp_alerts", "cp_block_attrs", block_attrs_rule)

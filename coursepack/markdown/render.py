@@ -42,6 +42,7 @@ class Writer:
     links: str = "footnote"  # where an external link's address is printed: footnote | after | none
     assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
     reading_label: Callable[[str, str], str] | None = None
+    reading_cite: Callable[[str, str], tuple[str, str]] | None = None  # a reading's (authors, year) in citations
     inline_exercises: dict[int, str] = field(default_factory=dict)  # id(div_open) → exercise id
     note: int = 0  # the last footnote number given
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coursepack.i18n import N_, list_separator
+from coursepack.i18n import N_, NNBSP, list_separator, punctuation
 from coursepack.resolve.targets import Target
 
 LABELS = {
@@ -17,6 +18,8 @@ LABELS = {
     "equation": N_("Equation %(num)s"),
 }
 NUMBER_SLOT = "{n}"
+PAGE, PAGES = N_("p. %(page)s"), N_("pp. %(pages)s")
+PLURAL_LOCATOR = re.compile(r"[-\u2013\u2014,&]|\band\b")
 
 
 def nbsp(label: str) -> str:
@@ -63,3 +66,26 @@ class Words:
         if self.lang.startswith(("zh", "ja")):
             return f"\uff0c{text}" if nested else f"\uff08{text}\uff09"
         return f"{list_separator(self.lang)}{text}" if nested else f" ({text})"
+
+    # -- citations (author–date, until the course's CSL style formats them) --------------------
+
+    def locator(self, value: str) -> str:
+        """A cited page: "p.\u00a012", "pp.\u00a03–5", "с.\u00a012", "第12页"."""
+        value = punctuation(value, self.lang)
+        if PLURAL_LOCATOR.search(value):
+            text = self.gettext(PAGES) % {"pages": value}
+        else:
+            text = self.gettext(PAGE) % {"page": value}
+        return text.replace(" ", "\u00a0")
+
+    def cite_brackets(self) -> tuple[str, str]:
+        """Around a citation: ( ) or the full-width （ ）."""
+        return ("\uff08", "\uff09") if self.lang.startswith(("zh", "ja")) else ("(", ")")
+
+    def cite_separator(self) -> str:
+        """Between the works of one citation: "; ", "؛ " in Arabic, "；" in Chinese, " ; " in French."""
+        base = self.lang.split("-")[0]
+        return {"ar": "\u061b ", "fa": "\u061b ", "zh": "\uff1b", "ja": "\uff1b", "fr": NNBSP + "; "}.get(base, "; ")
+
+    def comma(self) -> str:
+        return list_separator(self.lang)

@@ -198,13 +198,29 @@ def reading_years(readings: dict[str, Reading]) -> dict[str, str]:
     return years
 
 
-def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
+def reading_authors(r: Reading, and_word: str = "and") -> str:
+    """The authors as a citation names them: "Doe", "Doe and Roe", "Doe et al."."""
     first = r.authors[0].split(",")[0]
     if len(r.authors) > 2 or (len(r.authors) == 2 and r.authors[1] == ET_AL):
         first += " et al."
     elif len(r.authors) == 2:
         first += f" {and_word} {r.authors[1].split(',')[0]}"
-    return f"{first} ({year})"
+    return first
+
+
+def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
+    return f"{reading_authors(r, and_word)} ({year})"
+
+
+def reading_cite(course: Course) -> Callable[[str, str], tuple[str, str]]:
+    """A reading's authors and year as its citations print them (the year as the reading list
+    prints it: 2020a, 2020b)."""
+    years = reading_years(course.readings)
+
+    def cite(rid: str, and_word: str) -> tuple[str, str]:
+        return reading_authors(course.readings[rid], and_word), years[rid]
+
+    return cite
 
 
 def resolve(
@@ -243,6 +259,7 @@ def resolve(
         links=course.meta.link_addresses,
         assets=course.assets,
         reading_label=label_reading,
+        reading_cite=reading_cite(course),
         inline_exercises={
             id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline
         },
@@ -705,8 +722,16 @@ def bilingual_pairs(source: Course, localized: Course, audiences: frozenset[str]
     src_words = Words(catalog(source_lang).gettext, source_lang)
     tr_words = Words(catalog(lang, localized.terms).gettext, lang)
     absent: Callable[[Target], bool] = lambda target: False  # noqa: E731 (no page references in proofs)
-    src_writer = Writer(index_of(source), audiences, src_words, src_words, absent)
-    tr_writer = Writer(index_of(localized), audiences, tr_words, src_words, absent, assets=localized.assets)
+    src_writer = Writer(index_of(source), audiences, src_words, src_words, absent, reading_cite=reading_cite(source))
+    tr_writer = Writer(
+        index_of(localized),
+        audiences,
+        tr_words,
+        src_words,
+        absent,
+        assets=localized.assets,
+        reading_cite=reading_cite(localized),
+    )
     docs: list[tuple[str, str, str, Parsed]] = []  # (rel path, source title, translated title, source parse)
     if source.introduction and source.introduction.tree:
         docs.append(("introduction.md", "Introduction", "", source.introduction.tree.chunks[0].parsed))

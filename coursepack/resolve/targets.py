@@ -103,6 +103,10 @@ def build_index(course: Course) -> Index:
         add(Target(eid, "exercise", str(n), ex.meta.title, needs, f"exercise:{eid}"))
     for rid in course.readings:
         add(Target(rid, "reading", place="readings"))
+    for rid, reading in course.readings.items():  # the key as written in the .bib or .json file cites it too
+        key = reading.csl.get("id")
+        if isinstance(key, str) and key != rid:
+            index.targets.setdefault(key, index.targets[rid])
     if course.assessment:
         for task in course.assessment.tasks:
             add(Target(task.id, "task", title=task.title, place="assessment"))
