@@ -1,6 +1,7 @@
 """The benchmark: our build against WeasyPrint alone, on synthetic courses of 20, 100 and 500 pages.
 
     python -m benchmarks.bench [--repeat N] [--sizes 20,100,500] [--jobs N] [--keep DIR]
+                               [--matrix-only | --no-matrix] [--content DIR]
 
 For each size it generates a course (``benchgen``), writes the HTML of its student pack, and
 times, each in a fresh process:
@@ -18,6 +19,9 @@ processor time of everything that is not WeasyPrint parsing stylesheets, laying 
 writing PDF (starting Python, imports, loading, HTML, stitching, writing; the workers'
 start-up), in every process, as a share of the build's processor time and of the engine
 alone's time; and how long the main process was busy.
+Then (``--no-matrix`` leaves it out, ``--matrix-only`` runs it alone) the sample matrix cold:
+``coursepack build`` of every course in content/ against stock WeasyPrint typesetting the same
+HTML of every target in a pool of as many processes (``benchmarks.matrix``).
 Figures go into docs/performance.md; nothing here is a test.
 """
 
@@ -115,8 +119,7 @@ def _build(course: Path, out: Path, jobs: int, *extra: str) -> Run:
 
 def measure(size: int, work: Path, jobs: int) -> Row:
     from benchmarks import benchgen
-    from coursepack.build import course_epoch, load_and_check, stylesheets, target_html
-    from coursepack.matrix import Variant, plan_targets
+    from coursepack.build import Variant, course_epoch, load_and_check, plan_targets, stylesheets, target_html
 
     course = benchgen.generate(work / f"course-{size}", size)
     checked = load_and_check([course])
@@ -141,9 +144,8 @@ def measure(size: int, work: Path, jobs: int) -> Row:
 def html_stage(course: Path) -> tuple[float, float]:
     """Processor seconds of the HTML stage of the student pack: every Markdown file parsed, then
     the pack's HTML written from the trees (medians of three, each on a course loaded afresh)."""
-    from coursepack.build import course_epoch, load_and_check, target_html
+    from coursepack.build import Variant, course_epoch, load_and_check, plan_targets, target_html
     from coursepack.markdown.document import Parsed
-    from coursepack.matrix import Variant, plan_targets
 
     parses, writes = [], []
     for _ in range(3):
@@ -237,19 +239,42 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes [cores]")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each size; the table shows medians [1]")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--matrix-only", action="store_true", help="only the sample matrix, not the sizes")
+    which.add_argument("--no-matrix", action="store_true", help="only the sizes, not the sample matrix")
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "content",
+        help="the sample matrix's courses",
+    )
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    repeat = max(args.repeat, 1)
+    sizes = [] if args.matrix_only else [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="coursepack-bench-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         rows = []
         for size in sizes:
             runs = []
-            for i in range(max(args.repeat, 1)):
-                print(f"… {size} pages, run {i + 1} of {args.repeat}", file=sys.stderr, flush=True)
+            for i in range(repeat):
+                print(f"… {size} pages, run {i + 1} of {repeat}", file=sys.stderr, flush=True)
                 runs.append(measure(size, work / f"run-{i + 1}", args.jobs))
             rows.append(median_row(runs))
-    print(report(rows, args.jobs, max(args.repeat, 1)))
+        if rows:
+            print(report(rows, args.jobs, repeat), flush=True)
+        if not args.no_matrix:
+            from benchmarks import matrix
+
+            measured = []
+            for i in range(repeat):
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"… sample matrix, run {i + 1} of {repeat} (load average {load})", file=sys.stderr, flush=True)
+                measured.append(
+                    matrix.measure(args.content, work / f"matrix-{i + 1}", args.jobs, engine_first=i % 2 == 1)
+                )
+                print(f"  {matrix.report(measured[-1], 1).splitlines()[4]}", file=sys.stderr, flush=True)
+            print(("\n" if rows else "") + matrix.report(matrix.median(measured), repeat))
 
 
 if __name__ == "__main__":
