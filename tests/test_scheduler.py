@@ -79,6 +79,9 @@ class DictCache:
     def lookup(self, key: str) -> Any:
         return self.items.get(key)
 
+    def recall(self, key: str) -> Any:
+        return self.items.get(key)
+
     def store(self, key: str, result: Any) -> None:
         self.items[key] = result
         self.stored.append(key)

@@ -74,20 +74,21 @@ def build(
 
 
 class _JobCache:
-    """The job cache of the output folder: a job typeset earlier is reused when the build may
-    (not with ``--no-cache``), and one typeset earlier in this build always (the same sheet in a
-    handout and in the booklet is typeset once, even in a cold build)."""
+    """The job cache of the output folder: a job typeset by an earlier build is reused when the
+    build may (not with ``--no-cache``); one typeset earlier in this build always is (the same
+    sheet in a handout and in the booklet is typeset once, even in a cold build)."""
 
     def __init__(self, output: Path, reuse: bool) -> None:
         self.output, self.reuse = output, reuse
-        self.stored: set[str] = set()
 
     def lookup(self, key: str) -> TypesetResult | None:
-        return cache.job_lookup(self.output, key) if self.reuse or key in self.stored else None
+        return cache.job_lookup(self.output, key) if self.reuse else None
+
+    def recall(self, key: str) -> TypesetResult | None:
+        return cache.job_lookup(self.output, key)
 
     def store(self, key: str, result: TypesetResult) -> None:
         cache.job_store(self.output, key, result)
-        self.stored.add(key)
 
 
 def _make(

@@ -70,7 +70,9 @@ class Work(Protocol[J, R]):
 
 
 class JobCache(Protocol[R]):
-    def lookup(self, key: str) -> R | None: ...
+    def lookup(self, key: str) -> R | None: ...  # a job typeset by an earlier build (when it may be reused)
+
+    def recall(self, key: str) -> R | None: ...  # a job typeset by this build (always)
 
     def store(self, key: str, result: R) -> None: ...
 
@@ -239,7 +241,7 @@ class Scheduler(Generic[J, R]):
             jobs = work.next_jobs()
             fresh = []
             for job in jobs:
-                hit = self.cache.lookup(work.job_key(job)) if self.cache else None
+                hit = self._reuse(work.job_key(job))
                 work.started(job)
                 if hit is not None:
                     work.accept(job, hit)
@@ -251,6 +253,12 @@ class Scheduler(Generic[J, R]):
                 self.queued += 1
             if fresh or not jobs:
                 return
+
+    def _reuse(self, key: str) -> R | None:
+        """The result of a job already typeset: by this build, or by an earlier one."""
+        if self.cache is None:
+            return None
+        return self.cache.recall(key) if key in self.finished else self.cache.lookup(key)
 
     def fill(self) -> None:
         """Start queued jobs while workers are free, in ``order`` across every target."""
@@ -270,7 +278,7 @@ class Scheduler(Generic[J, R]):
                 self.waiters[key].append((work, fresh))
                 self.shared += 1
                 continue
-            hit = self.cache.lookup(key) if self.cache is not None and key in self.finished else None
+            hit = self._reuse(key) if key in self.finished else None
             if hit is not None:  # typeset for another target since this one was queued
                 work.inflight -= 1
                 work.accept(fresh, hit)
