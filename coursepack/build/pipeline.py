@@ -49,6 +49,7 @@ from coursepack.print.preflight import report as preflight_report
 from coursepack.render.editions import Edition
 from coursepack.render.html import render_html
 from coursepack.render.theme import default_theme_dir, find_file, search_path
+from coursepack.resolve import citeproc
 from coursepack.resolve.views import BuildFacts
 
 Family = tuple[str, str, str, Variant]  # course, language, edition, variant: what cites and is cited
@@ -126,6 +127,8 @@ class Pipeline:
         self.anchors: dict[Family, dict[str, int]] = {}  # the pages of each edition written or cached
         self.theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parents[1]]) + fonts.font_css()
         self.course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in checked.courses}
+        if any(c.meta.citation_style for c in checked.courses):  # (another pandoc may format citations otherwise)
+            self.theme_digest += citeproc.pandoc_version()
         self.engine_checked = False
 
     @staticmethod

@@ -383,6 +383,10 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         meta.exercises = list(listed)
         for i, at in enumerate(listed.values()):
             positions[f"course.exercises:{i}"] = (course_file, *doc.locate(("exercises", at)))
+    for key in ("theme", "citation_style", "citation-style", "csl"):
+        if isinstance(doc.data, dict) and key in doc.data:
+            positions[f"course.{key.replace('-', '_')}"] = (course_file, *doc.locate((key,)))
+    positions.setdefault("course.citation_style", positions.get("course.csl", (course_file, 1, 1)))
     for i, outcome in enumerate(meta.outcomes):
         define(f"outcome:{outcome.id}", course_file, *doc.locate(("outcomes", i, "id")))
 

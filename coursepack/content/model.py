@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
     from coursepack.markdown.document import Body, InlineExercise
@@ -120,6 +120,13 @@ class CourseMeta(Strict):
         default="footnote",
         description="Where the address of an external link is printed for readers of paper: in a footnote, "
         "in brackets after the link text, or not at all.",
+    )
+    citation_style: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("citation_style", "citation-style", "csl"),  # (Pandoc's and Quarto's names)
+        description="How citations and reading lists are formatted: a bundled CSL style (oscola, chicago-notes, "
+        "chicago-author-date, apa, harvard, mla, ieee, vancouver) or a .csl file of the course (styles/our.csl). "
+        "None: author-date from the readings, without pandoc.",
     )
     solutions: Literal["guide", "end"] = Field(
         default="guide",

@@ -9,6 +9,7 @@ from html.entities import codepoint2name
 from pathlib import Path
 
 from coursepack import jail
+from coursepack.content.citestyle import StyleError, load_style
 from coursepack.content.load import mismatch, named_like
 from coursepack.content.model import IMAGE_TYPES, Course
 from coursepack.content.readingfiles import reading_files
@@ -35,6 +36,12 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
         installed = ", ".join(sorted(THEMES)) or "none is installed"
         fix = f"did you mean '{meant}'?" if meant else f"themes: {installed} (a theme is an installed plugin)"
         diags.error(*at("course.theme"), f"theme '{theme}' not found: {fix}")
+    style = course.meta.citation_style
+    if style:
+        try:
+            load_style(style, root)
+        except StyleError as refused:
+            diags.error(*at("course.citation_style"), str(refused))
     outcome_ids = {o.id for o in course.meta.outcomes}
     ids: dict[str, IdDef] = {}
     numbered_ids = {u.meta.id for u in course.units} | set(course.exercise_order)  # those the pack numbers

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from markdown_it.rules_inline import StateInline
 
@@ -37,6 +38,7 @@ LOCATOR_RE = re.compile(
     rf"^\s*,?\s*(?:(?P<label>{PAGE_LABELS})\s*)?(?:\{{(?P<braced>[^{{}}]*)\}}|(?P<value>{_VALUE})(?![\w.]))"
 )
 OPENING = frozenset("([{\"'\u201c\u2018\u00ab*~\u2014\u2013\uff08\u300c\u300a\uff1a\uff0c")
+SEPARATORS = ";\u061b\uff1b"  # between citations: ; and the Arabic and full-width semicolons
 NOT_CITATION_AFTER = "({["  # [text](link), [span]{.class}, [text][ref]
 
 
@@ -53,6 +55,18 @@ class CiteItem:
 class Cluster:
     items: tuple[CiteItem, ...]
     narrative: bool = False  # @key: the author is in the text
+
+
+class CiteStyle(Protocol):
+    """What formats citations in a style (``resolve.citeproc.Citations``): the writer prints the
+    marker it gives for each citation, replaced once the whole document is written."""
+
+    @property
+    def notes(self) -> bool:
+        """Whether a citation in the text is set as a footnote (a note style)."""
+        ...
+
+    def cite(self, cluster: Cluster, scope: int, note: int, in_note: bool, initial: bool = False) -> str: ...
 
 
 def _quarto(key: str) -> bool:
@@ -94,7 +108,7 @@ def _split(inner: str) -> list[str]:
             depth += 1
         elif c == "}":
             depth = max(0, depth - 1)
-        elif c == ";" and depth == 0:
+        elif c in SEPARATORS and depth == 0:
             parts.append(inner[start:i])
             start = i + 1
     parts.append(inner[start:])

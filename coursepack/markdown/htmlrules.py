@@ -8,6 +8,7 @@ index of targets and its notes. Only elements and attributes the theme knows are
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,7 @@ SPAN_CLASSES = frozenset({"smallcaps", "underline", "mark", "nowrap"})
 HOLDERS = frozenset({"div_open", "tr_open", "figure_open", "list_item_open", "table_open", "blockquote_open"})
 
 
-def _note_holders(tokens: list[Token], url_notes: bool) -> set[int]:
+def _note_holders(tokens: list[Token], url_notes: bool, cite_notes: bool = False) -> set[int]:
     """The blocks (``id`` of their opening tokens) that hold a footnote call: marked
     ``has-footnote``, so the theme lets them break across pages (the engine would set a note
     whose call sits in an unbreakable box pushed to the next page twice)."""
@@ -69,14 +70,14 @@ def _note_holders(tokens: list[Token], url_notes: bool) -> set[int]:
             stack.append(tok)
         elif tok.nesting == -1 and stack:
             stack.pop()
-        elif tok.type == "inline" and tok.children and _calls_note(tok.children, url_notes):
+        elif tok.type == "inline" and tok.children and _calls_note(tok.children, url_notes, cite_notes):
             found.update(id(t) for t in stack if t.type in HOLDERS)
     return found
 
 
-def _calls_note(children: list[Token], url_notes: bool) -> bool:
+def _calls_note(children: list[Token], url_notes: bool, cite_notes: bool) -> bool:
     for c in children:
-        if c.type == "footnote_ref":
+        if c.type == "footnote_ref" or (cite_notes and c.type == "cite"):
             return True
         if url_notes and c.type == "link_open" and not str(c.attrGet("href") or "#").startswith("#"):
             return True
@@ -460,6 +461,14 @@ class HtmlRules(RendererHTML):
                 i.key for i, t in zip(cluster.items, targets, strict=True) if t is None or t.kind != "reading"
             )
             raise BuildError(f"{_where(env)}: citation '@{unknown}': no reading has that id")
+        if w.citations is not None:  # the course's CSL style: formatted once the document is written
+            in_note = env.get("note", 0)
+            note = in_note or (w.next_note() if w.citations.notes else 0)
+            items = tuple(
+                replace(item, key=t.anchor) for item, t in zip(cluster.items, targets, strict=True) if t is not None
+            )  # (a key as the .bib file writes it cites the reading's id)
+            initial = bool(in_note) and idx == 0 and env.get("note_start", False)  # (the note opens with it)
+            return w.citations.cite(replace(cluster, items=items), w.scope, note, bool(in_note), initial)
         and_word = words.gettext("and")
         cite_of = w.reading_cite
         opening, closing_mark = words.cite_brackets()
@@ -504,15 +513,21 @@ class HtmlRules(RendererHTML):
         # A note cited again is printed again under its own number, as Pandoc does: its text
         # is then on the page of every call (a reused number would point to another page).
         number = w.next_note()
-        inner = self._note_text(w._visible(note.tokens, 0, len(note.tokens), audiences), options, env)
+        outer, env["note"] = env.get("note", 0), number
+        try:
+            inner = self._note_text(w._visible(note.tokens, 0, len(note.tokens), audiences), options, env)
+        finally:
+            env["note"] = outer
         return f'{JOIN}<span class="footnote" data-num="{number}">{inner}</span>'
 
     def _note_text(self, tokens: list[Token], options: OptionsDict, env: EnvType) -> str:
         """A note's blocks as one run of inline text (a note is set at the foot of the page)."""
-        parts = []
+        parts: list[str] = []
         for tok in tokens:
             if tok.type == "inline" and tok.children:
+                env["note_start"] = not parts
                 parts.append(self.renderInline(tok.children, options, env))
+                env["note_start"] = False
             elif tok.type in ("fence", "code_block"):
                 parts.append(f"<code>{escapeHtml(tok.content.strip())}</code>")
         return " ".join(p for p in parts if p)

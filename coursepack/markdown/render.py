@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from coursepack.i18n import CJK_CLOSING, text_direction
 from coursepack.markdown.blocks import BlockKind
+from coursepack.markdown.citations import CiteStyle
 from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, is_exercise, outer_blocks
 from coursepack.markdown.htmlrules import OPTIONS, HtmlRules, _note_holders
 from coursepack.markdown.sanitize import clean
@@ -43,8 +44,10 @@ class Writer:
     assets: dict[str, str] = field(default_factory=dict)  # images the translation has its own version of
     reading_label: Callable[[str, str], str] | None = None
     reading_cite: Callable[[str, str], tuple[str, str]] | None = None  # a reading's (authors, year) in citations
+    citations: CiteStyle | None = None  # the course's CSL style (None: author–date from the readings)
     inline_exercises: dict[int, str] = field(default_factory=dict)  # id(div_open) → exercise id
     note: int = 0  # the last footnote number given
+    scope: int = 0  # which run of notes numbered from 1 is being written
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written
     restart_notes: bool = True  # each document numbers its notes from 1
     root: Path | None = None  # the course folder: blocks say where they are written (``data-src``)
@@ -126,7 +129,9 @@ class Writer:
             "parsed": chunk.parsed,
             "source": chunk.fallback is not None,
             "links": [],
-            "holders": _note_holders(tokens, self.links == "footnote"),
+            "holders": _note_holders(
+                tokens, self.links == "footnote", self.citations is not None and self.citations.notes
+            ),
             "ids": ids,
             "src": self._src_prefix(chunk.parsed),
         }
@@ -188,6 +193,7 @@ class Writer:
     def start_notes(self) -> None:
         """A new document: its notes are numbered from 1."""
         self.note = 0
+        self.scope += 1
 
 
 def render_text(

@@ -29,7 +29,7 @@ def render_html(
     resolved = resolve(course, lang, edition, facts, student_pages, source)
     env = environment(course.root, lang, course.terms, course.meta.theme)
     try:
-        html = env.get_template(edition.template).render(resolved.view.as_context())
+        html = resolved.finish(env.get_template(edition.template).render(resolved.view.as_context()))
     except Exception as exc:  # a template's fault is a message at its line; anything else is ours
         raise template_error(exc, course.root, edition.template, course.meta.theme) or exc from None
     if not edition.review_only:  # a hit stops the build, naming the file

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from coursepack import plugins
+from coursepack.content.citestyle import load_style
 from coursepack.content.model import ET_AL, EXERCISE_KINDS, Course, Exercise, Plan, Reading, Rubric
 from coursepack.i18n import (
     catalog,
@@ -37,6 +38,7 @@ from coursepack.markdown.typography import smart_text
 from coursepack.markdown.words import Words
 from coursepack.render.editions import Edition
 from coursepack.render.heads import fitter
+from coursepack.resolve.citeproc import Citations, csl_item
 from coursepack.resolve.targets import Index, Target, build_index
 from coursepack.resolve.views import (
     AssessmentView,
@@ -97,6 +99,11 @@ class Resolved:
     view: PackView
     writer: Writer
     hidden_allowed: set[str] = field(default_factory=set)  # instructor text this edition prints on purpose
+    citations: Citations | None = None  # the course's style: its markers are replaced in the finished HTML
+
+    def finish(self, html: str) -> str:
+        """The edition's HTML with its citations and reading-list entries formatted in document order."""
+        return self.citations.resolve(html) if self.citations is not None else html
 
 
 def index_of(course: Course) -> Index:
@@ -212,6 +219,25 @@ def reading_label(r: Reading, year: str, and_word: str = "and") -> str:
     return f"{reading_authors(r, and_word)} ({year})"
 
 
+def course_citations(course: Course, lang: str, index: Index, present: Callable[[Target], bool]) -> Citations | None:
+    """The course's CSL style for one edition in ``lang`` (None when the course names none)."""
+    name = course.meta.citation_style
+    if not name:
+        return None
+    style = course.derived.get(f"citation-style:{name}")
+    if style is None:
+        style = course.derived[f"citation-style:{name}"] = load_style(name, course.root)
+    items = course.derived.get("csl-items")
+    if items is None:
+        items = course.derived["csl-items"] = {rid: csl_item(r) for rid, r in course.readings.items()}
+
+    def link(rid: str) -> str | None:
+        target = index.targets.get(rid)
+        return target.anchor if target is not None and present(target) else None
+
+    return Citations(style, lang, items, link)
+
+
 def reading_cite(course: Course) -> Callable[[str, str], tuple[str, str]]:
     """A reading's authors and year as its citations print them (the year as the reading list
     prints it: 2020a, 2020b)."""
@@ -249,12 +275,13 @@ def resolve(
     def label_reading(rid: str, and_word: str) -> str:
         return reading_label(course.readings[rid], years[rid], and_word)
 
+    present = presence(edition, item)
     writer = Writer(
         index,
         edition.audiences,
         Words(_, lang),
         Words(source_gettext, source_lang),
-        presence(edition, item),
+        present,
         student_pages if student_pages is not None else {},  # (the build notes which pages are looked up)
         links=course.meta.link_addresses,
         assets=course.assets,
@@ -265,6 +292,8 @@ def resolve(
         },
         root=course.root,
     )
+    citations = course_citations(course, lang, index, present)
+    writer.citations = citations
     meta = course.meta
 
     def in_source(text: str) -> bool:
@@ -320,7 +349,10 @@ def resolve(
     def reading(r: Reading) -> tuple[Markup, str]:
         """A reading's entry and its direction. Titles stay as published: an entry whose title
         is in the source's script (an English work in an Arabic or Chinese pack) is set in the
-        source language, its words too ("and", not "و"), and reads in its own direction."""
+        source language, its words too ("and", not "و"), and reads in its own direction. With a
+        citation style, the style formats it (in the pack's language) once the document is written."""
+        if citations is not None:
+            return Markup(citations.entry(r.id)), text_direction(source_lang if in_source(r.title) else lang)
         if in_source(r.title):
             html = mark(format_reading(r, source_gettext("and"), years[r.id]), True, "span")
             return html or Markup(""), text_direction(source_lang)
@@ -554,7 +586,7 @@ def resolve(
         head=fitter(facts.page, facts.variant.two_sided, lang),
         facts=facts,
     )
-    return Resolved(view, writer, hidden_allowed)
+    return Resolved(view, writer, hidden_allowed, citations)
 
 
 def toc_width(*entries: Sequence[Numbered]) -> Markup:
