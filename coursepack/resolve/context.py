@@ -37,6 +37,7 @@ from coursepack.markdown.typography import smart_text
 from coursepack.markdown.words import Words
 from coursepack.render.editions import Edition
 from coursepack.render.heads import fitter
+from coursepack.resolve import backmatter
 from coursepack.resolve.targets import Index, Target, build_index
 from coursepack.resolve.views import (
     AssessmentView,
@@ -264,6 +265,7 @@ def resolve(
             id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline
         },
         root=course.root,
+        glossary_names=course.glossary_names,
     )
     meta = course.meta
 
@@ -499,6 +501,13 @@ def resolve(
             return Markup("")
         return Markup(writer.pageref(target, writer.words))
 
+    # the back matter, from the marks the edition printed (every body above is written by now)
+    glossary_groups = (
+        backmatter.glossary(course, writer.marks, lang, lambda text: block(text, "glossary.yaml"))
+        if edition.glossary
+        else []
+    )
+    index_groups = backmatter.book_index(writer.marks, lang) if edition.book_index else []
     view = PackView(
         lang=lang,
         dir=text_direction(lang),
@@ -553,6 +562,8 @@ def resolve(
         ),
         head=fitter(facts.page, facts.variant.two_sided, lang),
         facts=facts,
+        glossary=glossary_groups,
+        book_index=index_groups,
     )
     return Resolved(view, writer, hidden_allowed)
 
