@@ -36,6 +36,7 @@ SLOW_TESTS = {
     "test_the_engine_refuses_what_a_stylesheet_or_an_svg_brings_in",
     "test_a_course_copied_anywhere_gives_identical_pdfs",
     "test_two_gitlab_nodes_build_their_shares_and_the_manifests_merge",
+    "test_index_pages_right_stitched_single_and_after_an_edit",
 }
 
 

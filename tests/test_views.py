@@ -24,7 +24,7 @@ from conftest import FIXTURES
 NAMES = {
     "lang", "dir", "edition", "course", "introduction", "introduction_notes", "units", "exercises",
     "exercise_part", "solutions", "readings", "assessment", "plans", "guide", "matrix", "pairs", "labels",
-    "colon", "list_sep", "student_page", "pageref", "toc_width", "page_link", "head",
+    "colon", "list_sep", "student_page", "pageref", "toc_width", "page_link", "head", "glossary", "book_index",
     "page", "paper_size", "variant", "created", "review", "fallbacks", "untranslated", "source_lang", "item",
 }  # fmt: skip
 

@@ -37,7 +37,7 @@ from coursepack.content.model import Course
 from coursepack.engine import EngineError, overflow
 from coursepack.engine import versions as engine_versions
 from coursepack.engine.parts.plan import Job, Pack, hint_from, layouts_from_single
-from coursepack.engine.parts.split import Split, split
+from coursepack.engine.parts.split import Split, fill_pages, page_list_anchors, split
 from coursepack.engine.typeset import TypesetResult, epoch_to_iso
 from coursepack.engine.typeset import typeset_job as _typeset_job
 from coursepack.engine.workers import JobTimeout, Limits
@@ -52,6 +52,7 @@ from coursepack.render.theme import default_theme_dir, find_file, search_path
 from coursepack.resolve import citeproc
 from coursepack.resolve.views import BuildFacts
 
+MAX_FILLS = 3  # a single document's page lists written in, typeset again: it settles after one
 Family = tuple[str, str, str, Variant]  # course, language, edition, variant: what cites and is cited
 
 
@@ -73,6 +74,11 @@ class TargetWork:
         self.base_key = job_key  # what every job of this target shares: theme, assets, fonts, options
         self.pack, self.pieces, self.cites = pack, pieces, cites  # cites: the pages it printed of another edition
         self.result: TypesetResult | None = None
+        # a document typeset as one that prints lists of pages (an index): typeset, its lists
+        # written from where its anchors fell, typeset again (``fill``)
+        self.listed = page_list_anchors(html)
+        self.fills = 0
+        self.filled_from: dict[str, int] = {}
         self.failed: str | None = None
         self.inflight = 0
         self.retypeset = 0
@@ -103,6 +109,26 @@ class TargetWork:
             self.pack.accept(job, result)
         elif job.kind == "single":
             self.result = result
+            if self.listed:
+                self.fill(result)
+
+    def fill(self, result: TypesetResult) -> None:
+        """Write a single document's page lists from the pages its anchors fell on, and typeset
+        it again until they are where they were (the lists are back matter: filling them moves
+        no page they cite)."""
+        pages = {a: result.anchors[a] for a in self.listed if a in result.anchors}
+        if self.fills and pages == self.filled_from:
+            return  # (the numbers written are the pages: done)
+        if self.fills >= MAX_FILLS:
+            self.failed = (
+                f"{self.target.key}: the index's page numbers do not settle (filling them in moves the pages "
+                "they cite): put the index at the end of the pack"
+            )
+            return
+        self.filled_from = pages
+        self.fills += 1
+        self.html = fill_pages(self.html, pages)
+        self.result = None
 
     def job_key(self, job: Job) -> str:
         return cache.cache_key(self.base_key, job.kind, job.html)

@@ -22,6 +22,7 @@ from coursepack.content.model import (
     CourseMeta,
     Exercise,
     ExerciseMeta,
+    GlossaryEntry,
     MarkdownSource,
     Plan,
     Reading,
@@ -464,6 +465,16 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
     for path, fix in unread_files(root):
         diags.warning(path, 1, 1, f"readings/ is read for .yaml, .bib and .json files: this file is not read: {fix}")
 
+    glossary: dict[str, GlossaryEntry] = {}
+    glossary_file = root / GLOSSARY_FILE
+    if glossary_file.is_file():
+        for gentry, gdoc, i in _load_list(glossary_file, root, GlossaryEntry, diags):
+            if gentry.id in glossary:
+                diags.error(glossary_file, *gdoc.locate((i, "id")), f"duplicate glossary term id '{gentry.id}'")
+                continue
+            glossary[gentry.id] = gentry
+            positions[f"term:{gentry.id}"] = (glossary_file, *gdoc.locate((i, "term")))
+
     plans: list[Plan] = []
     plans_file = root / "instructor" / "plans.yaml"
     if plans_file.is_file():
@@ -531,7 +542,24 @@ def load_course(root: Path, diags: Diagnostics) -> Course | None:
         broken_ids=set(BROKEN_IDS),
         lang=meta.language,
         terms=dict(meta.terms),
+        glossary=glossary,
+        glossary_names=glossary_names(glossary),
     )
+
+
+GLOSSARY_FILE = "glossary.yaml"
+
+
+def glossary_names(glossary: dict[str, GlossaryEntry]) -> dict[str, str]:
+    """Each name a term is referred to by (its id, its term, its aliases; case and spacing
+    aside) → its id."""
+    from coursepack.markdown.marks import entry_key
+
+    out: dict[str, str] = {}
+    for gid, entry in glossary.items():
+        for name in (gid, entry.term, *entry.aliases):
+            out.setdefault(entry_key(name), gid)
+    return out
 
 
 def exercises_in(unit: Unit) -> list[Exercise]:

@@ -32,6 +32,7 @@ from coursepack.content.model import (
     Course,
     CourseMeta,
     ExerciseMeta,
+    GlossaryEntry,
     MarkdownSource,
     Plan,
     PlanBlock,
@@ -96,6 +97,7 @@ UnitText = text_model(UnitMeta)
 ExerciseText = text_model(ExerciseMeta)
 ReadingText = text_model(Reading, entry=True)
 PlanText = text_model(Plan, entry=True)
+GlossaryText = text_model(GlossaryEntry, entry=True)
 AssessmentText = text_model(Assessment)
 
 
@@ -415,6 +417,23 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
             block.title = bt.title or block.title
             block.notes = bt.notes or block.notes
 
+    # glossary: each term, its definition and its other forms (the source's names still find it)
+    gfile = tdir / "glossary.yaml"
+    if out.glossary and gfile.is_file():
+        for gt in _load_text_list(gfile, root, GlossaryText, GlossaryEntry, "glossary.yaml", diags):
+            entry = out.glossary.get(gt.id)
+            if entry is None:
+                continue
+            entry.term = gt.term or entry.term
+            entry.definition = gt.definition or entry.definition
+            if gt.aliases is not None:
+                entry.aliases = list(gt.aliases)
+        from coursepack.content.load import glossary_names
+
+        out.glossary_names = {**course.glossary_names, **glossary_names(out.glossary)}
+    elif out.glossary:
+        missing("glossary.yaml", "whole file")
+
     # assessment
     afile = tdir / "instructor" / "assessment.yaml"
     if out.assessment and afile.is_file():
@@ -449,6 +468,8 @@ def localize(course: Course, lang: str, diags: Diagnostics) -> tuple[Course, lis
         same(list_file, ReadingText, reading, out.readings[rid], absent, f"reading '{rid}': ")
     for sp, tp in zip(course.plans, out.plans, strict=True):
         same("instructor/plans.yaml", PlanText, sp, tp, not plans_file.is_file(), f"plan '{sp.id}': ")
+    for gid, gentry in course.glossary.items():
+        same("glossary.yaml", GlossaryText, gentry, out.glossary[gid], not gfile.is_file(), f"term '{gid}': ")
     if course.assessment and out.assessment:
         same("instructor/assessment.yaml", AssessmentText, course.assessment, out.assessment, not afile.is_file())
     return out, fallbacks

@@ -227,6 +227,19 @@ class Reading(Strict):
 BlockKind = Literal["lecture", "exercise", "discussion", "break", "film", "assessment"]
 
 
+class GlossaryEntry(Strict):
+    """A term of the glossary: glossary.yaml is a list of these (a translation's, their text)."""
+
+    id: Slug
+    term: Text = Field(json_schema_extra=TRANSLATABLE, description="The term as the glossary prints it.")
+    definition: Text = Field(json_schema_extra=TRANSLATABLE, description="Markdown.")
+    aliases: list[Text] = Field(
+        json_schema_extra=TRANSLATABLE,
+        default_factory=list,
+        description="Other forms the text refers to it by ({term}`victims <victim>` needs none).",
+    )
+
+
 class PlanBlock(Strict):
     """One timed block of a class plan."""
 
@@ -342,6 +355,10 @@ class Course:
     guide: MarkdownSource | None = None
     plans: list[Plan] = field(default_factory=list)
     assessment: Assessment | None = None
+    # the glossary (glossary.yaml), by id, in this copy's language; and the names of its terms in
+    # the source language (a translation's text may fall back to the source's): name -> id
+    glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+    glossary_names: dict[str, str] = field(default_factory=dict)
     # where each id and each front-matter key was defined: id -> (path, line, col)
     positions: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
     # ids of entries that failed their own schema check (already reported)
@@ -399,4 +416,5 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "reading": Reading,
     "plan": Plan,
     "assessment": Assessment,
+    "glossary": GlossaryEntry,
 }

@@ -29,6 +29,7 @@ from coursepack.content.model import (
     Course,
     CourseMeta,
     ExerciseMeta,
+    GlossaryEntry,
     Plan,
     Reading,
     UnitMeta,
@@ -60,6 +61,7 @@ _FILE_MODELS: dict[str, tuple[type[BaseModel], bool]] = {
     "readings": (Reading, True),
     "instructor/plans.yaml": (Plan, True),
     "instructor/assessment.yaml": (Assessment, False),
+    "glossary.yaml": (GlossaryEntry, True),
 }
 
 

@@ -18,6 +18,7 @@ from coursepack.images import image_problem
 from coursepack.markdown.check import Found, IdDef, check_markdown
 from coursepack.markdown.document import Parsed, parses_of
 from coursepack.markdown.files import file_keys, titles
+from coursepack.markdown.marks import entry_key
 from coursepack.plugins import THEMES
 
 
@@ -147,6 +148,7 @@ def validate_course(course: Course, diags: Diagnostics) -> Found:
         check_markdown(parsed, root, instructor_file, found, diags, image_problem=shown, part=part)
     _check_links(course, found, diags)
     _check_cites(course, found, diags)
+    _check_marks(course, found, diags)
     return found
 
 
@@ -250,6 +252,38 @@ def _check_cites(course: Course, found: Found, diags: Diagnostics) -> None:
             )
 
 
+def _check_marks(course: Course, found: Found, diags: Diagnostics) -> None:
+    """A term used must be in the glossary; an index cross-reference (see, see also) must name an
+    entry some mark makes; a malformed mark is said at its line."""
+    names = course.glossary_names
+    shown_names = {**{entry_key(n): n for n in names}, **{entry_key(e.term): e.term for e in course.glossary.values()}}
+    entries: dict[str, str] = {}
+    for use in found.marks:
+        if use.mark.kind != "term" and use.mark.levels:
+            entries.setdefault(entry_key(use.mark.levels[0]), use.mark.levels[0])
+    for use in found.marks:
+        mark = use.mark
+        if mark.problem:
+            diags.error(use.path, use.line, use.col, mark.problem)
+        elif mark.kind == "term" and entry_key(mark.term) not in names:
+            meant = closest(entry_key(mark.term), shown_names, cutoff=0.6)
+            if meant:
+                hint = f"did you mean '{shown_names[meant]}'?"
+            elif course.glossary:
+                hint = "add it to glossary.yaml, or write it as plain text"
+            else:
+                hint = "the course has no glossary: define its terms in glossary.yaml"
+            diags.error(use.path, use.line, use.col, f"glossary term '{mark.term}' is not defined: {hint}")
+        for ref in mark.refs:
+            head = entry_key(ref.replace("!", ";").split(";")[0])
+            if head in entries:
+                continue
+            meant = closest(head, entries, cutoff=0.6)
+            hint = f"did you mean '{entries[meant]}'?" if meant else "mark the text of that entry with {index}`...`"
+            word = "see also" if mark.kind == "seealso" else "see"
+            diags.error(use.path, use.line, use.col, f"index '{word}: {ref}' names no index entry: {hint}")
+
+
 def validate_translation(source: Course, localized: Course, found: Found, diags: Diagnostics) -> None:
     """Check the Markdown of a translation as written (ids and links are the source's)."""
     from coursepack.content.localize import translated_source, translation_dir
@@ -284,6 +318,7 @@ def validate_translation(source: Course, localized: Course, found: Found, diags:
             )
     _check_links(source, theirs, diags)
     _check_cites(localized, theirs, diags)
+    _check_marks(localized, theirs, diags)
     _inline_exercises_match(source, localized, diags)
 
 
@@ -431,5 +466,6 @@ def source_files(root: Path) -> list[Path]:
     for sub in ("units", "exercises"):
         out += sorted((root / sub).glob("*.md"))
     out += reading_files(root)
+    out += [root / "glossary.yaml"]
     out += [root / "instructor" / name for name in ("guide.md", "plans.yaml", "assessment.yaml")]
     return out

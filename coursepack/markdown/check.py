@@ -26,6 +26,7 @@ from coursepack.markdown.divs import MYST_CODE, Div
 from coursepack.markdown.document import Parsed, plain, walk
 from coursepack.markdown.files import file_name, markdown_file
 from coursepack.markdown.htmlrules import image_alt, inline_tag
+from coursepack.markdown.marks import Mark
 from coursepack.markdown.parser import MAX_NESTING
 from coursepack.resolve.targets import equation_id
 
@@ -95,6 +96,17 @@ class CiteUse:
 
 
 @dataclass
+class MarkUse:
+    """A glossary term used or an index mark (``marks.Mark``), where it is written."""
+
+    path: Path
+    line: int
+    col: int
+    mark: Mark
+    instructor: bool  # in instructor-only text
+
+
+@dataclass
 class Found:
     """What the checks of the files of a course collect for the course-wide checks."""
 
@@ -102,6 +114,7 @@ class Found:
     links: list[LinkUse] = field(default_factory=list)
     local: dict[tuple[str, str], IdDef] = field(default_factory=dict)  # (file key, automatic id) → heading
     cites: list[CiteUse] = field(default_factory=list)
+    marks: list[MarkUse] = field(default_factory=list)
 
 
 def check_markdown(
@@ -160,6 +173,9 @@ def check_markdown(
                 )
             last_level = max(level, 2)
             _define(tok.meta.get("attrs"), parsed, line, instructor, False, found, diags, translation, broken)
+        elif kind == "index_block":
+            for mark in tok.meta["marks"]:
+                found.marks.append(MarkUse(path, line, 1, mark, instructor))
         elif kind == "thead_open":
             cells = []
             j = i
@@ -450,7 +466,11 @@ def _check_inline(
             attrs = child.meta.get("attrs")
             _define(attrs, parsed, line, instructor, True, found, diags, translation, broken)
         elif kind == "span_open":
-            line, _ = _child_line(parsed, inline, k)
+            line, text = _child_line(parsed, inline, k)
+            if child.meta.get("marks"):
+                written = child.meta.get("role") or "["
+                col = text.find(written) + 1 or 1
+                found.marks += [MarkUse(path, line, col, m, instructor) for m in child.meta["marks"]]
             _define(child.meta.get("attrs"), parsed, line, instructor, False, found, diags, translation, broken)
         elif kind == "html_inline":
             if inline_tag(child.content) is None and not child.content.startswith("<!--"):

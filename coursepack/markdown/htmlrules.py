@@ -370,11 +370,25 @@ class HtmlRules(RendererHTML):
     def span_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         attrs: Attrs = tokens[idx].meta.get("attrs") or Attrs()
         classes = [c for c in attrs.classes if c in SPAN_CLASSES]
+        marks = tokens[idx].meta.get("marks")
+        if marks:  # a glossary term or an index mark: an anchor where its text is printed
+            if any(m.kind == "term" for m in marks):
+                classes.append("term")
+            before = f"<span{_id(attrs.id, env)}></span>" if attrs.id else ""
+            anchor = f' id="{env["w"].mark(marks)}"' if env.get("ids", True) else ""
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            return f"{before}<span{cls}{_lang_attrs(attrs)}{anchor}>"
         cls = f' class="{" ".join(classes)}"' if classes else ""
         return f"<span{cls}{_lang_attrs(attrs)}{_id(attrs.id, env)}>"
 
     def span_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "</span>"
+
+    def index_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """MyST's ``:::{index}``: nothing printed, an anchor where it is."""
+        if not env.get("ids", True):
+            return ""
+        return f'<div class="index-anchor" id="{env["w"].mark(tokens[idx].meta["marks"])}"></div>'
 
     def whole_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return '<span class="nohyph">'  # a name, an acronym, a paragraph's last word (typography.whole_words_rule)

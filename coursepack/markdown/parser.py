@@ -44,6 +44,7 @@ from coursepack.markdown.inline_rules import (
     span_rule,
     track_references,
 )
+from coursepack.markdown.marks import index_block_rule, role_rule, span_marks_rule
 from coursepack.markdown.typography import quote_marks, typography_rule
 
 # Lists, quotes and blocks nested deeper than this are not parsed: markdown-it leaves their text
@@ -87,6 +88,7 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=True)
     md.block.ruler.before("math_block", "math_block_quarto", quarto_equation_rule, {"alt": ["paragraph"]})
     md.use(divs_plugin)
+    md.block.ruler.before("div", "cp_index", index_block_rule, {"alt": ["paragraph"]})  # MyST's :::{index}
     md.block.ruler.before("paragraph", "myst_line", myst_line_rule)
     # every link and image is read as written: the checks refuse what is not http(s), mailto or a
     # file of the course at its line (markdown-it would print a javascript: link as text, silently)
@@ -98,11 +100,13 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.inline.ruler.before("link", "citation_brackets", bracket_citation_rule)  # (after Quarto's [-@fig-x])
     md.inline.ruler.push("citation", narrative_citation_rule)  # (after Quarto's @fig-x)
     md.inline.ruler.push("attrs", attrs_rule)
+    md.inline.ruler.before("backticks", "cp_roles", role_rule)  # {term}`x`, {index}`x`
     md.core.ruler.after("block", "cp_alerts", alerts_rule)
     md.core.ruler.after("cp_alerts", "cp_block_attrs", block_attrs_rule)
     md.core.ruler.after("cp_block_attrs", "cp_myst_targets", myst_targets_rule)
     # after smart quotes and text_join, while every inline token is still in the stream:
     md.core.ruler.after("inline", "cp_emphasis_attrs", emphasis_attrs_rule)
+    md.core.ruler.after("cp_emphasis_attrs", "cp_span_marks", span_marks_rule)
     if typography:
         md.core.ruler.push("cp_typography", typography_rule)
     md.core.ruler.push("cp_div_titles", div_titles_rule)

@@ -24,6 +24,7 @@ from coursepack.markdown.blocks import BlockKind
 from coursepack.markdown.citations import CiteStyle
 from coursepack.markdown.document import Body, Chunk, InlineExercise, Parsed, is_exercise, outer_blocks
 from coursepack.markdown.htmlrules import OPTIONS, HtmlRules, _note_holders
+from coursepack.markdown.marks import Mark
 from coursepack.markdown.sanitize import clean
 from coursepack.markdown.tree import closing
 from coursepack.markdown.words import Words
@@ -51,6 +52,9 @@ class Writer:
     fallbacks: set[str] = field(default_factory=set)  # the anchors of fallback text written
     restart_notes: bool = True  # each document numbers its notes from 1
     root: Path | None = None  # the course folder: blocks say where they are written (``data-src``)
+    glossary_names: dict[str, str] = field(default_factory=dict)  # a term's names → its glossary id
+    marks: list[tuple[str, Mark]] = field(default_factory=list)  # each term use and index mark written, and its anchor
+    _anchors: int = 0
     _html: HtmlRules = field(init=False)
 
     def __post_init__(self) -> None:
@@ -185,6 +189,14 @@ class Writer:
             return ""
         text, trail = _closing_mark(words.student_page(page, nested))
         return f'<span class="pageref external">{escapeHtml(text)}</span>{escapeHtml(trail)}'
+
+    def mark(self, marks: list[Mark]) -> str:
+        """The anchor of a term use or index mark about to be written (the back matter lists the
+        pages of these: only marks this edition prints are recorded)."""
+        self._anchors += 1
+        anchor = f"cp-ix-{self._anchors}"
+        self.marks += [(anchor, m) for m in marks if not m.problem]
+        return anchor
 
     def next_note(self) -> int:
         self.note += 1

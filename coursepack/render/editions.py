@@ -24,6 +24,8 @@ class Edition:
     # what it prints, by place: introduction, unit (text), notes (units' teaching notes), exercise,
     # guide, plans, assessment, readings (the cross-references into it get its page numbers)
     prints: frozenset[str] = frozenset()
+    glossary: bool = False  # prints the glossary (the terms of glossary.yaml, with the pages that use them)
+    book_index: bool = False  # prints the back-of-book index (the index marks it prints, with their pages)
 
 
 EDITIONS: dict[str, Edition] = {
@@ -34,6 +36,8 @@ EDITIONS: dict[str, Edition] = {
         "student.pdf",
         frozenset({"student"}),
         prints=frozenset({"introduction", "unit", "exercise", "assessment", "readings"}),
+        glossary=True,
+        book_index=True,
     ),
     "instructor": Edition(
         "instructor",
@@ -43,6 +47,7 @@ EDITIONS: dict[str, Edition] = {
         frozenset({"student", "instructor", "answer"}),
         needs="student",
         prints=frozenset({"guide", "plans", "notes", "exercise", "assessment", "readings"}),
+        book_index=True,
     ),
     # handouts cite the student pack's pages for what they refer to outside the exercise
     "handouts": Edition(

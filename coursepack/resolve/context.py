@@ -38,6 +38,7 @@ from coursepack.markdown.typography import smart_text
 from coursepack.markdown.words import Words
 from coursepack.render.editions import Edition
 from coursepack.render.heads import fitter
+from coursepack.resolve import backmatter
 from coursepack.resolve.citeproc import Citations, csl_item
 from coursepack.resolve.targets import Index, Target, build_index
 from coursepack.resolve.views import (
@@ -291,6 +292,7 @@ def resolve(
             id(ex.inline.parsed.tokens[ex.inline.open]): eid for eid, ex in course.exercises.items() if ex.inline
         },
         root=course.root,
+        glossary_names=course.glossary_names,
     )
     citations = course_citations(course, lang, index, present)
     writer.citations = citations
@@ -531,6 +533,13 @@ def resolve(
             return Markup("")
         return Markup(writer.pageref(target, writer.words))
 
+    # the back matter, from the marks the edition printed (every body above is written by now)
+    glossary_groups = (
+        backmatter.glossary(course, writer.marks, lang, lambda text: block(text, "glossary.yaml"))
+        if edition.glossary
+        else []
+    )
+    index_groups = backmatter.book_index(writer.marks, lang) if edition.book_index else []
     view = PackView(
         lang=lang,
         dir=text_direction(lang),
@@ -585,6 +594,8 @@ def resolve(
         ),
         head=fitter(facts.page, facts.variant.two_sided, lang),
         facts=facts,
+        glossary=glossary_groups,
+        book_index=index_groups,
     )
     return Resolved(view, writer, hidden_allowed, citations)
 

@@ -15,13 +15,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from markupsafe import Markup
 
 if TYPE_CHECKING:
     from coursepack.content.localize import Fallback
     from coursepack.matrix import Paper, Variant
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntryView:
+    """A term of the glossary: its definition and the pages where the text uses it."""
+
+    id: str
+    term: Markup
+    definition: Markup | None
+    pages: Markup  # the engine writes the pages in ("12–14, 17"); empty when the term is not used
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntryView:
+    """An entry of the index (or a sub-entry): its pages, what to see instead or also."""
+
+    text: Markup
+    pages: Markup  # the engine writes the pages in; empty for an entry that only sends elsewhere
+    see: list[Markup]
+    see_also: list[Markup]
+    subs: list[IndexEntryView]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """The entries under one letter of the glossary or the index ("A", "Ш", "ت", "R" for 人口)."""
+
+    head: str
+    entries: list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +352,8 @@ class PackView:
     page_link: Callable[[str], Markup]  # the page of a passage of fallback text (review copies)
     head: Callable[..., str]  # a running head that fits its box: head(text, "title" or "chapter")
     facts: BuildFacts
+    glossary: list[GroupView] = field(default_factory=list)  # the student pack's glossary, by letter
+    book_index: list[GroupView] = field(default_factory=list)  # the back-of-book index, by letter
 
     def as_context(self) -> dict[str, object]:
         """The names a template sees: the view's fields and the build's facts, side by side."""

@@ -20,6 +20,7 @@ BLOCKS = frozenset(
      "pre", "table", "ul", "ol", "dl", "section", "figure", "header", "nav", "aside", "article"}
 )  # fmt: skip
 HEADINGS = frozenset({"h1", "h2", "h3"})  # (their space above and below counts)
+PAGES_CLASS = "cp-pages"  # a list of pages the engine writes in (an index entry's)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,18 @@ class Link:
     target: str
     attrs: tuple[tuple[str, str | None], ...]
     prints_page: bool  # a.pageref, or an entry of the contents (nav.toc)
+
+
+@dataclass(frozen=True)
+class PageList:
+    """``<span class="cp-pages" data-anchors="a b">``: where the pages of several anchors are
+    printed as one list (an index entry's); ``end`` is after its (empty) element."""
+
+    start: int
+    end: int
+    anchors: tuple[str, ...]
+    sep: str
+    dash: str
 
 
 @dataclass
@@ -46,6 +59,7 @@ class Scan:
     runs: list[tuple[int, int]] = field(default_factory=list)  # each run of text: offset, width (wide = 2)
     images: list[int] = field(default_factory=list)
     headings: list[int] = field(default_factory=list)
+    pagelists: list[PageList] = field(default_factory=list)
 
 
 def width(text: str) -> int:
@@ -113,6 +127,11 @@ class _Scanner(HTMLParser):
             self.scan.headings.append(at)
         elif tag == "nav" and "toc" in (values.get("class") or "").split() and self.toc_depth is None:
             self.toc_depth = self.depth
+        elif tag == "span" and PAGES_CLASS in (values.get("class") or "").split():
+            close = self.text.find("</span>", end)
+            anchors = tuple((values.get("data-anchors") or "").split())
+            sep, dash = values.get("data-sep") or ", ", values.get("data-range") or "\u2013"
+            self.scan.pagelists.append(PageList(at, close + len("</span>"), anchors, sep, dash))
         elif tag == "a" and (values.get("href") or "").startswith("#"):
             pageref = "pageref" in (values.get("class") or "").split()
             target = (values.get("href") or "")[1:]

@@ -64,7 +64,9 @@ class Pack:
         self.layouts = [hint.get(s.name) or parts.guess(s) for s in split.segments]
         self.hinted = [s.name in hint for s in split.segments]  # layout from an earlier build
         self.known = [False] * n  # layout measured in this build
-        self.literal = [False] * n  # typeset with the numbers themselves (they cannot be written in)
+        # typeset with the numbers themselves: they cannot be written in, or the part prints lists
+        # of pages (an index: each page once, ranges merged), which depend on the numbers
+        self.literal = [bool(s.pagelists) for s in split.segments]
         self.results: list[tuple[Any, TypesetResult] | None] = [None] * n
         self.furniture: dict[int, tuple[Any, TypesetResult]] = {}
         self.renders = [0] * n

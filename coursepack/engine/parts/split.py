@@ -27,7 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from html import escape
 
-from coursepack.engine.parts.htmlscan import Link, Scan, scan
+from coursepack.engine.parts.htmlscan import PAGES_CLASS, Link, PageList, Scan, scan
 
 MARK = "<!--coursepack:part-->"
 SHEET = "<!--coursepack:sheet-->"  # a part never joined to another: a handout, the same in the booklet
@@ -88,6 +88,7 @@ class Segment:
     lines: float = 0.0  # its estimated length in lines of text (see ``lines``)
     links: tuple[Link, ...] = ()  # its links to anchors, at their offsets in ``html``
     sheet: bool = False  # begun by a sheet mark: never joined to another part, never padded to a recto
+    pagelists: tuple[PageList, ...] = ()  # its lists of pages (an index's), at their offsets in ``html``
 
     @property
     def cited(self) -> frozenset[str]:
@@ -189,7 +190,10 @@ def _segment(html: str, found: Scan, first: int, last: int) -> Segment:
             places.setdefault(ident, (at - first) / size)
     ids = frozenset(places)
     links = tuple(replace(k, start=k.start - first, end=k.end - first) for k in found.links if first <= k.start < last)
-    numbered = {k.target for k in links if k.prints_page}
+    lists = tuple(
+        replace(p, start=p.start - first, end=p.end - first) for p in found.pagelists if first <= p.start < last
+    )
+    numbered = {k.target for k in links if k.prints_page} | {a for p in lists for a in p.anchors}
     # a short part is often sparse (a cover, an imprint, the contents): a page per section
     least = max(1, inside(found.tops)) if size < SHORT_PART_CHARS else 1
     runs = [w for at, w in found.runs if first <= at < last]
@@ -202,6 +206,7 @@ def _segment(html: str, found: Scan, first: int, last: int) -> Segment:
         least,
         _lines(runs, inside(found.images), inside(found.headings)),
         links,
+        pagelists=lists,
     )
 
 
@@ -272,12 +277,61 @@ def _inject(head: str, css: str) -> str:
     return head[:i] + f"<style>{css}</style>\n" + head[i:]
 
 
+def format_pages(pages: list[int], sep: str = ", ", dash: str = "\u2013") -> str:
+    """Pages as an index prints them: each once, in order, consecutive ones as a range ("3, 12–14")."""
+    runs: list[list[int]] = []
+    for page in sorted(set(pages)):
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return sep.join(str(a) if a == b else f"{a}{dash}{b}" for a, b in runs)
+
+
+def _filled(html: str, plist: PageList, pages: dict[str, int]) -> str:
+    """A page list's element with its pages written in."""
+    element = html[plist.start : plist.end]
+    open_end = element.find(">") + 1
+    known = [pages[a] for a in plist.anchors if a in pages]
+    return element[:open_end] + escape(format_pages(known, plist.sep, plist.dash)) + "</span>"
+
+
+def fill_pages(html: str, pages: dict[str, int]) -> str:
+    """A whole document (typeset as one) with its page lists written in from where its anchors fell."""
+    if PAGES_CLASS not in html:
+        return html
+    out, at = [], 0
+    for plist in scan(html).pagelists:
+        out += [html[at : plist.start], _filled(html, plist, pages)]
+        at = plist.end
+    out.append(html[at:])
+    return "".join(out)
+
+
+def page_list_anchors(html: str) -> frozenset[str]:
+    """The anchors whose pages a document's page lists print."""
+    if PAGES_CLASS not in html:
+        return frozenset()
+    return frozenset(a for plist in scan(html).pagelists for a in plist.anchors)
+
+
 def part_html(split: Split, k: int, start: int, cited: dict[str, str]) -> str:
-    """Part ``k`` as a document: the numbers it prints written in, links to other parts made external."""
+    """Part ``k`` as a document: the numbers it prints written in, links to other parts made external.
+
+    A part with page lists (an index) is typeset with its numbers (``literal``): its lists are
+    written from them, each page once and consecutive pages as ranges.
+    """
     segment = split.segments[k]
     out: list[str] = []
     at = 0
-    for link in segment.links:
+    pages = {a: int(v) for a, v in cited.items() if v.strip("0")}  # (zeros: numbers not known, none written)
+    edits: list[Link | PageList] = sorted([*segment.links, *segment.pagelists], key=lambda e: e.start)
+    for edit in edits:
+        if isinstance(edit, PageList):
+            out += [segment.html[at : edit.start], _filled(segment.html, edit, pages)]
+            at = edit.end
+            continue
+        link = edit
         target = link.target
         href = f"#{target}" if target in segment.ids else LINK_PREFIX + target
         attrs = [(name, href if name == "href" else value) for name, value in link.attrs]
