@@ -14,6 +14,7 @@ SLOW_MODULES = {
     "test_accessibility",
     "test_build",
     "test_cli",
+    "test_csl_pdf",
     "test_elsewhere",
     "test_languages",
     "test_no_tracebacks",
