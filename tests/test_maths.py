@@ -231,6 +231,11 @@ def test_each_formula_is_tagged_with_its_tex_source_as_alternative_text(apparatu
         alts = [alt for tag, alt in _structure(pdf) if tag in ("/Formula", "/Figure")]
     assert GROWTH in alts and "N_0" in alts and r"x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}" in alts, alts
     assert r"\sum_{k=0}^{\infty} \frac{x^k}{k!} = e^x" in alts
+    from pdfua import Confidence, Severity, validate
+
+    report = validate(str(apparatus_pdf))  # (a formula is a Figure with its /Alt and /BBox)
+    certain = [f for f in report.findings if f.confidence == Confidence.CERTAIN and f.severity >= Severity.WARNING]
+    assert not certain, [(f.rule_id, f.message) for f in certain]
 
 
 def test_a_cross_reference_from_another_unit_names_the_equation_and_its_page(apparatus_pdf: Path) -> None:
