@@ -38,6 +38,11 @@ SLOW_TESTS = {
     "test_a_course_copied_anywhere_gives_identical_pdfs",
     "test_two_gitlab_nodes_build_their_shares_and_the_manifests_merge",
     "test_index_pages_right_stitched_single_and_after_an_edit",
+    # test_maths: the ones that typeset
+    "test_formulas_are_drawn_as_paths_not_text",
+    "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",
+    "test_a_cross_reference_from_another_unit_names_the_equation_and_its_page",
+    "test_maths_reads_left_to_right_in_arabic",
 }
 
 

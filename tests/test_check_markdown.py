@@ -94,7 +94,8 @@ CASES = [
     ),
     (
         ":::{math}\nE = mc^2\n:::\n",
-        "units/first-unit.md:{L0}:1: warning: maths is printed as its TeX source: coursepack does not typeset formulas yet",
+        "units/first-unit.md:{L0}:1: warning: MyST's {{math}} directive is printed as its TeX source: write the formula "
+        "between '$$' lines instead",
     ),
     (
         "::: solution\nThe answer, written after the question in the text.\n:::\n",

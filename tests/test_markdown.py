@@ -243,7 +243,8 @@ def test_quarto_equations_callouts_and_pandoc_ids_are_cross_referenced() -> None
         "## 1. Getting started\n\n## Intro {#sec:intro}\n\n"
         "By @eq-energy, @tip-save, [back](#getting-started) and [](#sec:intro).\n"
     )
-    assert '<div class="math display" id="eq-energy">E = mc^2 <span class="eq-num">(1)</span></div>' in html, html
+    assert '<div class="math display" dir="ltr" id="eq-energy">' in html, html
+    assert "<title>E = mc^2</title>" in html and '<span class="eq-num">(1)</span></div>' in html, html
     assert '<a class="xref" href="#eq-energy">Equation&nbsp;1</a>' in html
     assert '<a class="xref" href="#tip-save">Save often</a>' in html
     # Pandoc's id for "1. Getting started" drops the leading number; GitHub's keeps it: both lead there

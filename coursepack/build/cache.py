@@ -58,6 +58,7 @@ ENGINES = (
     "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "markdown-it-py", "mdit-py-plugins",
     "pygments", "jinja2", "nh3", "babel", "fontpkg-noto-serif", "fontpkg-noto-sans",
     "fontpkg-amiri", "fontpkg-noto-sans-arabic", "noto-cjk-sans-otc", "fontpkg-ibm-plex-mono",
+    "ziamath", "ziafont", "latex2mathml",  # (formulas: drawn into the HTML)
 )  # fmt: skip
 
 

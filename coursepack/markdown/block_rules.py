@@ -52,6 +52,38 @@ def quarto_equation_rule(state: StateBlock, start: int, end: int, silent: bool) 
     return False
 
 
+def bracket_maths_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """LaTeX's display formula: ``\\[`` at the start of a line, ``\\]`` at the end of one (the
+    same or a later line of the paragraph), optionally followed by ``{#eq-x}``: the same token as
+    ``$$...$$``. (``\\[1\\] text`` is no formula: its line does not end at ``\\]``.)"""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    if not first.startswith("\\["):
+        return False
+    for line in range(start, end):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
+        if line > start and not text:
+            return False  # (a blank line ends a display formula)
+        body, attrs = trailing_attrs(text)
+        body = body.rstrip()
+        if not body.endswith("\\]") or (line == start and len(body) < 5):
+            continue
+        whole = "\n".join(state.src[state.bMarks[k] + state.tShift[k] : state.eMarks[k]] for k in range(start, line))
+        content = (whole + "\n" + body).strip()[2:-2].strip()
+        if not content:
+            return False
+        if not silent:
+            token = state.push("math_block", "math", 0)
+            token.content = content
+            token.map, token.markup = [start, line + 1], "\\["
+            if attrs is not None and attrs.id:
+                token.meta = {"attrs": attrs}
+        state.line = line + 1
+        return True
+    return False
+
+
 def myst_line_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """MyST's line syntax: ``(label)=`` names the block after it; ``% text`` is a comment."""
     if state.sCount[start] - state.blkIndent >= 4:

@@ -17,6 +17,7 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from coursepack.errors import Diagnostics
+from coursepack.markdown import maths
 from coursepack.markdown.attributes import Attrs, AttrsError, parse_attrs
 from coursepack.markdown.blocks import KINDS
 from coursepack.markdown.citations import Cluster
@@ -235,7 +236,7 @@ def check_markdown(
             if not tok.content.lstrip().startswith("<!--"):
                 diags.error(path, line, 1, _RAW_HTML)
         elif kind == "math_block" or kind == "math_block_label":
-            diags.warning(path, line, 1, _MATHS)
+            _check_formula(parsed, tok.content, True, line, 1, diags)
             ident = equation_id(tok)
             if ident:
                 _define(Attrs(ident), parsed, line, instructor, True, found, diags, translation, broken)
@@ -247,7 +248,16 @@ def check_markdown(
 
 
 _RAW_HTML = "raw HTML is not allowed: use Markdown or a '::: name' block (write &lt; for a literal '<')"
-_MATHS = "maths is printed as its TeX source: coursepack does not typeset formulas yet"
+_MATHS = "MyST's {math} directive is printed as its TeX source: write the formula between '$$' lines instead"
+
+
+def _check_formula(parsed: Parsed, tex: str, display: bool, line: int, col: int, diags: Diagnostics) -> None:
+    """A formula that cannot be drawn: an error at its line (and, in a line of text, its column)."""
+    problem = maths.problem(tex, display)
+    if problem is not None:
+        if col > 1 and "\n" not in tex[: problem.offset]:
+            col += problem.offset  # (in a line of text: where in the formula)
+        diags.error(parsed.path, line, col, f"formula '{maths.excerpt(tex)}': {problem.message}")
 
 
 def _check_div(div: Div, parsed: Parsed, line: int, diags: Diagnostics) -> None:
@@ -491,7 +501,12 @@ def _check_inline(
             )
         elif kind in ("math_inline", "math_inline_double"):
             line, text = _child_line(parsed, inline, k)
-            diags.warning(path, line, text.find("$" + child.content) + 1 or 1, _MATHS)
+            col = (
+                text.find(child.markup + child.content) + len(child.markup) + 1
+                if child.markup + child.content in text
+                else 1
+            )
+            _check_formula(parsed, child.content, kind == "math_inline_double", line, col, diags)
         elif (
             kind == "code_inline"
             and k > 0

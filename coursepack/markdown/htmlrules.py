@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from coursepack.errors import BuildError, display_path
 from coursepack.i18n import punctuation, text_direction
+from coursepack.markdown import maths
 from coursepack.markdown.attributes import Attrs
 from coursepack.markdown.citations import CiteItem, Cluster
 from coursepack.markdown.cjk import is_cjk
@@ -302,11 +303,17 @@ class HtmlRules(RendererHTML):
         return f"<p>{escapeHtml(content)}</p>\n"  # refused by the checks; never passed through
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A display formula, centred, its number (if it has one) at the right margin; drawn left
+        to right in right-to-left text too."""
         tok = tokens[idx]
         w: Writer = env["w"]
         number = w.index.numbers.get(id(tok))
-        tag = f' <span class="eq-num">({escapeHtml(number)})</span>' if number else ""
-        return f'<div class="math display"{_id(equation_id(tok), env)}>{escapeHtml(tok.content.strip())}{tag}</div>\n'
+        tag = f"({escapeHtml(number)})" if number else ""
+        svg = _formula(tok.content, True, env, tok)
+        return (
+            f'<div class="math display" dir="ltr"{_id(equation_id(tok), env)}{_src(env, tok)}>'
+            f'<span class="eq-pad"></span><span class="eq-body">{svg}</span><span class="eq-num">{tag}</span></div>\n'
+        )
 
     def math_block_label(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return self.math_block(tokens, idx, options, env)
@@ -350,10 +357,12 @@ class HtmlRules(RendererHTML):
         return f"<code>{text}</code>"
 
     def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return f'<span class="math">{escapeHtml(tokens[idx].content)}</span>'
+        """A formula in the text, on its baseline, at the size of the text around it."""
+        return f'<span class="math" dir="ltr">{_formula(tokens[idx].content, False, env)}</span>'
 
     def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return self.math_inline(tokens, idx, options, env)
+        """``$$...$$`` inside a paragraph: a display-style formula on its own line."""
+        return f'<span class="math display-inline" dir="ltr">{_formula(tokens[idx].content, True, env)}</span>'
 
     def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         tag = inline_tag(tokens[idx].content)
@@ -557,6 +566,16 @@ def _in_parentheses(tokens: Sequence[Token], idx: int) -> bool:
     after = "".join(t.content for t in tokens[idx + 1 :] if t.type in ("text", "code_inline"))
     depth = sum(before.count(c) for c in OPEN_PARENS) - sum(before.count(c) for c in CLOSE_PARENS)
     return depth > 0 and any(c in after for c in CLOSE_PARENS)
+
+
+def _formula(tex: str, display: bool, env: EnvType, block: Token | None = None) -> str:
+    """A formula's SVG; one that cannot be drawn stops the build at its line (the checks say
+    so first, with its column)."""
+    try:
+        return maths.typeset(tex, display).svg
+    except maths.FormulaError as exc:
+        where = f"{display_path(env['parsed'].path)}:{env['parsed'].line(block)}" if block is not None else _where(env)
+        raise BuildError(f"{where}: formula '{maths.excerpt(tex)}': {exc.message}") from None
 
 
 def _where(env: EnvType) -> str:

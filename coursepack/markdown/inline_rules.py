@@ -150,6 +150,22 @@ def quarto_xref_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def bracket_maths_rule(state: StateInline, silent: bool) -> bool:
+    """LaTeX's inline formula ``\\(...\\)``: the same token as ``$...$`` (CommonMark would print
+    the brackets, its backslashes taken as escapes)."""
+    src, pos = state.src, state.pos
+    if not src.startswith("\\(", pos):
+        return False
+    end = src.find("\\)", pos + 2, state.posMax)
+    if end < 0 or not src[pos + 2 : end].strip():
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content, token.markup = src[pos + 2 : end], "\\("
+    state.pos = end + 2
+    return True
+
+
 def span_rule(state: StateInline, silent: bool) -> bool:
     """``[text]{.class lang=fr}``: a span with attributes (a link reference wins)."""
     if state.src[state.pos] != "[":

@@ -2,7 +2,7 @@
 
 CommonMark plus GitHub's tables, strikethrough, task lists, autolinks and alerts; footnotes
 (Pandoc's, inline ``^[...]`` too); definition lists; Pandoc attributes on headings, fenced
-code, images, links and ``[spans]{...}``; fenced divs (``divs``); ``$maths$``; table captions
+code, images, links and ``[spans]{...}``; fenced divs (``divs``); ``$maths$`` and ``\\(maths\\)``; table captions
 (``Table: ...`` or ``: ...`` next to a table); Pandoc's citations (``citations``). Tokens keep
 their source lines (``map``).
 
@@ -33,6 +33,7 @@ from coursepack.markdown.block_rules import (
     notes_rule,
     quarto_equation_rule,
 )
+from coursepack.markdown.block_rules import bracket_maths_rule as block_bracket_maths
 from coursepack.markdown.citations import bracket_citation_rule, narrative_citation_rule
 from coursepack.markdown.cjk import cjk_plugin
 from coursepack.markdown.divs import divs_plugin
@@ -44,6 +45,7 @@ from coursepack.markdown.inline_rules import (
     span_rule,
     track_references,
 )
+from coursepack.markdown.inline_rules import bracket_maths_rule as inline_bracket_maths
 from coursepack.markdown.marks import index_block_rule, role_rule, span_marks_rule
 from coursepack.markdown.typography import quote_marks, typography_rule
 
@@ -87,6 +89,8 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
     md.use(cjk_plugin)  # **《公约》**于: emphasis next to full-width punctuation (CommonMark's CJK-friendly draft)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=True)
     md.block.ruler.before("math_block", "math_block_quarto", quarto_equation_rule, {"alt": ["paragraph"]})
+    md.block.ruler.before("math_block", "math_block_brackets", block_bracket_maths, {"alt": ["paragraph"]})
+    md.inline.ruler.before("escape", "math_inline_brackets", inline_bracket_maths)  # \\(...\\)
     md.use(divs_plugin)
     md.block.ruler.before("div", "cp_index", index_block_rule, {"alt": ["paragraph"]})  # MyST's :::{index}
     md.block.ruler.before("paragraph", "myst_line", myst_line_rule)

@@ -34,6 +34,7 @@ ALLOWED_TAGS = {
     "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "blockquote", "code", "pre", "span", "div",
     "sup", "sub", "br", "hr", "abbr", "del", "ins", "mark", "kbd", "small", "u", "s", "q", "cite", "var", "samp",
     "section",
+    "svg", "title", "path", "rect", "line", "polyline", "polygon", "circle", "ellipse", "g",  # formulas (maths)
 }  # fmt: skip
 ALLOWED_ATTRS = {
     "*": {"id", "class", "lang", "dir", "title"},
@@ -42,7 +43,14 @@ ALLOWED_ATTRS = {
     "th": {"style"},
     "td": {"style"},
     "ol": {"start", "style"},
-}
+    # a formula's drawing (maths._element writes no other attribute)
+    "svg": {"xmlns", "viewBox", "style"},
+    **{
+        tag: {"d", "x", "y", "x1", "y1", "x2", "y2", "width", "height", "rx", "ry", "cx", "cy", "r", "points",
+              "transform", "fill", "stroke", "stroke-width", "fill-opacity", "stroke-opacity", "opacity"}
+        for tag in ("path", "rect", "line", "polyline", "polygon", "circle", "ellipse", "g")
+    },
+}  # fmt: skip
 
 
 @cache
@@ -52,7 +60,7 @@ def _cleaner() -> nh3.Cleaner:
         attributes=ALLOWED_ATTRS,
         generic_attribute_prefixes={"data-"},
         url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align", "width", "counter-reset"},
+        filter_style_properties={"text-align", "width", "counter-reset", "height", "vertical-align"},
         link_rel=None,
         strip_comments=True,
     )
