@@ -80,3 +80,43 @@ def test_author_date_and_numeric_packs_read_back_from_the_pdf(tmp_path: Path) ->
     ieee = " ".join(_build(_course(tmp_path, "ieee", text), tmp_path / "ieee"))
     assert squash("fast [1], [2, p. 3].") in ieee, ieee[:3000]
     assert squash("[2] J. Doe, Testing Small Things. Example Press, 2020.") in ieee
+
+
+def test_the_apparatus_fixture_in_author_date_and_in_a_numeric_style(tmp_path: Path) -> None:
+    """The fixture course of the scholarly apparatus: a Zotero CSL JSON export (items named by
+    their Zotero address, cited by their citation keys), Chicago author-date, and the same
+    course in IEEE; the equation of unit 1 cited with its page from unit 2 in both."""
+    root = tmp_path / "apparatus"
+    shutil.copytree(FIXTURES / "apparatus", root)
+    out = tmp_path / "out"
+    report = build([root], Options(out, editions=["student"], jobs=1, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    text = " ".join(squash(p) for p in page_texts(out / "apparatus" / "en" / "student.pdf"))
+    assert (
+        squash("Malthus (1798) made this law the ground of his argument about population (see also Bacaër 2011, 5–6).")
+        in text
+    )
+    assert squash("(Rutherford and Soddy 1903, 580), as Malthus (1798) had said") in text
+    assert (
+        squash(
+            "Rutherford, Ernest, and Frederick Soddy. 1903. ‘Radioactive Change’. Philosophical Magazine 5 (29): 576–"
+        )
+        in text
+    )
+    assert re.search(r"Equation 1, p\. \d+ describes decay", text), text
+    course = root / "course.yaml"
+    course.write_text(
+        course.read_text(encoding="utf-8").replace("citation_style: chicago-author-date", "citation_style: ieee")
+    )
+    report = build([root], Options(out, editions=["student"], jobs=1, strict=True, epoch=EPOCH))
+    assert not report.failures, report.failures
+    text = " ".join(squash(p) for p in page_texts(out / "apparatus" / "en" / "student.pdf"))
+    # numbered in the order first cited: Malthus [1] (growth), Bacaër [2], Rutherford and Soddy [3] (decay)
+    assert squash("Malthus [1] made this law the ground of his argument about population see also [2") in text, text
+    assert squash("decays so [3, p. 580], as [1] had said") in text, text  # (IEEE names no author in the text)
+    assert (
+        squash(
+            "[3] E. Rutherford and F. Soddy, ‘Radioactive change’, Philosophical Magazine, vol. 5, no. 29, pp. 576–591, 1903."
+        )
+        in text
+    ), text
