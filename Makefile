@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all build test test-fast golden check lint format docs messages bench canary clean help
+.PHONY: all build test browser test-fast golden check lint format docs messages bench canary clean help
 
 all: build  ## Build every course in content/ into output/ (default)
 
@@ -19,8 +19,15 @@ $(STAMP): pyproject.toml
 build: $(STAMP)  ## Build every pack (incremental; FORCE=1 rebuilds all)
 	$(PY) build.py $(if $(FORCE),--no-cache)
 
-test: lint  ## Run the whole test suite (lint first)
+test: lint browser  ## Run the whole test suite (lint first)
 	$(PY) -m pytest -q
+
+browser:  ## Chromium for the preview's browser test: installed with apt-get when missing and run as root (else that test is skipped, saying why)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (tests/test_preview.py drives it headless)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+			|| echo "warning: chromium could not be installed: the browser test will be skipped"; \
+	fi
 
 test-fast: $(STAMP)  ## The tests that typeset nothing (under a minute): parser, checks, leaks, CommonMark
 	$(PY) -m pytest -q -m "not slow"
@@ -45,8 +52,9 @@ docs: $(STAMP)  ## Regenerate docs/schema/*.json and docs/cli.md
 	$(VENV)/bin/coursepack schema --output docs/schema
 	$(PY) -m coursepack.cli.doc > docs/cli.md
 
-bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses (minutes)
+bench: $(STAMP)  ## Benchmark: our build against WeasyPrint alone on 20/100/500-page courses, then the preview's latency (minutes)
 	$(PY) -m benchmarks.bench --repeat 3
+	$(PY) -m benchmarks.preview
 
 CANARY := .canary
 CANARY_TESTS := tests/test_engine.py tests/test_parts.py tests/test_accessibility.py tests/test_preflight.py tests/test_pdf_minimal.py

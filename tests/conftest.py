@@ -38,6 +38,9 @@ SLOW_TESTS = {
     "test_a_course_copied_anywhere_gives_identical_pdfs",
     "test_two_gitlab_nodes_build_their_shares_and_the_manifests_merge",
     "test_index_pages_right_stitched_single_and_after_an_edit",
+    # test_preview: the ones that start the command (it typesets) or a browser
+    "test_it_listens_on_localhost_and_stops_on_ctrl_c_with_no_process_left",
+    "test_the_browser_shows_edits_errors_and_the_pdf_page",
     # test_maths: the ones that typeset
     "test_formulas_are_drawn_as_paths_not_text",
     "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",

@@ -40,13 +40,21 @@ def build(
     progress: Callable[[Built], None] | None = None,
     on_job: Callable[[Progress], None] | None = None,
     notify: Callable[[str], None] | None = None,
+    workers: Pool | None = None,
 ) -> Report:
     """Build every target of the given courses. Raises ContentError before writing anything.
+
+    ``workers``: a pool of typesetting processes that outlives the build (``coursepack
+    preview`` keeps one warm from edit to edit); the build neither closes nor ends it, and
+    uses its temporary folder (it must be made with ``kept=True``). Without it, the build
+    starts its own and ends it.
 
     The output folder is locked for the build (a second build into it waits, and ``notify``
     says so; with ``opts.wait`` off it fails at once); a manifest.json that coursepack did not
     write stops the build before anything is written.
     """
+    if workers is not None and workers.forked:
+        raise ValueError("a pool kept from build to build must be made with Pool(..., kept=True)")
     start = time.perf_counter()
     checked = load_and_check(course_dirs, opts.strict, opts.langs)
     targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
@@ -57,8 +65,11 @@ def build(
         report = Report(warnings=[str(d) for d in checked.diags.warnings])
         report.timings.add("load and check", time.perf_counter() - start)
         _notes(report, checked, targets, opts)
-        with BuildTemp() as temp:
-            waited = _make(checked, targets, opts, report, str(temp.path), progress, on_job)
+        if workers is not None:
+            waited = _make(checked, targets, opts, report, workers.temp, progress, on_job, workers)
+        else:
+            with BuildTemp() as temp:
+                waited = _make(checked, targets, opts, report, str(temp.path), progress, on_job)
         report.peak_mb = {
             "main process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "largest worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -99,12 +110,13 @@ def _make(
     temp: str,
     progress: Callable[[Built], None] | None,
     on_job: Callable[[Progress], None] | None,
+    workers: Pool | None = None,
 ) -> float:
     """Phase 2: every target through its pipeline, the jobs through the scheduler. Returns the
     seconds the main process spent waiting for typesetting (the rest is its own work)."""
     pipeline = Pipeline(checked, opts, report)
-    pool = Pool(opts.jobs, temp, opts.limits)
-    scheduler: Scheduler[Any, TypesetResult] = Scheduler(pool, opts.jobs, _JobCache(opts.output, opts.use_cache))
+    pool = workers or Pool(opts.jobs, temp, opts.limits)
+    scheduler: Scheduler[Any, TypesetResult] = Scheduler(pool, pool.jobs, _JobCache(opts.output, opts.use_cache))
     graph = Graph(targets, pipeline.family, pipeline.cited)
     state = Progress(targets=len(targets))
     works: list[TargetWork] = []
@@ -182,11 +194,13 @@ def _make(
             if on_job and finished:
                 on_job(state)
     except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: end the workers now, do not wait
-        pool.kill()
+        if workers is None:
+            pool.kill()
         raise
     finally:
         tick = time.perf_counter()
-        pool.close()
+        if workers is None:
+            pool.close()
         waited += time.perf_counter() - tick
     report.engine_cpu += pool.warm_up_cpu(typesetters)
     report.documents = state.parts_done
@@ -264,6 +278,7 @@ __all__ = [
     "Checked",
     "ContentError",
     "Options",
+    "Pool",
     "Progress",
     "Report",
     "Variant",

@@ -139,6 +139,12 @@ def previous_cites(output: Path, target_key: str) -> dict[str, int] | None:
     return cites if isinstance(cites, dict) else None
 
 
+def anchors(output: Path, target_key: str) -> dict[str, int]:
+    """The page of each anchor of the target as last written (empty when there is no record)."""
+    found = _record(output, target_key).get("anchors")
+    return {str(k): v for k, v in found.items() if isinstance(v, int)} if isinstance(found, dict) else {}
+
+
 def previous_parts(output: Path, target_key: str) -> list[dict[str, Any]] | None:
     """The part layouts the last build of this target found, whatever its inputs were."""
     parts = _record(output, target_key).get("parts")

@@ -136,13 +136,17 @@ class Pool:
     jobs: int
     temp: str
     limits: Limits
+    # a pool kept from build to build (``build(workers=...)``) is spawned: a worker forked during
+    # a build would hold that build's lock on the output folder open, and the next build would
+    # wait for it forever
+    kept: bool = False
     forked: bool = field(init=False)
     warming: list[Future[tuple[int, float]]] = field(default_factory=list)
     warm_sheets: tuple[tuple[str, ...], str] | None = None  # what the warm-up parsed
     _executor: ProcessPoolExecutor | _Inline = field(init=False)
 
     def __post_init__(self) -> None:
-        self.forked = self.jobs > 1 and start_method() == "fork"
+        self.forked = self.jobs > 1 and start_method() == "fork" and not self.kept
         worker_processes.LIMITS = self.limits  # (the jobs this process runs itself: --jobs 1)
         self._executor = self._new() if self.jobs > 1 else _Inline()
 
@@ -210,6 +214,14 @@ class Pool:
 
     def close(self) -> None:
         self._executor.shutdown(cancel_futures=True)
+
+    def end(self, seconds: float = 5.0) -> None:
+        """End the workers now and wait until each is gone (a pool kept from build to build,
+        as ``coursepack preview`` keeps one, when the preview stops)."""
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        self.kill()
+        for process in processes:
+            process.join(seconds)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from coursepack.cli import main
 
-COMMANDS = [[], ["build"], ["check"], ["preflight"], ["translate"], ["status"], ["schema"]]
+COMMANDS = [[], ["build"], ["check"], ["preflight"], ["preview"], ["translate"], ["status"], ["schema"]]
 
 
 def render() -> str:

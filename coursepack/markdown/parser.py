@@ -13,6 +13,7 @@ decided by later stages on the tree it gives (``document``).
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -124,5 +125,34 @@ def parser(lang: str, typography: bool = True) -> MarkdownIt:
 
 def parse(text: str, lang: str) -> tuple[list[Token], dict[str, object]]:
     """Block tokens of ``text`` and the parse's environment (footnotes, link references)."""
+    if _remembered is None:
+        return _parse(text, lang)
+    with _remembering:
+        found = _remembered.pop((text, lang), None)
+    if found is None:
+        found = _parse(text, lang)
+    with _remembering:
+        _remembered[(text, lang)] = found  # (the newest last: the oldest are forgotten first)
+        while len(_remembered) > REMEMBER:
+            del _remembered[next(iter(_remembered))]
+    return found
+
+
+def _parse(text: str, lang: str) -> tuple[list[Token], dict[str, object]]:
     env: dict[str, object] = {"lang": lang}
     return parser(lang).parse(text, env), env
+
+
+# A long-lived process that loads the same course again and again (``coursepack preview``)
+# keeps the parse of each text it has seen: after an edit, only the file that changed is
+# parsed again. A parse is never changed once made (``document.Parsed``), so it can be shared.
+REMEMBER = 4096  # texts (files, translated pieces) kept
+_remembered: dict[tuple[str, str], tuple[list[Token], dict[str, object]]] | None = None
+_remembering = threading.Lock()
+
+
+def remember_parses() -> None:
+    """Keep every parse in this process from now on (and reuse it for the same text and language)."""
+    global _remembered
+    if _remembered is None:
+        _remembered = {}
