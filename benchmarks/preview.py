@@ -84,13 +84,16 @@ def main() -> None:
         at, _ = _wait(events, "pdf", lambda d: d.get("ok"), 900)
         print(f"{args.pages}-page course: first PDF (cold build) {at - start:.1f} s after the preview answered")
         html_s, pdf_s = [], []
+        parts: dict[str, list[float]] = {"before": [], "build": [], "draw": []}
         for k in range(args.edits):
             time.sleep(0.5)
             saved = time.time()
             edit_unit(course, grow=False)
             at_html, data = _wait(events, "html", lambda d, v=version: int(d["version"]) > v, 30)
             version = int(data["version"])  # type: ignore[call-overload]
-            at_pdf, _ = _wait(events, "pdf", lambda d, v=version: d.get("ok") and int(d["html"]) >= v, 120)
+            at_pdf, pdf = _wait(events, "pdf", lambda d, v=version: d.get("ok") and int(d["html"]) >= v, 120)
+            for name, seconds in dict(pdf.get("seconds") or {}).items():  # type: ignore[call-overload]
+                parts.setdefault(name, []).append(float(seconds))
             html_s.append(at_html - saved)
             pdf_s.append(at_pdf - saved)
             print(
@@ -100,6 +103,12 @@ def main() -> None:
         print(
             f"median of {args.edits}: HTML update {statistics.median(html_s):.3f} s (goal 0.3 s), "
             f"PDF page {statistics.median(pdf_s):.2f} s (goal 2 s); load average {load} on {os.cpu_count()} core(s)"
+        )
+        print(
+            "  the PDF's time, medians: "
+            + ", ".join(f"{name} {statistics.median(values):.2f} s" for name, values in parts.items() if values)
+            + " (before: the save to the build's start, the HTML first; build: check, HTML, the part typeset, "
+            "stitched, written; draw: the page found and drawn)"
         )
     finally:
         server.send_signal(signal.SIGINT)

@@ -165,9 +165,10 @@ def test_the_server_serves_the_chosen_edition_and_language(course_copy) -> None:
 def test_the_course_images_are_served_and_nothing_else(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     course = course_copy("minimal")
     (tmp_path / "secret.png").write_bytes(b"secret")
-    (course / "figures" / "out.png").symlink_to(tmp_path / "secret.png")
-    with serving(course) as (server, _):
+    with serving(course) as (server, session):
         assert get(server, "/figures/boxes.svg") == (200, (course / "figures" / "boxes.svg").read_bytes())
+        # links out of the course folder, made after the first render (check refuses them too)
+        (course / "figures" / "out.png").symlink_to(tmp_path / "secret.png")
         for path in [
             "/figures/../../secret.png",
             "/figures/%2e%2e/%2e%2e/secret.png",
@@ -181,6 +182,13 @@ def test_the_course_images_are_served_and_nothing_else(course_copy, tmp_path: Pa
             assert status in (403, 404), path
             assert b"secret" not in body
         assert get(server, "/figures/out.png")[0] == 403  # a link out of the course folder
+        (course / "templates").mkdir()
+        (course / "templates" / "extra.css").symlink_to(tmp_path / "secret.png")
+        session.refresh([], time.time())  # (check refuses the link: an error, the last good page kept)
+        assert any("extra.css leads outside the course folder" in e for e in session.page.errors)
+        for k in range(4):
+            assert b"secret" not in get(server, f"/_preview/sheet/{k}.css")[1]
+        assert get(server, "/_preview/sheet/0.css")[0] == 200
         assert get(server, "/_preview/font/99999")[0] == 404
         assert get(server, "/", host="attacker.example:80")[0] == 403  # DNS rebinding
         assert server.server_address[0] == "127.0.0.1"
@@ -355,8 +363,9 @@ def test_the_browser_shows_edits_errors_and_the_pdf_page(course_copy, tmp_path: 
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.goto(url)
             expect(page.locator("h2", has_text="Why fixtures are small").first).to_be_visible()
-            page.wait_for_function("document.body.dataset.cpPdf", timeout=240_000)  # the first PDF page shown
-            first_pdf = page.evaluate("document.body.dataset.cpPdf")
+            # (waits by locators: the page's Content-Security-Policy forbids evaluating strings)
+            expect(page.locator("body[data-cp-pdf]")).to_be_attached(timeout=240_000)  # the first PDF page shown
+            first_pdf = page.locator("body").get_attribute("data-cp-pdf")
             # an edit: the new text appears without a reload, scrolled into view
             page.evaluate("window.cpMark = 1")
             unit.write_text(good.replace(OLD, NEW), encoding="utf-8")
@@ -364,7 +373,8 @@ def test_the_browser_shows_edits_errors_and_the_pdf_page(course_copy, tmp_path: 
             expect(edited).to_be_visible(timeout=20_000)
             assert page.evaluate("window.cpMark") == 1, "the page was reloaded"
             expect(edited).to_be_in_viewport()
-            page.wait_for_function(f"document.body.dataset.cpPdf > {first_pdf}", timeout=120_000)
+            expect(page.locator("body")).not_to_have_attribute("data-cp-pdf", first_pdf or "", timeout=120_000)
+            expect(page.locator("#cp-pdf-page")).to_be_visible()
             assert "page" in page.locator("#cp-pdf-status").inner_text()
             # a bad cross-reference: the error with its file:line, the last good page under it
             unit.write_text(good.replace(OLD, NEW).replace("[](#tab-sizes)", "[](#tab-nowhere)"), encoding="utf-8")

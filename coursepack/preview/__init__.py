@@ -47,7 +47,10 @@ def serve(
         if errors:
             say(f"  the course has {errors} error(s): the page shows them")
         say("  PDF: built in the background into " + str(output) + "; Ctrl-C stops")
-        (stop or threading.Event()).wait() if stop else _wait_forever()
+        if stop is not None:
+            stop.wait()
+        else:
+            _wait_forever()
     finally:
         watcher.stop()
         server.stop()

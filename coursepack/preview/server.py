@@ -37,6 +37,12 @@ STATIC = Path(__file__).parent / "static"
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"}
 KEEPALIVE = 10.0  # seconds between comments on an idle event stream
 LOOPBACK_NAMES = ("localhost",)
+# the page loads nothing but what this server sends (a course's remote image stays out, as the
+# build's fetcher keeps it out of the PDF); the theme's own <style> in the head is inline
+CSP = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -107,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, fonts_css(self.server.font_files).encode(), "text/css; charset=utf-8")
         elif path.startswith("/_preview/font/"):
             self._listed(self.server.font_files, path.removeprefix("/_preview/font/"), "font/ttf")
-        elif path.startswith("/_preview/sheet/"):
+        elif path.startswith("/_preview/sheet/"):  # (a course's extra.css is read through the jail)
             self._listed(session.sheets, path.removeprefix("/_preview/sheet/").removesuffix(".css"), "text/css")
         elif path.startswith("/_preview/static/"):
             name = path.removeprefix("/_preview/static/")
@@ -126,10 +132,17 @@ class Handler(BaseHTTPRequestHandler):
         return is_loopback(name.strip("[]"))
 
     def _listed(self, files: list[Path], index: str, kind: str) -> None:
-        if index.isdigit() and int(index) < len(files):
-            self._send(200, files[int(index)].read_bytes(), kind)
-        else:
+        """One of ``files`` by its number; a stylesheet only from the course folder or a theme."""
+        if not (index.isdigit() and int(index) < len(files)):
             self._send(404, b"not found\n", "text/plain")
+            return
+        path = files[int(index)]
+        try:
+            data = jail.read_bytes(path, self.server.session.sheet_roots) if kind == "text/css" else path.read_bytes()
+        except OSError:
+            self._send(403, b"forbidden: outside the course folder\n", "text/plain")
+            return
+        self._send(200, data, kind)
 
     def _course_image(self, path: str) -> None:
         """An image of the course folder, its real path inside it; nothing else, never a listing."""
@@ -186,6 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "max-age=3600" if cache and status == 200 else "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
         if self.command != "HEAD":

@@ -39,6 +39,7 @@ from coursepack.errors import display_path
 from coursepack.markdown import parser
 from coursepack.matrix import Target
 from coursepack.preview import blocks
+from coursepack.render.theme import search_path
 
 
 class Broker:
@@ -99,6 +100,7 @@ class Session:
         self.page = Page()
         self.broker = Broker()
         self.sheets: list[Path] = []
+        self.sheet_roots: list[Path] = []  # where a stylesheet may be read from: the course folder, the themes
         self.target: Target | None = None
         self._html = ""  # the last good whole document
         self._lock = threading.Lock()  # one refresh at a time
@@ -158,6 +160,7 @@ class Session:
         target = next(t for t in targets if t.edition.name == self.edition)
         self.lang = target.lang
         self.sheets = stylesheets(target.course, target.lang)
+        self.sheet_roots = [self.course, *search_path(target.course.root, target.course.meta.theme)]
         return target_html(target, checked, course_epoch(target.course, None)), target
 
     def _html_event(self, scroll: str | None) -> dict[str, Any]:
@@ -189,6 +192,7 @@ class Session:
 
     def _build_pdf(self, saved: float, version: int, block: str | None) -> None:
         page = self.page
+        started = time.time()
         self.broker.publish("pdf-start", {"version": version})
         opts = Options(self.output, [self.lang] if self.lang else None, [self.edition], self.jobs)
         try:
@@ -203,6 +207,7 @@ class Session:
             return
         if self._stopping.is_set():
             return
+        built = time.time()
         mine = next((b for b in report.built if b.target.edition.name == self.edition), None)
         if report.failures or mine is None:
             page.pdf_status = "; ".join(report.failures) or "the PDF was not built"
@@ -232,6 +237,13 @@ class Session:
                 "status": page.pdf_status,
                 "html": version,
                 "sent": time.time(),
+                # where the time went: from the save to the build's start (the HTML first), the
+                # build (incremental: check, HTML, the part typeset, stitched, written), the page found and drawn
+                "seconds": {
+                    "before": round(started - saved, 3),
+                    "build": round(built - started, 3),
+                    "draw": round(time.time() - built, 3),
+                },
             },
         )
 
