@@ -41,6 +41,7 @@ SLOW_TESTS = {
     # test_preview: the ones that start the command (it typesets) or a browser
     "test_it_listens_on_localhost_and_stops_on_ctrl_c_with_no_process_left",
     "test_the_browser_shows_edits_errors_and_the_pdf_page",
+    "test_the_pdf_it_builds_after_an_edit_is_the_one_build_makes",
     # test_maths: the ones that typeset
     "test_formulas_are_drawn_as_paths_not_text",
     "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",

@@ -210,6 +210,16 @@ def test_a_save_sends_the_new_text_scrolled_to_the_edit(course_copy) -> None:  #
         assert NEW in unit.read_text(encoding="utf-8").splitlines()[line - 1]
 
 
+def test_a_changed_image_is_loaded_again(course_copy) -> None:  # type: ignore[no-untyped-def]
+    course = course_copy("minimal")
+    with serving(course, watch=True) as (server, _):
+        q = events(server)
+        time.sleep(0.3)
+        figure = course / "figures" / "boxes.svg"
+        figure.write_text(figure.read_text(encoding="utf-8").replace("</svg>", "<!-- changed --></svg>"))
+        assert next_event(q, "assets")["files"] == ["figures/boxes.svg"]
+
+
 def test_errors_are_shown_with_file_and_line_and_the_last_good_page_kept(course_copy) -> None:  # type: ignore[no-untyped-def]
     course = course_copy("minimal")
     unit = course / UNIT
@@ -331,6 +341,29 @@ def test_it_listens_on_localhost_and_stops_on_ctrl_c_with_no_process_left(course
     while any(_alive(c) for c in children) and time.time() < deadline:
         time.sleep(0.2)
     assert not [c for c in children if _alive(c)], "a process of the preview was left running"
+
+
+def test_the_pdf_it_builds_after_an_edit_is_the_one_build_makes(course_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The preview's build reuses what it has (parses, the HTML it rendered, the page numbers
+    written into unchanged parts): the PDF must still be the bytes of a build from scratch."""
+    from coursepack.build import Options, build
+    from coursepack.matrix import Variant
+
+    course = course_copy("minimal")
+    unit = course / UNIT
+    with command(course) as (proc, url):
+        first = wait_for_pdf(url)
+        unit.write_text(unit.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+        deadline = time.time() + 120
+        while wait_for_pdf(url)["version"] == first["version"] and time.time() < deadline:
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    pdf = course.parent / "out" / "minimal" / "en" / "student.pdf"
+    clean = tmp_path / "clean"
+    report = build([course], Options(clean, ["en"], ["student"], 2, use_cache=False, variants=[Variant()]))
+    assert not report.failures
+    assert pdf.read_bytes() == (clean / "minimal" / "en" / "student.pdf").read_bytes()
 
 
 def _an_address_not_loopback() -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 from coursepack.build import cache
 from coursepack.build.checked import Checked, course_epoch, load_and_check
 from coursepack.build.options import Options
-from coursepack.build.pipeline import Pipeline, TargetWork, job_failure, stylesheets, target_html
+from coursepack.build.pipeline import Pipeline, Prepared, TargetWork, job_failure, stylesheets, target_html
 from coursepack.build.report import Built, Progress, Report, manifest_entries
 from coursepack.build.scheduler import Graph, Pool, Scheduler
 from coursepack.build.sharding import shard
@@ -41,13 +41,15 @@ def build(
     on_job: Callable[[Progress], None] | None = None,
     notify: Callable[[str], None] | None = None,
     workers: Pool | None = None,
+    prepared: Prepared | None = None,
 ) -> Report:
     """Build every target of the given courses. Raises ContentError before writing anything.
 
     ``workers``: a pool of typesetting processes that outlives the build (``coursepack
     preview`` keeps one warm from edit to edit); the build neither closes nor ends it, and
     uses its temporary folder (it must be made with ``kept=True``). Without it, the build
-    starts its own and ends it.
+    starts its own and ends it. ``prepared``: the courses already loaded and checked, and
+    HTML already rendered, by the caller (``pipeline.Prepared``).
 
     The output folder is locked for the build (a second build into it waits, and ``notify``
     says so; with ``opts.wait`` off it fails at once); a manifest.json that coursepack did not
@@ -56,7 +58,7 @@ def build(
     if workers is not None and workers.forked:
         raise ValueError("a pool kept from build to build must be made with Pool(..., kept=True)")
     start = time.perf_counter()
-    checked = load_and_check(course_dirs, opts.strict, opts.langs)
+    checked = prepared.checked if prepared else load_and_check(course_dirs, opts.strict, opts.langs)
     targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
     if opts.shard:
         targets = shard(targets, *opts.shard)
@@ -66,7 +68,7 @@ def build(
         report.timings.add("load and check", time.perf_counter() - start)
         _notes(report, checked, targets, opts)
         if workers is not None:
-            waited = _make(checked, targets, opts, report, workers.temp, progress, on_job, workers)
+            waited = _make(checked, targets, opts, report, workers.temp, progress, on_job, workers, prepared)
         else:
             with BuildTemp() as temp:
                 waited = _make(checked, targets, opts, report, str(temp.path), progress, on_job)
@@ -111,10 +113,11 @@ def _make(
     progress: Callable[[Built], None] | None,
     on_job: Callable[[Progress], None] | None,
     workers: Pool | None = None,
+    prepared: Prepared | None = None,
 ) -> float:
     """Phase 2: every target through its pipeline, the jobs through the scheduler. Returns the
     seconds the main process spent waiting for typesetting (the rest is its own work)."""
-    pipeline = Pipeline(checked, opts, report)
+    pipeline = Pipeline(checked, opts, report, prepared)
     pool = workers or Pool(opts.jobs, temp, opts.limits)
     scheduler: Scheduler[Any, TypesetResult] = Scheduler(pool, pool.jobs, _JobCache(opts.output, opts.use_cache))
     graph = Graph(targets, pipeline.family, pipeline.cited)
@@ -259,6 +262,17 @@ def _stale_dependents(
     return stale
 
 
+def remember() -> None:
+    """In a process that builds the same packs again and again (``coursepack preview``): keep
+    what one build can give the next where its input did not change, the parse of each
+    Markdown text and the page numbers written into each part. The output is the same."""
+    from coursepack.engine.parts import stitch  # (pikepdf: only where packs are stitched)
+    from coursepack.markdown import parser
+
+    parser.remember_parses()
+    stitch.remember_patches()
+
+
 def source_of(courses: list[Course], cid: str) -> str:
     return next(c.meta.language for c in courses if c.meta.id == cid)
 
@@ -279,6 +293,7 @@ __all__ = [
     "ContentError",
     "Options",
     "Pool",
+    "Prepared",
     "Progress",
     "Report",
     "Variant",
@@ -288,6 +303,7 @@ __all__ = [
     "display_path",
     "load_and_check",
     "plan_targets",
+    "remember",
     "stylesheets",
     "target_html",
 ]

@@ -145,14 +145,30 @@ class TargetWork:
         return self.pack.complete
 
 
+@dataclasses.dataclass
+class Prepared:
+    """What a caller that has just loaded the courses and rendered a pack gives the build, so
+    that it does not do it again (``coursepack preview``, after each save): the courses as
+    checked, the digest of each course folder taken *before* it was loaded and found the same
+    after (the target's cache key: never newer than what was read), and the HTML of targets
+    that cite no other edition's pages, by target key."""
+
+    checked: Checked
+    digests: dict[str, str]  # course id -> cache.tree_digest of its folder
+    html: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
 class Pipeline:
     """Starts and finishes the targets of one build (the scheduler runs what is between)."""
 
-    def __init__(self, checked: Checked, opts: Options, report: Report) -> None:
+    def __init__(self, checked: Checked, opts: Options, report: Report, prepared: Prepared | None = None) -> None:
         self.checked, self.opts, self.report = checked, opts, report
+        self.prepared = prepared
         self.anchors: dict[Family, dict[str, int]] = {}  # the pages of each edition written or cached
         self.theme_digest = cache.tree_digest([default_theme_dir(), Path(__file__).parents[1]]) + fonts.font_css()
-        self.course_digest = {c.meta.id: cache.tree_digest([c.root]) for c in checked.courses}
+        self.course_digest = {
+            c.meta.id: prepared.digests[c.meta.id] if prepared else cache.tree_digest([c.root]) for c in checked.courses
+        }
         if any(c.meta.citation_style for c in checked.courses):  # (another pandoc may format citations otherwise)
             self.theme_digest += citeproc.pandoc_version()
         self.engine_checked = False
@@ -198,7 +214,8 @@ class Pipeline:
         args = (str(t.course.root), [str(s) for s in sheets], [str(r) for r in roots], epoch, t.lang)
         tick = time.perf_counter()
         cited = _Cited(student_pages) if student_pages is not None else None
-        html = target_html(t, self.checked, epoch, cited)
+        given = self.prepared.html.get(t.key) if self.prepared and not t.edition.needs else None
+        html = given if given is not None else target_html(t, self.checked, epoch, cited)
         self.report.timings.add("render HTML", time.perf_counter() - tick)
         job_key = cache.cache_key(
             self.theme_digest, self.asset_digest(t.course.root), str(epoch), t.lang, *(str(s) for s in sheets)

@@ -3,7 +3,7 @@
 Routes (every other path is refused, and nothing is ever listed):
 
 - ``/``: the pack's HTML with the theme's stylesheets and the preview's screen layer;
-- ``/_preview/events``: Server-Sent Events (``html``, ``errors``, ``pdf-start``, ``pdf``);
+- ``/_preview/events``: Server-Sent Events (``hello``, ``html``, ``errors``, ``assets``, ``pdf-start``, ``pdf``);
 - ``/_preview/state``: what the page shows now, as JSON (a browser that reconnects);
 - ``/_preview/page.png``: the PDF page of the last edit; ``/_preview/static/*``: the screen
   layer; ``/_preview/sheet/N.css``, ``/_preview/fonts.css``, ``/_preview/font/N``: the

@@ -29,15 +29,24 @@ from pathlib import Path
 from typing import Any
 
 from coursepack import jail
-from coursepack.build import BuildError, ContentError, Options, Pool, load_and_check, plan_targets, target_html
+from coursepack.build import (
+    BuildError,
+    ContentError,
+    Options,
+    Pool,
+    Prepared,
+    load_and_check,
+    plan_targets,
+    remember,
+    target_html,
+)
 from coursepack.build import build as run_build
 from coursepack.build import cache as build_cache
 from coursepack.build.checked import course_epoch
 from coursepack.build.pipeline import stylesheets
 from coursepack.engine.workers import BuildTemp, Limits
 from coursepack.errors import display_path
-from coursepack.markdown import parser
-from coursepack.matrix import Target
+from coursepack.matrix import Target, Variant
 from coursepack.preview import blocks
 from coursepack.render.theme import search_path
 
@@ -91,7 +100,7 @@ class Page:
 
 
 class Session:
-    """The pack being previewed. ``start`` renders it and starts the PDF thread; ``changed``
+    """The pack being previewed. ``start`` renders it and starts the PDF thread; ``refresh``
     is called with the files that changed; ``stop`` ends the workers."""
 
     def __init__(self, course: Path, edition: str, lang: str | None, output: Path, jobs: int) -> None:
@@ -105,7 +114,8 @@ class Session:
         self._html = ""  # the last good whole document
         self._lock = threading.Lock()  # one refresh at a time
         self._pdf_wanted = threading.Condition()
-        self._pdf_asked: list[tuple[float, int, str | None]] = []  # (when, HTML version, block) since the last build
+        # (when saved, HTML version, its first changed block, what the build may reuse) since the last build
+        self._pdf_asked: list[tuple[float, int, str | None, Prepared | None]] = []
         self._stopping = threading.Event()
         self._pool: Pool | None = None
         self._temp: BuildTemp | None = None
@@ -114,7 +124,7 @@ class Session:
     # -- HTML ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        parser.remember_parses()
+        remember()  # (the parses of unchanged files, the page numbers of unchanged parts)
         self.refresh([], time.time())
         self._pdf_thread.start()
 
@@ -126,7 +136,7 @@ class Session:
                 with contextlib.suppress(ValueError):
                     files.append(path.resolve().relative_to(self.course).as_posix())
             try:
-                html, target = self._render()
+                html, target, prepared = self._render()
             except ContentError as exc:
                 self.page.errors = [self._shown(str(d)) for d in exc.diagnostics]
                 self.broker.publish("errors", {"errors": self.page.errors, "version": self.page.version})
@@ -137,9 +147,15 @@ class Session:
                 return
             had_errors = bool(self.page.errors)
             self.page.errors = []
-            if html == self._html:  # (a save that changed nothing the pack shows)
+            if html == self._html:  # the text is the same: an image or a stylesheet may not be
                 if had_errors:
                     self.broker.publish("html", self._html_event(None))
+                assets = [f for f in files if Path(f).suffix.lower() not in build_cache.TEXT_SUFFIXES]
+                if assets:
+                    self.broker.publish("assets", {"files": assets})
+                    with self._pdf_wanted:
+                        self._pdf_asked.append((saved, self.page.version, None, prepared))
+                        self._pdf_wanted.notify()
                 return
             change = blocks.first_change(self._html, html, files) if self._html else None
             self._html, self.target = html, target
@@ -150,18 +166,24 @@ class Session:
             block = change[0] if change else None
             self.broker.publish("html", self._html_event(block))
             with self._pdf_wanted:
-                self._pdf_asked.append((saved, page.version, block))
+                self._pdf_asked.append((saved, page.version, block, prepared))
                 self._pdf_wanted.notify()
 
-    def _render(self) -> tuple[str, Target]:
+    def _render(self) -> tuple[str, Target, Prepared | None]:
+        """The pack's HTML, its target, and what the PDF's build may take instead of doing it again
+        (None when a file changed while it was read: the build reads the course itself)."""
+        before = build_cache.tree_digest([self.course])
         checked = load_and_check([self.course], False, [self.lang] if self.lang else None)
         langs = [self.lang] if self.lang else [checked.courses[0].meta.language]
-        targets = plan_targets(checked.localized, self.output, langs, [self.edition])
+        targets = plan_targets(checked.localized, self.output, langs, [self.edition], variants=[Variant()])
         target = next(t for t in targets if t.edition.name == self.edition)
         self.lang = target.lang
         self.sheets = stylesheets(target.course, target.lang)
         self.sheet_roots = [self.course, *search_path(target.course.root, target.course.meta.theme)]
-        return target_html(target, checked, course_epoch(target.course, None)), target
+        html = target_html(target, checked, course_epoch(target.course, None))
+        same = build_cache.tree_digest([self.course]) == before
+        prepared = Prepared(checked, {target.course.meta.id: before}, {target.key: html}) if same else None
+        return html, target, prepared
 
     def _html_event(self, scroll: str | None) -> dict[str, Any]:
         p = self.page
@@ -185,18 +207,18 @@ class Session:
                 asked, self._pdf_asked = self._pdf_asked, []
             if self._stopping.is_set():
                 return
-            saved, version, block = asked[-1]
+            saved, version, block, prepared = asked[-1]
             if block is None:  # (the latest edit moved nothing: show where an earlier one was)
-                block = next((b for _, _, b in reversed(asked) if b), None)
-            self._build_pdf(saved, version, block)
+                block = next((b for _, _, b, _ in reversed(asked) if b), None)
+            self._build_pdf(saved, version, block, prepared)
 
-    def _build_pdf(self, saved: float, version: int, block: str | None) -> None:
+    def _build_pdf(self, saved: float, version: int, block: str | None, prepared: Prepared | None) -> None:
         page = self.page
         started = time.time()
         self.broker.publish("pdf-start", {"version": version})
-        opts = Options(self.output, [self.lang] if self.lang else None, [self.edition], self.jobs)
+        opts = Options(self.output, [self.lang] if self.lang else None, [self.edition], self.jobs, variants=[Variant()])
         try:
-            report = run_build([self.course], opts, workers=self._pool)
+            report = run_build([self.course], opts, workers=self._pool, prepared=prepared)
         except ContentError:
             return  # (the HTML says what is wrong)
         except Exception as exc:
@@ -208,7 +230,8 @@ class Session:
         if self._stopping.is_set():
             return
         built = time.time()
-        mine = next((b for b in report.built if b.target.edition.name == self.edition), None)
+        key = self.target.key if self.target else None
+        mine = next((b for b in report.built if b.target.key == key), None)
         if report.failures or mine is None:
             page.pdf_status = "; ".join(report.failures) or "the PDF was not built"
             self.broker.publish("pdf", {"status": page.pdf_status, "version": page.pdf_version, "ok": False})

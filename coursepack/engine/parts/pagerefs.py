@@ -264,11 +264,12 @@ def _rewrite(instruction: Instruction, edits: dict[tuple[int, int], bytes]) -> p
     return pikepdf.ContentStreamInstruction(operands, instruction.operator)
 
 
-def patch(pdf: pikepdf.Pdf, numbers: dict[str, int]) -> int:
+def patch(pdf: pikepdf.Pdf, numbers: dict[str, int], rewritten: list[tuple[int, bytes]] | None = None) -> int:
     """Write the page numbers of ``numbers``' anchors over their zeros; how many numbers were written.
 
     Raises Unpatchable when a link prints a number that cannot be written in place (a font
     without tabular digits, a number with another count of digits than its zeros).
+    ``rewritten`` is given each page's new content stream (its index, its bytes) as it is written.
     """
     tree = pdf.Root.get("/StructTreeRoot")
     if tree is None or not numbers:
@@ -276,7 +277,7 @@ def patch(pdf: pikepdf.Pdf, numbers: dict[str, int]) -> int:
     parents: dict[int, pikepdf.Object] | None = None
     cache: dict[tuple[int, int], _Digits] = {}
     written = 0
-    for page in pdf.pages:
+    for index, page in enumerate(pdf.pages):
         obj = page.obj
         links: list[tuple[int, list[int]]] = []
         for annot in obj.get("/Annots", Array()):
@@ -318,6 +319,9 @@ def patch(pdf: pikepdf.Pdf, numbers: dict[str, int]) -> int:
         if edits:
             for i, changes in edits.items():
                 instructions[i] = _rewrite(instructions[i], changes)
-            obj.Contents.write(pikepdf.unparse_content_stream(instructions))
+            content = pikepdf.unparse_content_stream(instructions)
+            obj.Contents.write(content)
+            if rewritten is not None:
+                rewritten.append((index, content))
             written += len(numbered)
     return written

@@ -10,6 +10,7 @@ typeset with the pack's own head.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from collections.abc import Iterator, Sequence
@@ -107,6 +108,39 @@ def _own_streams(roots: Sequence[pikepdf.Object], seen: set[tuple[int, int]]) ->
             stack.extend(obj)
 
 
+# A process that stitches the same pack again and again (``coursepack preview``, after each
+# edit) keeps what writing the page numbers into each part gave: the parts that did not change
+# (the same bytes, the same numbers) get the same content streams back without parsing them
+# again. The streams written are the same bytes either way, so is the stitched PDF.
+REMEMBER = 256  # parts kept
+_remembered: dict[tuple[bytes, tuple[tuple[str, int], ...]], tuple[list[tuple[int, bytes]], int]] | None = None
+
+
+def remember_patches() -> None:
+    """Keep, in this process from now on, the page numbers written into each part (see above)."""
+    global _remembered
+    if _remembered is None:
+        _remembered = {}
+
+
+def _patch(data: bytes, source: Pdf, numbers: dict[str, int]) -> int:
+    """``pagerefs.patch`` of the part ``data`` opened as ``source``, or what it gave this part before."""
+    if _remembered is None:
+        return pagerefs.patch(source, numbers)
+    key = (hashlib.sha256(data).digest(), tuple(sorted(numbers.items())))
+    found = _remembered.pop(key, None)
+    if found is None:
+        rewritten: list[tuple[int, bytes]] = []
+        found = rewritten, pagerefs.patch(source, numbers, rewritten)
+    else:
+        for index, content in found[0]:
+            source.pages[index].obj.Contents.write(content)
+    _remembered[key] = found  # (the newest last: the oldest are forgotten first)
+    while len(_remembered) > REMEMBER:
+        del _remembered[next(iter(_remembered))]
+    return found[1]
+
+
 def stitch(
     parts: Sequence[bytes],
     furniture: Sequence[bytes],
@@ -142,7 +176,7 @@ def stitch(
         written = numbers[k] if numbers is not None else None
         if written:
             try:
-                found = pagerefs.patch(source, written)
+                found = _patch(data, source, written)
             except pagerefs.Unpatchable as exc:
                 unpatchable.append(k)
                 reason = str(exc)

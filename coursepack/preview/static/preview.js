@@ -88,6 +88,20 @@
     document.body.dataset.cpPdf = String(d.version);
   }
 
+  // An image or a stylesheet of the course changed (the text did not): load it again.
+  function reloadAssets(files) {
+    const stamp = "?v=" + Date.now();
+    for (const img of document.querySelectorAll("img[src]")) {
+      const src = img.getAttribute("src").split("?")[0];
+      if (files.includes(src.replace(/^\//, ""))) img.setAttribute("src", src + stamp);
+    }
+    if (files.some((f) => f.endsWith(".css"))) {
+      for (const link of document.querySelectorAll('link[href^="/_preview/sheet/"]')) {
+        link.href = link.getAttribute("href").split("?")[0] + stamp;
+      }
+    }
+  }
+
   function connect() {
     const events = new EventSource("/_preview/events");
     events.addEventListener("hello", (e) => {
@@ -103,6 +117,7 @@
     });
     events.addEventListener("html", (e) => applyHtml(JSON.parse(e.data)));
     events.addEventListener("errors", (e) => showErrors(JSON.parse(e.data).errors));
+    events.addEventListener("assets", (e) => reloadAssets(JSON.parse(e.data).files));
     events.addEventListener("pdf-start", () => document.getElementById("cp-pdf").classList.add("cp-building"));
     events.addEventListener("pdf", (e) => showPdf(JSON.parse(e.data)));
   }
