@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from coursepack.cli.app import DEFAULT_CONTENT, _fail, _jobs, _terminated, debug_opt, main
+from coursepack.cli.app import DEFAULT_CONTENT, _epoch, _fail, _jobs, _terminated, debug_opt, main
 from coursepack.content.load import find_courses
 from coursepack.render.editions import EDITIONS
 
@@ -93,7 +93,7 @@ def preview(
     with contextlib.suppress(ValueError):  # (SIGTERM stops it as Ctrl-C does)
         signal.signal(signal.SIGTERM, _terminated)
     try:
-        serve(course_dir, edition, lang, output, _jobs(jobs, default_jobs()), host, port, click.echo)
+        serve(course_dir, edition, lang, output, _jobs(jobs, default_jobs()), host, port, click.echo, epoch=_epoch())
     except KeyboardInterrupt:
         click.echo("preview stopped")
     except OSError as exc:

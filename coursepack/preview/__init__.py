@@ -28,9 +28,10 @@ def serve(
     port: int = 8000,
     say: Callable[[str], None] = print,
     stop: threading.Event | None = None,
+    epoch: int | None = None,
 ) -> None:
     """Preview ``course`` until ``stop`` is set or the main thread is interrupted (Ctrl-C)."""
-    session = Session(course, edition, lang, output, jobs)
+    session = Session(course, edition, lang, output, jobs, epoch)
     server = PreviewServer(host, port, session)  # (before the first render: a port in use fails at once)
     watcher = Watcher(session, output)
     threads: list[threading.Thread] = []

@@ -23,6 +23,7 @@ import json
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,9 +104,12 @@ class Session:
     """The pack being previewed. ``start`` renders it and starts the PDF thread; ``refresh``
     is called with the files that changed; ``stop`` ends the workers."""
 
-    def __init__(self, course: Path, edition: str, lang: str | None, output: Path, jobs: int) -> None:
+    def __init__(
+        self, course: Path, edition: str, lang: str | None, output: Path, jobs: int, epoch: int | None = None
+    ) -> None:
         self.course = course.resolve()
         self.edition, self.lang, self.output, self.jobs = edition, lang, output, jobs
+        self.epoch = epoch  # SOURCE_DATE_EPOCH, as the build takes it (None: the course's date)
         self.page = Page()
         self.broker = Broker()
         self.sheets: list[Path] = []
@@ -145,6 +149,11 @@ class Session:
                 self.page.errors = [f"error: {exc}"]
                 self.broker.publish("errors", {"errors": self.page.errors, "version": self.page.version})
                 return
+            except Exception as exc:  # a defect of ours: said in the page and on the terminal, the preview goes on
+                traceback.print_exc()
+                self.page.errors = [f"internal error: {type(exc).__name__}: {exc} (please report it)"]
+                self.broker.publish("errors", {"errors": self.page.errors, "version": self.page.version})
+                return
             had_errors = bool(self.page.errors)
             self.page.errors = []
             if html == self._html:  # the text is the same: an image or a stylesheet may not be
@@ -180,7 +189,7 @@ class Session:
         self.lang = target.lang
         self.sheets = stylesheets(target.course, target.lang)
         self.sheet_roots = [self.course, *search_path(target.course.root, target.course.meta.theme)]
-        html = target_html(target, checked, course_epoch(target.course, None))
+        html = target_html(target, checked, course_epoch(target.course, self.epoch))
         same = build_cache.tree_digest([self.course]) == before
         prepared = Prepared(checked, {target.course.meta.id: before}, {target.key: html}) if same else None
         return html, target, prepared
@@ -210,13 +219,23 @@ class Session:
             saved, version, block, prepared = asked[-1]
             if block is None:  # (the latest edit moved nothing: show where an earlier one was)
                 block = next((b for _, _, b, _ in reversed(asked) if b), None)
-            self._build_pdf(saved, version, block, prepared)
+            try:
+                self._build_pdf(saved, version, block, prepared)
+            except Exception as exc:  # a defect of ours: said in the page and on the terminal, the loop goes on
+                if self._stopping.is_set():
+                    return
+                traceback.print_exc()
+                self.page.pdf_status = f"internal error: {type(exc).__name__}: {exc} (please report it)"
+                self.broker.publish(
+                    "pdf", {"status": self.page.pdf_status, "version": self.page.pdf_version, "ok": False}
+                )
 
     def _build_pdf(self, saved: float, version: int, block: str | None, prepared: Prepared | None) -> None:
         page = self.page
         started = time.time()
         self.broker.publish("pdf-start", {"version": version})
-        opts = Options(self.output, [self.lang] if self.lang else None, [self.edition], self.jobs, variants=[Variant()])
+        langs = [self.lang] if self.lang else None
+        opts = Options(self.output, langs, [self.edition], self.jobs, epoch=self.epoch, variants=[Variant()])
         try:
             report = run_build([self.course], opts, workers=self._pool, prepared=prepared)
         except ContentError:

@@ -17,7 +17,7 @@ import watchfiles
 
 from coursepack.preview.session import Session
 
-STEP_MS = 30  # quiet after a change before the refresh
+STEP_MS = 15  # quiet after a change before the refresh (an editor's write and rename come within it)
 DEBOUNCE_MS = 300  # the longest a burst of changes is grouped
 TEMPORARY = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swx|swo|tmp|bak|part|crdownload)$|^4913$|^__pycache__$)")
 
