@@ -421,6 +421,10 @@ def test_the_browser_shows_edits_errors_and_the_pdf_page(course_copy, tmp_path: 
             expect(errors).to_be_hidden(timeout=20_000)
             expect(page.locator(f"[data-src^='{UNIT}:']", has_text=OLD)).to_be_visible()
             assert page.evaluate("window.cpMark") == 1
+            # a page opened after the PDF was drawn shows it at once
+            page.reload()
+            expect(page.locator("body[data-cp-pdf]")).to_be_attached()
+            expect(page.locator("#cp-pdf-page")).to_be_visible()
             page.screenshot(path=str(tmp_path / "preview.png"))
         finally:
             browser.close()

@@ -23,6 +23,7 @@ import json
 import mimetypes
 import queue
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,6 +75,12 @@ class PreviewServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         name = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{f'[{name}]' if ':' in name else name}:{port}/"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that went away mid-request is no error worth a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -243,7 +250,7 @@ def page_html(session: Session) -> str:
 <link rel="stylesheet" href="/_preview/static/preview.css">
 <script src="/_preview/static/preview.js" defer></script>
 </head>
-<body{p.body_attrs} data-cp-version="{p.version}">
+<body{p.body_attrs} data-cp-version="{p.version}"{f' data-cp-pdf="{p.pdf_version}"' if p.pdf_version else ""}>
 {body}
 <aside id="cp-preview" dir="ltr" lang="en" aria-label="Preview">
   <div id="cp-errors" role="alert" {"" if p.errors else "hidden"}><p class="cp-errors-title">The course has errors: the last good preview is shown</p><ul>{errors}</ul></div>

@@ -47,6 +47,29 @@
     for (const attr of d.attributes) document.body.setAttribute(attr.name, attr.value);
   }
 
+  // The page lists of the index and glossary are filled in by the build from the PDF's pages;
+  // a screen has none: each list becomes links to the places, named by the unit they are in.
+  function fillPageLists() {
+    for (const span of document.querySelectorAll(".cp-pages")) {
+      if (span.childNodes.length) continue;
+      const places = new Map();
+      for (const id of (span.dataset.anchors || "").split(/\s+/).filter(Boolean)) {
+        const target = document.getElementById(id);
+        if (!target) continue;
+        const section = target.closest("body > *");
+        const heading = section && section.querySelector("h1");
+        const name = heading ? heading.textContent.replace(/\s+/g, " ").trim() : "↑";
+        if (!places.has(name)) places.set(name, id);
+      }
+      const parts = [];
+      for (const [name, id] of places) {
+        if (parts.length) parts.push(document.createTextNode(span.dataset.sep || ", "));
+        parts.push(Object.assign(document.createElement("a"), { href: "#" + id, textContent: name, className: "cp-place" }));
+      }
+      span.replaceChildren(...parts);
+    }
+  }
+
   function showErrors(errors) {
     const box = document.getElementById("cp-errors");
     const list = box.querySelector("ul");
@@ -73,6 +96,7 @@
     version = d.version;
     document.body.dataset.cpVersion = String(version);
     showErrors([]);
+    fillPageLists();
     scrollTo(d.scroll);
   }
 
@@ -114,6 +138,10 @@
       } else {
         showErrors(s.errors);
       }
+      // (a PDF page drawn while the page was loading or the stream was down)
+      if (s.pdf.version > Number(document.body.dataset.cpPdf || 0)) {
+        showPdf({ ok: true, version: s.pdf.version, page: s.pdf.page, status: s.pdf.status });
+      }
     });
     events.addEventListener("html", (e) => applyHtml(JSON.parse(e.data)));
     events.addEventListener("errors", (e) => showErrors(JSON.parse(e.data).errors));
@@ -121,5 +149,6 @@
     events.addEventListener("pdf-start", () => document.getElementById("cp-pdf").classList.add("cp-building"));
     events.addEventListener("pdf", (e) => showPdf(JSON.parse(e.data)));
   }
+  fillPageLists();
   connect();
 })();
