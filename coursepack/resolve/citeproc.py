@@ -232,9 +232,6 @@ class Citations:
             blocks.append(
                 {"t": "Para", "c": [{"t": "Str", "c": "x"}, {"t": "Note", "c": [{"t": "Para", "c": inlines}]}]}
             )
-        for p, n in by_note.get(0, []):  # (none in a note style; kept for safety)
-            blocks.append({"t": "Para", "c": [self._cite_node(self.issued[n], f"CP{p}")]})
-            order.append((p, n))
         out = run(self.style, self.lang, self._refs(group, []), blocks, [])
         cites = _find(out["blocks"], "Cite")
         done = {}
