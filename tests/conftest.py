@@ -43,6 +43,10 @@ SLOW_TESTS = {
     "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",
     "test_a_cross_reference_from_another_unit_names_the_equation_and_its_page",
     "test_maths_reads_left_to_right_in_arabic",
+    # test_import: the packs built from the imported courses
+    "test_the_imported_word_pack_reads_as_the_document",
+    "test_the_imported_lesson_keeps_instructor_notes_out_of_the_student_pack",
+    "test_the_imported_book_cites_and_crossreferences",
 }
 
 

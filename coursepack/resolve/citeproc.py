@@ -25,16 +25,14 @@ import hashlib
 import html
 import itertools
 import json
-import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from coursepack import pandoc
 from coursepack.content.citestyle import Style, csl_locale
 from coursepack.content.model import ET_AL, Reading
 from coursepack.errors import BuildError
@@ -43,7 +41,6 @@ from coursepack.markdown.citations import Cluster
 
 API_VERSION = [1, 23, 1, 1]
 TIMEOUT = 60  # seconds for one call (a call takes about 0.05 s)
-MEMORY = "512m"  # pandoc's heap ceiling: a style with a recursive macro stops here, not the machine
 JOIN = "\u2060"  # (as htmlrules: a note's call never starts a line)
 OPEN, CLOSE = "\ue000", "\ue001"  # a marker: OPEN + instance:kind:number + CLOSE (private use)
 MARKER = re.compile(f"{OPEN}(\\d+):([cb]):(\\d+){CLOSE}")
@@ -401,7 +398,7 @@ _lock = threading.Lock()
 
 def pandoc_path() -> str:
     """The pandoc binary the ``pypandoc-binary`` wheel ships."""
-    here = _wheel_pandoc()
+    here = pandoc.binary()
     if here is None:
         raise CitationError(
             "citation styles need pandoc, which the pypandoc-binary package ships: pip install pypandoc-binary"
@@ -409,20 +406,8 @@ def pandoc_path() -> str:
     return here
 
 
-@cache
-def _wheel_pandoc() -> str | None:
-    try:
-        import pypandoc
-    except ImportError:
-        return None
-    path = os.path.join(os.path.dirname(pypandoc.__file__), "files", "pandoc")
-    return path if os.path.isfile(path) else None
-
-
-@cache
 def pandoc_version() -> str:
-    out = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, timeout=TIMEOUT, env={})
-    return out.stdout.split("\n", 1)[0].strip()
+    return pandoc.version(pandoc_path())
 
 
 def run(
@@ -464,39 +449,20 @@ def run(
         hit = _memo.get(key)
     if hit is not None:
         return hit
-    with tempfile.TemporaryDirectory(prefix="coursepack-csl-") as tmp:
-        with open(os.path.join(tmp, "style.csl"), "wb") as f:
-            f.write(style.xml)
-        with open(os.path.join(tmp, "refs.json"), "w", encoding="utf-8") as f:
-            f.write(refs_json)
-        args = [
-            pandoc_path(),
-            "--sandbox",
-            "-f",
-            "json",
-            "-t",
-            "json",
-            "--citeproc",
-            "--csl=style.csl",
-            "--bibliography=refs.json",
-            "+RTS",
-            f"-M{MEMORY}",
-            "-RTS",
-        ]
-        try:
-            proc = subprocess.run(
-                args, input=doc.encode(), capture_output=True, cwd=tmp, env={}, timeout=TIMEOUT, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise CitationError(
-                f"citation style '{style.name}': pandoc took over {TIMEOUT} s: the style is broken"
-            ) from None
-        except OSError as exc:
-            raise CitationError(f"cannot run pandoc for the citations ({exc}): reinstall pypandoc-binary") from None
+    args = ["-f", "json", "-t", "json", "--citeproc", "--csl=style.csl", "--bibliography=refs.json"]
+    try:
+        proc = pandoc.run(
+            pandoc_path(), args, doc.encode(), {"style.csl": style.xml, "refs.json": refs_json.encode()}, TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise CitationError(
+            f"citation style '{style.name}': pandoc took over {TIMEOUT} s: the style is broken"
+        ) from None
+    except OSError as exc:
+        raise CitationError(f"cannot run pandoc for the citations ({exc}): reinstall pypandoc-binary") from None
     if proc.returncode:
-        why = proc.stderr.decode(errors="replace").strip().splitlines()
-        detail = why[-1] if why else f"exit status {proc.returncode}"
-        if proc.returncode == 251:
+        detail = pandoc.last_error(proc)
+        if proc.returncode == pandoc.OUT_OF_MEMORY:
             detail = "it ran out of memory (a macro that calls itself?)"
         raise CitationError(f"citation style '{style.name}': pandoc could not format the citations: {detail}")
     result: dict[str, Any] = json.loads(proc.stdout)
