@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursepack.content.model import Course
-from coursepack.errors import BuildError, OptionError
+from coursepack.errors import BuildError, OptionError, closest
 from coursepack.render.editions import EDITIONS, Edition
 
 
@@ -145,3 +145,40 @@ def plan_targets(
 def course_print_variants(course: Course) -> list[Variant]:
     """The print variants a course asks `make` to build by default."""
     return [Variant(v.paper, v.duplex, v.print_shop, v.booklet) for v in course.meta.print_variants]
+
+
+# what ``--only`` builds: the handouts of the exercises it names, and the student pack they cite
+# (where a unit's text is, and whose pages a handout prints)
+ONLY_EDITIONS = ["handouts"]
+
+
+def exercises_of(course: Course, ident: str) -> list[str] | None:
+    """The exercises ``ident`` stands for in a course: itself, or those of the unit it names
+    (listed in its front matter or written in it); None when it is neither."""
+    if ident in course.exercises:
+        return [ident]
+    unit = next((u for u in course.units if u.meta.id == ident), None)
+    if unit is None:
+        return None
+    return [e for e in course.exercise_order if e in unit.meta.exercises or course.exercises[e].unit == ident]
+
+
+def only_targets(targets: list[Target], courses: list[Course], only: list[str]) -> list[Target]:
+    """The targets of ``--only`` (planned with ``ONLY_EDITIONS``): the handouts of the exercises
+    and units named, and each course's student pack, in the languages and variants planned.
+    An id no course has is an error naming the one it most likely meant."""
+    wanted: dict[str, set[str]] = {}  # course id -> the exercises whose handouts are built
+    for ident in only:
+        found = False
+        for course in courses:
+            items = exercises_of(course, ident)
+            if items is not None:
+                found = True
+                wanted.setdefault(course.meta.id, set()).update(items)
+        if not found:
+            names = sorted({u.meta.id for c in courses for u in c.units} | {e for c in courses for e in c.exercises})
+            meant = closest(ident, names, cutoff=0.6)
+            hint = f"did you mean '{meant}'?" if meant else f"give a unit or an exercise id: {', '.join(names[:8])}"
+            hint += "" if meant or len(names) <= 8 else ", ..."
+            raise OptionError(f"--only {ident}: no unit or exercise has this id: {hint}")
+    return [t for t in targets if t.course.meta.id in wanted and (t.item is None or t.item in wanted[t.course.meta.id])]

@@ -43,6 +43,9 @@ SLOW_TESTS = {
     "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",
     "test_a_cross_reference_from_another_unit_names_the_equation_and_its_page",
     "test_maths_reads_left_to_right_in_arabic",
+    # test_new: the ones that build
+    "test_new_then_build_gives_the_packs",
+    "test_build_only_builds_the_asked_artefacts_and_leaves_the_others",
 }
 
 
@@ -52,7 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module is not None and (item.module.__name__ in SLOW_MODULES or item.name in SLOW_TESTS):
+        name = getattr(item, "originalname", item.name)  # (a parametrized test by its function's name)
+        if item.module is not None and (item.module.__name__ in SLOW_MODULES or name in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
 
 
