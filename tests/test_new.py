@@ -186,6 +186,19 @@ def test_from_keeps_exercises_written_in_units(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and not (tmp_path / "c").exists()
 
 
+def test_from_keeps_underlined_and_labelled_headings(tmp_path: Path) -> None:
+    run("new", str(tmp_path / "a"))
+    unit = tmp_path / "a" / "units" / "getting-started.md"
+    extra = "\nUnderlined *title*\n------------------\n\nText.\n\n(sec-label)=\n### Labelled\n\nMore [](#sec-label).\n"
+    unit.write_text(unit.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    assert run("check", str(tmp_path / "a"), "--strict").exit_code == 0
+    assert run("new", str(tmp_path / "b"), "--from", str(tmp_path / "a")).exit_code == 0
+    text = (tmp_path / "b" / "units" / "getting-started.md").read_text(encoding="utf-8")
+    assert "## Underlined title\n" in text and "### Labelled {#sec-label}\n" in text
+    assert "Text." not in text and "More" not in text
+    assert run("check", str(tmp_path / "b"), "--strict").exit_code == 0
+
+
 def test_from_a_broken_course_writes_nothing(tmp_path: Path) -> None:
     result = run("new", str(tmp_path / "x"), "--from", str(FIXTURES / "broken"))
     assert result.exit_code == 1
@@ -199,17 +212,41 @@ def _planned(only: list[str]) -> list[str]:
     return sorted(t.key for t in only_targets(targets, checked.courses, only))
 
 
-def test_only_an_exercise_plans_its_handout_and_the_pack_it_cites() -> None:
-    assert _planned(["ex-beta"]) == ["minimal/en/handouts/ex-beta", "minimal/en/student"]
+def test_only_an_exercise_plans_its_handout_answer_sheet_and_the_pack_it_cites() -> None:
+    assert _planned(["ex-beta"]) == [
+        "minimal/en/answer-sheets/ex-beta",
+        "minimal/en/handouts/ex-beta",
+        "minimal/en/student",
+    ]
     assert _planned(["second-unit"]) == [  # a unit: the handouts of its exercises
+        "minimal/en/answer-sheets/ex-beta",
+        "minimal/en/answer-sheets/ex-gamma",
         "minimal/en/handouts/ex-beta",
         "minimal/en/handouts/ex-gamma",
         "minimal/en/student",
     ]
-    assert _planned(["first-unit", "ex-gamma"]) == [
+    assert [k for k in _planned(["first-unit", "ex-gamma"]) if "handouts" in k] == [
         "minimal/en/handouts/ex-alpha",
         "minimal/en/handouts/ex-gamma",
-        "minimal/en/student",
+    ]
+
+
+def test_answer_sheets_are_for_exercises_with_an_answer_and_only_when_asked(tmp_path: Path) -> None:
+    run("new", str(tmp_path / "c"))
+    unit = tmp_path / "c" / "units" / "getting-started.md"
+    text = unit.read_text(encoding="utf-8")
+    checked = load_and_check([tmp_path / "c"])
+    assert "answer-sheets" not in {t.edition.name for t in plan_targets(checked.localized, tmp_path, None, None)}
+    keys = [t.key for t in plan_targets(checked.localized, tmp_path, None, ["answer-sheets"])]
+    assert keys == ["c/en/student", "c/en/answer-sheets/ex-outcomes"]
+    start = text.index("::: solution")
+    end = text.index("\n::::::", start) + 1
+    unit.write_text(text[:start] + text[end:], encoding="utf-8")  # (no solution left)
+    checked = load_and_check([tmp_path / "c"])
+    targets = plan_targets(checked.localized, tmp_path, None, ONLY_EDITIONS)
+    assert [t.key for t in only_targets(targets, checked.courses, ["ex-outcomes"])] == [
+        "c/en/student",
+        "c/en/handouts/ex-outcomes",
     ]
 
 
@@ -254,7 +291,13 @@ def test_build_only_builds_the_asked_artefacts_and_leaves_the_others(
     assert run("new", "course").exit_code == 0
     first = run("build", "course", "-o", "only", "--only", "ex-outcomes", "--jobs", "1")
     assert first.exit_code == 0, first.output
-    assert sorted(pdfs(tmp_path / "only")) == ["course/en/handouts/ex-outcomes.pdf", "course/en/student.pdf"]
+    assert sorted(pdfs(tmp_path / "only")) == [
+        "course/en/answer-sheets/ex-outcomes.pdf",
+        "course/en/handouts/ex-outcomes.pdf",
+        "course/en/student.pdf",
+    ]
+    sheet = all_text(tmp_path / "only" / "course" / "en" / "answer-sheets" / "ex-outcomes.pdf")
+    assert "ANSWER KEY" in sheet and "Compare two of the main theories" in sheet
 
     assert run("build", "course", "--jobs", "1").exit_code == 0
     before = pdfs(tmp_path / "output")
@@ -263,8 +306,12 @@ def test_build_only_builds_the_asked_artefacts_and_leaves_the_others(
     again = run("build", "course", "--only", "getting-started", "--jobs", "1")
     assert again.exit_code == 0, again.output
     after = pdfs(tmp_path / "output")
-    changed = sorted(p for p in after if after[p] != before[p])
-    assert changed == ["course/en/handouts/ex-outcomes.pdf", "course/en/student.pdf"]
+    changed = sorted(p for p in after if p not in before or after[p] != before[p])
+    assert changed == [
+        "course/en/answer-sheets/ex-outcomes.pdf",
+        "course/en/handouts/ex-outcomes.pdf",
+        "course/en/student.pdf",
+    ]
     assert "Really understand" in all_text(tmp_path / "output" / "course" / "en" / "handouts" / "ex-outcomes.pdf")
     manifest = (tmp_path / "output" / "manifest.json").read_text(encoding="utf-8")
     assert "course/en/instructor.pdf" in manifest  # (the others stay in the manifest)

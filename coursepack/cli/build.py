@@ -50,16 +50,18 @@ def _processor_time() -> float:
     "editions",
     multiple=True,
     type=click.Choice(sorted(EDITIONS)),
-    help="Build only this edition (repeatable). The instructor's guide, handouts, exercise booklet and answer key also build the student pack they cite.",
+    help="Build only this edition (repeatable). The instructor's guide, handouts, exercise booklet, answer key and "
+    "answer sheets also build the student pack they cite. A plain build leaves out the answer sheets "
+    "(answer-sheets/<exercise>.pdf, one exercise's answer key each).",
 )
 @click.option(
     "--only",
     "only",
     multiple=True,
     metavar="ID",
-    help="Build only what one unit or exercise needs (repeatable): an exercise's handout, or the handouts "
-    "of a unit's exercises, and the student pack (it holds the unit's text; handouts print its page numbers). "
-    "Other PDFs in the output folder are left as they are.",
+    help="Build only what one unit or exercise needs (repeatable): an exercise's handout and answer sheet "
+    "(if it has a solution or model answer), or those of a unit's exercises, and the student pack (it holds "
+    "the unit's text; handouts print its page numbers). Other PDFs in the output folder are left as they are.",
 )
 @click.option(
     "--jobs",

@@ -75,7 +75,9 @@ def new(
     except NewError as exc:
         _fail([f"error: {exc}"])
     _report(folder, written, f"a course in {language}")
-    click.echo(f"  coursepack build {display_path(folder)} --only ex-outcomes   # the exercise's handout")
+    click.echo(
+        f"  coursepack build {display_path(folder)} --only ex-outcomes   # the exercise's handout and answer sheet"
+    )
 
 
 def _from_course(

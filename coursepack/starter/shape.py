@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from coursepack.content.model import Course, Exercise, Unit
-from coursepack.markdown.document import Parsed
+from coursepack.markdown.document import Heading, Parsed
 from coursepack.markdown.tree import closing
 from coursepack.starter import atomic_folder, course_id
 
@@ -117,7 +117,7 @@ def unit_text(unit: Unit, course: Course) -> list[str]:
     for h in parsed.headings:
         if h.needs or h.level < 2 or any(a <= h.line <= b for a, b in spans):
             continue  # (an instructor's heading, or an exercise's title)
-        items.append((h.line, [parsed.source_line(h.line), "", TODO, ""]))
+        items.append((h.line, [heading_line(parsed.source_line(h.line), h), "", TODO, ""]))
     for ex, (start, _end) in zip(inline, spans, strict=True):
         items.append((start, exercise_stub(ex)))
     lines = front_matter(src.path, src.first_line)
@@ -126,6 +126,16 @@ def unit_text(unit: Unit, course: Course) -> list[str]:
     for _line, chunk in sorted(items, key=lambda item: item[0]):
         lines += chunk
     return lines
+
+
+def heading_line(line: str, h: Heading) -> str:
+    """A heading as one ``#`` line: as written (its markup and attributes kept), or made from its
+    text when it was underlined (``Title`` over ``-----``); with the id a MyST label gave it."""
+    if not line.lstrip().startswith("#"):
+        line = f"{'#' * h.level} {h.text}"
+    if h.explicit and f"#{h.explicit}" not in line:
+        line += f" {{#{h.explicit}}}"
+    return line
 
 
 def _span(ex: Exercise) -> tuple[int, int]:
