@@ -69,11 +69,8 @@ def new(
         title = click.prompt("Title", default=DEFAULT_TITLES[language])
     if ask and paper is None:
         paper = click.prompt("Paper", type=click.Choice(PAPERS), default="a4")
-    settings = Settings(title or DEFAULT_TITLES[language], language, paper or "a4", author)
-    try:
-        written = _run(False, write_starter, folder, settings)
-    except NewError as exc:
-        _fail([f"error: {exc}"])
+    settings = Settings((title or "").strip() or DEFAULT_TITLES[language], language, paper or "a4", author)
+    written = _write(write_starter, folder, settings)
     _report(folder, written, f"a course in {language}")
     click.echo(
         f"  coursepack build {display_path(folder)} --only ex-outcomes   # the exercise's handout and answer sheet"
@@ -101,11 +98,21 @@ def _from_course(
         )
     if ask and title is None:
         title = click.prompt("Title", default=course.meta.title)
+    written = _write(write_shape, folder, course, (title or "").strip() or None, author, None, paper)
+    _report(folder, written, f"the shape of {display_path(source)}")
+
+
+def _write(func, folder: Path, *args):  # type: ignore[no-untyped-def]
+    """Write the course; a problem is one line, and nothing is left behind."""
     try:
-        written = _run(False, write_shape, folder, course, title, author, None, paper)
+        return func(folder, *args)
     except NewError as exc:
         _fail([f"error: {exc}"])
-    _report(folder, written, f"the shape of {display_path(source)}")
+    except OSError as exc:  # (a full disk, a folder that cannot be made or written)
+        where = display_path(exc.filename) if exc.filename else display_path(folder)
+        _fail([f"error: {where}: {exc.strerror or exc}; nothing was written"])
+    except KeyboardInterrupt:
+        _fail(["interrupted: nothing was written"])
 
 
 def _report(folder: Path, written: list[Path], what: str) -> None:
