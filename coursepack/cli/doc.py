@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from coursepack.cli import main
 
-COMMANDS = [[], ["build"], ["check"], ["preflight"], ["translate"], ["status"], ["schema"], ["import"]]
+COMMANDS = [[], ["new"], ["build"], ["check"], ["preflight"], ["translate"], ["status"], ["schema"], ["import"]]
 
 
 def render() -> str:

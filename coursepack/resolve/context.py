@@ -548,6 +548,7 @@ def resolve(
             title=smart(_(edition.title), lang),
             layout=edition.layout or edition.name,
             sheets=edition.sheets,
+            answers="answer" in edition.audiences,
         ),
         course=CourseView(
             id=meta.id,
