@@ -113,6 +113,7 @@ class Citations:
     link: Callable[[str], str | None] = lambda rid: None  # the anchor of a reading's entry when printed
     issued: list[Issued] = field(default_factory=list)
     listed: dict[str, int] = field(default_factory=dict)  # reading id → its entry marker's number
+    entry_lang: dict[str, str] = field(default_factory=dict)  # reading id → the language its entry is set in
     instance: int = field(default_factory=lambda: next(_instances))
 
     @property
@@ -125,8 +126,11 @@ class Citations:
         self.issued.append(Issued(cluster, scope, note, in_note, initial))
         return f"{OPEN}{self.instance}:c:{len(self.issued) - 1}{CLOSE}"
 
-    def entry(self, rid: str) -> str:
-        """The marker the writer prints for a reading-list entry."""
+    def entry(self, rid: str, lang: str | None = None) -> str:
+        """The marker the writer prints for a reading-list entry (set in ``lang``, if not the pack's:
+        an English work in an Arabic pack keeps its English "and" and dates)."""
+        if lang and lang != self.lang:
+            self.entry_lang[rid] = lang
         return f"{OPEN}{self.instance}:b:{self.listed.setdefault(rid, len(self.listed))}{CLOSE}"
 
     # -- after the edition's HTML is written ----------------------------------------------------
@@ -166,15 +170,24 @@ class Citations:
         self, cites: list[tuple[int, int]], listed: list[str]
     ) -> tuple[dict[tuple[int, int], str], dict[str, str]]:
         """The HTML of each citation (keyed as ``resolve`` reads them back) and of each entry."""
+        by_lang: dict[str, list[str]] = {}
+        for rid in listed:
+            by_lang.setdefault(self.entry_lang.get(rid, self.lang), []).append(rid)
         if not self.notes:
-            return self._call_doc(cites, listed)
-        done: dict[tuple[int, int], str] = {}
+            done, entries = self._call_doc(cites, by_lang.pop(self.lang, []), self.lang)
+            for lang, rids in by_lang.items():  # (the same document, so a numeric style's numbers agree)
+                entries.update(self._call_doc(cites, rids, lang)[1])
+            return done, entries
+        done = {}
         scopes: dict[int, list[tuple[int, int]]] = {}
         for place, n in cites:
             scopes.setdefault(self.issued[n].scope, []).append((place, n))
         for group in scopes.values():
             done.update(self._call_scope(group))
-        return done, self._bibliography(listed) if listed else {}
+        entries = {}
+        for lang, rids in by_lang.items():
+            entries.update(self._bibliography(rids, lang))
+        return done, entries
 
     # -- pandoc documents ------------------------------------------------------------------------
 
@@ -237,16 +250,16 @@ class Citations:
             done[key] = _capitalised(html) if self.issued[key[1]].initial else html  # (as pandoc does its own notes)
         return done
 
-    def _bibliography(self, listed: list[str]) -> dict[str, str]:
-        out = run(self.style, self.lang, self._refs([], listed), [], listed)
+    def _bibliography(self, listed: list[str], lang: str) -> dict[str, str]:
+        out = run(self.style, lang, self._refs([], listed), [], listed)
         return self._entries(out)
 
     def _call_doc(
-        self, occurrences: list[tuple[int, int]], listed: list[str]
+        self, occurrences: list[tuple[int, int]], listed: list[str], lang: str
     ) -> tuple[dict[tuple[int, int], str], dict[str, str]]:
         """The whole document of an in-text style: every citation in order, and the entries."""
         blocks = [{"t": "Para", "c": [self._cite_node(self.issued[n], f"CP{p}")]} for p, n in occurrences]
-        out = run(self.style, self.lang, self._refs(occurrences, listed), blocks, listed)
+        out = run(self.style, lang, self._refs(occurrences, listed), blocks, listed)
         cites = _find(out["blocks"], "Cite")
         done = {key: self._html(c["c"][1], self.issued[key[1]]) for key, c in zip(occurrences, cites, strict=True)}
         return done, self._entries(out)
