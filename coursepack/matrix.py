@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursepack.content.model import Course
-from coursepack.errors import BuildError, OptionError
+from coursepack.content.model import Course, Exercise
+from coursepack.errors import BuildError, OptionError, closest
+from coursepack.markdown.document import walk
 from coursepack.render.editions import EDITIONS, Edition
 
 
@@ -104,7 +105,7 @@ def plan_targets(
 
     Review builds add the bilingual proofreading edition for each translated language.
     """
-    wanted = list(editions or [n for n, e in EDITIONS.items() if not e.review_only])
+    wanted = list(editions or [n for n, e in EDITIONS.items() if not e.review_only and not e.on_request])
     for name in list(wanted):  # an edition that cites another needs it built too
         needs = EDITIONS[name].needs
         if needs and needs not in wanted:
@@ -122,7 +123,10 @@ def plan_targets(
                 if edition.review_only and (not review or lang == course.meta.language or variant != Variant()):
                     continue
                 paper = "a5" if variant.booklet else (variant.paper or course.meta.paper)
-                items: list[str | None] = list(course.exercise_order) if edition.per_exercise else [None]
+                items: list[str | None] = [None]
+                if edition.per_exercise:  # (a sheet of answers only for an exercise that has some)
+                    answers = "answer" in edition.audiences
+                    items = [e for e in course.exercise_order if not answers or has_answer(course.exercises[e])]
                 for item in items:
                     stem = output_stem(edition, item) + variant.suffix(course.meta.paper)
                     filename = f"{stem}-review.pdf" if review and not edition.review_only else f"{stem}.pdf"
@@ -145,3 +149,52 @@ def plan_targets(
 def course_print_variants(course: Course) -> list[Variant]:
     """The print variants a course asks `make` to build by default."""
     return [Variant(v.paper, v.duplex, v.print_shop, v.booklet) for v in course.meta.print_variants]
+
+
+# what ``--only`` builds: the handouts of the exercises it names and their answer sheets, and the
+# student pack they cite (where a unit's text is, and whose pages a handout prints)
+ONLY_EDITIONS = ["handouts", "answer-sheets"]
+
+
+def has_answer(ex: Exercise) -> bool:
+    """Whether an exercise has text for its answer key (a solution, a model answer)."""
+    if ex.inline is not None:
+        runs = [(ex.inline.parsed.tokens, ex.inline.open, ex.inline.close + 1)]
+    elif ex.source.tree is not None:
+        runs = [(c.parsed.tokens, c.start, len(c.parsed.tokens) if c.end < 0 else c.end) for c in ex.source.tree.chunks]
+    else:
+        runs = []
+    return any("answer" in needs for tokens, start, end in runs for _i, _tok, needs in walk(tokens, start, end))
+
+
+def exercises_of(course: Course, ident: str) -> list[str] | None:
+    """The exercises ``ident`` stands for in a course: itself, or those of the unit it names
+    (listed in its front matter or written in it); None when it is neither."""
+    if ident in course.exercises:
+        return [ident]
+    unit = next((u for u in course.units if u.meta.id == ident), None)
+    if unit is None:
+        return None
+    return [e for e in course.exercise_order if e in unit.meta.exercises or course.exercises[e].unit == ident]
+
+
+def only_targets(targets: list[Target], courses: list[Course], only: list[str]) -> list[Target]:
+    """The targets of ``--only`` (planned with ``ONLY_EDITIONS``): the handouts and answer sheets
+    of the exercises and units named, and each course's student pack, in the languages and
+    variants planned.
+    An id no course has is an error naming the one it most likely meant."""
+    wanted: dict[str, set[str]] = {}  # course id -> the exercises whose handouts are built
+    for ident in only:
+        found = False
+        for course in courses:
+            items = exercises_of(course, ident)
+            if items is not None:
+                found = True
+                wanted.setdefault(course.meta.id, set()).update(items)
+        if not found:
+            names = sorted({u.meta.id for c in courses for u in c.units} | {e for c in courses for e in c.exercises})
+            meant = closest(ident, names, cutoff=0.6)
+            hint = f"did you mean '{meant}'?" if meant else f"give a unit or an exercise id: {', '.join(names[:8])}"
+            hint += "" if meant or len(names) <= 8 else ", ..."
+            raise OptionError(f"--only {ident}: no unit or exercise has this id: {hint}")
+    return [t for t in targets if t.course.meta.id in wanted and (t.item is None or t.item in wanted[t.course.meta.id])]

@@ -47,6 +47,13 @@ SLOW_TESTS = {
     "test_each_formula_is_tagged_with_its_tex_source_as_alternative_text",
     "test_a_cross_reference_from_another_unit_names_the_equation_and_its_page",
     "test_maths_reads_left_to_right_in_arabic",
+    # test_import: the packs built from the imported courses
+    "test_the_imported_word_pack_reads_as_the_document",
+    "test_the_imported_lesson_keeps_instructor_notes_out_of_the_student_pack",
+    "test_the_imported_book_cites_and_crossreferences",
+    # test_new: the ones that build
+    "test_new_then_build_gives_the_packs",
+    "test_build_only_builds_the_asked_artefacts_and_leaves_the_others",
 }
 
 
@@ -56,7 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module is not None and (item.module.__name__ in SLOW_MODULES or item.name in SLOW_TESTS):
+        name = getattr(item, "originalname", item.name)  # (a parametrized test by its function's name)
+        if item.module is not None and (item.module.__name__ in SLOW_MODULES or name in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
 
 

@@ -15,7 +15,7 @@ from coursepack.cli import main
 from conftest import FIXTURES, ROOT
 
 
-@pytest.mark.parametrize("command", ["build", "check", "schema"])
+@pytest.mark.parametrize("command", ["new", "build", "check", "schema", "import"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0

@@ -554,12 +554,13 @@ def test_english_entries_of_a_reading_list_are_set_in_english(sample_all: Path, 
     English, left to right, from the left margin with its own "and" (it was set right to left,
     with "و" or "和" between English names)."""
     with pdfplumber.open(str(sample_all / lang / "student.pdf")) as doc:
-        page = next(p for p in reversed(doc.pages) if "Gerry, Felicity" in (p.extract_text() or ""))
+        # (the sample's style is OSCOLA: "Gerry F, Muraszkiewicz J and Vavoula N, ‘The Role…’")
+        page = next(p for p in reversed(doc.pages) if "Gerry F," in (p.extract_text() or ""))
         text = page.extract_text() or ""
-        assert "Muraszkiewicz, Julia and Vavoula" in text, text[:500]
-        assert "Julia و" not in text and "Julia 和" not in text
+        assert "Muraszkiewicz J and Vavoula N" in text, text[:500]
+        assert "J و" not in text and "J 和" not in text
         words = page.extract_words()
-        gerry = next(w for w in words if w["text"] == "Gerry,")
+        gerry = next(w for w in words if w["text"] == "Gerry")
         left = min(w["x0"] for w in words)
         assert gerry["x0"] - left < 2, (gerry["x0"], left)  # at the left edge, not pushed right
 

@@ -34,5 +34,10 @@ def test_wheel_contains_every_template(tmp_path: Path) -> None:
     for rel in theme:
         assert f"coursepack/theme/{rel}" in names, rel
     assert "coursepack/cli/__init__.py" in names
+    starter = ROOT / "coursepack" / "starter"  # `coursepack new` writes these
+    courses = [p.relative_to(ROOT).as_posix() for p in starter.rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    assert any(c.endswith("ar/units/getting-started.md") for c in courses)
+    for rel in courses:
+        assert rel in names, rel
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "coursepack = coursepack.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -30,7 +30,7 @@ from coursepack.content.model import Course
 from coursepack.engine.typeset import TypesetResult
 from coursepack.engine.workers import BuildTemp
 from coursepack.errors import BuildError, ContentError, display_path
-from coursepack.matrix import Target, Variant, output_stem, plan_targets
+from coursepack.matrix import ONLY_EDITIONS, Target, Variant, only_targets, output_stem, plan_targets
 from coursepack.render.editions import EDITIONS
 
 
@@ -59,7 +59,10 @@ def build(
         raise ValueError("a pool kept from build to build must be made with Pool(..., kept=True)")
     start = time.perf_counter()
     checked = prepared.checked if prepared else load_and_check(course_dirs, opts.strict, opts.langs)
-    targets = plan_targets(checked.localized, opts.output, opts.langs, opts.editions, opts.review, opts.variants)
+    editions = ONLY_EDITIONS if opts.only else opts.editions
+    targets = plan_targets(checked.localized, opts.output, opts.langs, editions, opts.review, opts.variants)
+    if opts.only:
+        targets = only_targets(targets, checked.courses, opts.only)
     if opts.shard:
         targets = shard(targets, *opts.shard)
     with OutputLock(opts.output, opts.wait, notify):  # (nothing is written to the folder before)

@@ -24,3 +24,4 @@ class Options:
     shard: tuple[int, int] | None = None  # (k, n): build only the k-th of n shares of the targets
     limits: Limits = field(default_factory=Limits)  # each typesetting job's time and memory
     wait: bool = True  # for another build that holds the output folder (False: fail at once)
+    only: list[str] | None = None  # unit or exercise ids: their handouts and the student pack (matrix.only_targets)

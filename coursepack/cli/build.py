@@ -50,7 +50,18 @@ def _processor_time() -> float:
     "editions",
     multiple=True,
     type=click.Choice(sorted(EDITIONS)),
-    help="Build only this edition (repeatable). The instructor's guide, handouts, exercise booklet and answer key also build the student pack they cite.",
+    help="Build only this edition (repeatable). The instructor's guide, handouts, exercise booklet, answer key and "
+    "answer sheets also build the student pack they cite. A plain build leaves out the answer sheets "
+    "(answer-sheets/<exercise>.pdf, one exercise's answer key each).",
+)
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Build only what one unit or exercise needs (repeatable): an exercise's handout and answer sheet "
+    "(if it has a solution or model answer), or those of a unit's exercises, and the student pack (it holds "
+    "the unit's text; handouts print its page numbers). Other PDFs in the output folder are left as they are.",
 )
 @click.option(
     "--jobs",
@@ -119,6 +130,7 @@ def build(
     output: Path,
     langs: tuple[str, ...],
     editions: tuple[str, ...],
+    only: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
     paper: str | None,
@@ -147,12 +159,15 @@ def build(
       coursepack build content/cybercrime-tip-som --edition student --jobs 2
       coursepack build content/cybercrime-tip-som --edition student --paper letter --duplex
       coursepack build content/cybercrime-tip-som --booklet --print-shop
+      coursepack build content/cybercrime-tip-som --only ex-debate-biometrics --lang fr
     """
     from coursepack.build import Built, Options, Progress, default_jobs
     from coursepack.build import build as run_build
     from coursepack.engine.workers import Limits
     from coursepack.matrix import Variant
 
+    if only and editions:
+        raise click.UsageError("--only builds the handouts and student pack it needs: leave out --edition")
     dirs = _course_dirs(course_dirs)
     flags = (paper, duplex, print_shop, booklet, n_up)
     variants = [Variant(paper, duplex, print_shop, booklet, int(n_up) if n_up else None)] if any(flags) else None
@@ -170,6 +185,7 @@ def build(
         _shard(shard),
         Limits(timeout, max_memory),
         wait=not no_wait,
+        only=list(only) or None,
     )
     live = sys.stderr.isatty()
 

@@ -6,7 +6,18 @@ from click.testing import CliRunner
 
 from coursepack.cli import main
 
-COMMANDS = [[], ["build"], ["check"], ["preflight"], ["preview"], ["translate"], ["status"], ["schema"]]
+COMMANDS = [
+    [],
+    ["new"],
+    ["build"],
+    ["check"],
+    ["preflight"],
+    ["preview"],
+    ["translate"],
+    ["status"],
+    ["schema"],
+    ["import"],
+]
 
 
 def render() -> str:

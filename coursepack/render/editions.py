@@ -16,6 +16,7 @@ class Edition:
     audiences: frozenset[str]
     needs: str | None = None  # an edition whose page numbers this one cites
     review_only: bool = False  # built only by review builds, for translated languages
+    on_request: bool = False  # built only when asked for (--edition, --only), not by a plain build
     per_exercise: bool = False  # one file per exercise, in a folder named after the edition
     # each exercise a sheet of its own (notes from 1, typeset as its own part): an edition that
     # prints the same sheets on the same pages as another shares their typesetting with it
@@ -80,6 +81,19 @@ EDITIONS: dict[str, Edition] = {
         frozenset({"student", "answer"}),
         needs="student",
         prints=frozenset({"exercise"}),
+    ),
+    # one exercise's answer key on a sheet of its own, for the exercises that have an answer (a
+    # solution, a model answer): `build --only <exercise>` makes it beside the exercise's handout
+    "answer-sheets": Edition(
+        "answer-sheets",
+        N_("Answer key"),
+        "handout.html",
+        "answer-sheets",
+        frozenset({"student", "answer"}),
+        needs="student",
+        per_exercise=True,
+        prints=frozenset({"exercise"}),
+        on_request=True,
     ),
     "reading-list": Edition(
         "reading-list",

@@ -25,16 +25,14 @@ import hashlib
 import html
 import itertools
 import json
-import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from coursepack import pandoc
 from coursepack.content.citestyle import Style, csl_locale
 from coursepack.content.model import ET_AL, Reading
 from coursepack.errors import BuildError
@@ -43,7 +41,6 @@ from coursepack.markdown.citations import Cluster
 
 API_VERSION = [1, 23, 1, 1]
 TIMEOUT = 60  # seconds for one call (a call takes about 0.05 s)
-MEMORY = "512m"  # pandoc's heap ceiling: a style with a recursive macro stops here, not the machine
 JOIN = "\u2060"  # (as htmlrules: a note's call never starts a line)
 OPEN, CLOSE = "\ue000", "\ue001"  # a marker: OPEN + instance:kind:number + CLOSE (private use)
 MARKER = re.compile(f"{OPEN}(\\d+):([cb]):(\\d+){CLOSE}")
@@ -116,6 +113,7 @@ class Citations:
     link: Callable[[str], str | None] = lambda rid: None  # the anchor of a reading's entry when printed
     issued: list[Issued] = field(default_factory=list)
     listed: dict[str, int] = field(default_factory=dict)  # reading id → its entry marker's number
+    entry_lang: dict[str, str] = field(default_factory=dict)  # reading id → the language its entry is set in
     instance: int = field(default_factory=lambda: next(_instances))
 
     @property
@@ -128,8 +126,11 @@ class Citations:
         self.issued.append(Issued(cluster, scope, note, in_note, initial))
         return f"{OPEN}{self.instance}:c:{len(self.issued) - 1}{CLOSE}"
 
-    def entry(self, rid: str) -> str:
-        """The marker the writer prints for a reading-list entry."""
+    def entry(self, rid: str, lang: str | None = None) -> str:
+        """The marker the writer prints for a reading-list entry (set in ``lang``, if not the pack's:
+        an English work in an Arabic pack keeps its English "and" and dates)."""
+        if lang and lang != self.lang:
+            self.entry_lang[rid] = lang
         return f"{OPEN}{self.instance}:b:{self.listed.setdefault(rid, len(self.listed))}{CLOSE}"
 
     # -- after the edition's HTML is written ----------------------------------------------------
@@ -169,15 +170,24 @@ class Citations:
         self, cites: list[tuple[int, int]], listed: list[str]
     ) -> tuple[dict[tuple[int, int], str], dict[str, str]]:
         """The HTML of each citation (keyed as ``resolve`` reads them back) and of each entry."""
+        by_lang: dict[str, list[str]] = {}
+        for rid in listed:
+            by_lang.setdefault(self.entry_lang.get(rid, self.lang), []).append(rid)
         if not self.notes:
-            return self._call_doc(cites, listed)
-        done: dict[tuple[int, int], str] = {}
+            done, entries = self._call_doc(cites, by_lang.pop(self.lang, []), self.lang)
+            for lang, rids in by_lang.items():  # (the same document, so a numeric style's numbers agree)
+                entries.update(self._call_doc(cites, rids, lang)[1])
+            return done, entries
+        done = {}
         scopes: dict[int, list[tuple[int, int]]] = {}
         for place, n in cites:
             scopes.setdefault(self.issued[n].scope, []).append((place, n))
         for group in scopes.values():
             done.update(self._call_scope(group))
-        return done, self._bibliography(listed) if listed else {}
+        entries = {}
+        for lang, rids in by_lang.items():
+            entries.update(self._bibliography(rids, lang))
+        return done, entries
 
     # -- pandoc documents ------------------------------------------------------------------------
 
@@ -232,9 +242,6 @@ class Citations:
             blocks.append(
                 {"t": "Para", "c": [{"t": "Str", "c": "x"}, {"t": "Note", "c": [{"t": "Para", "c": inlines}]}]}
             )
-        for p, n in by_note.get(0, []):  # (none in a note style; kept for safety)
-            blocks.append({"t": "Para", "c": [self._cite_node(self.issued[n], f"CP{p}")]})
-            order.append((p, n))
         out = run(self.style, self.lang, self._refs(group, []), blocks, [])
         cites = _find(out["blocks"], "Cite")
         done = {}
@@ -243,16 +250,16 @@ class Citations:
             done[key] = _capitalised(html) if self.issued[key[1]].initial else html  # (as pandoc does its own notes)
         return done
 
-    def _bibliography(self, listed: list[str]) -> dict[str, str]:
-        out = run(self.style, self.lang, self._refs([], listed), [], listed)
+    def _bibliography(self, listed: list[str], lang: str) -> dict[str, str]:
+        out = run(self.style, lang, self._refs([], listed), [], listed)
         return self._entries(out)
 
     def _call_doc(
-        self, occurrences: list[tuple[int, int]], listed: list[str]
+        self, occurrences: list[tuple[int, int]], listed: list[str], lang: str
     ) -> tuple[dict[tuple[int, int], str], dict[str, str]]:
         """The whole document of an in-text style: every citation in order, and the entries."""
         blocks = [{"t": "Para", "c": [self._cite_node(self.issued[n], f"CP{p}")]} for p, n in occurrences]
-        out = run(self.style, self.lang, self._refs(occurrences, listed), blocks, listed)
+        out = run(self.style, lang, self._refs(occurrences, listed), blocks, listed)
         cites = _find(out["blocks"], "Cite")
         done = {key: self._html(c["c"][1], self.issued[key[1]]) for key, c in zip(occurrences, cites, strict=True)}
         return done, self._entries(out)
@@ -404,7 +411,7 @@ _lock = threading.Lock()
 
 def pandoc_path() -> str:
     """The pandoc binary the ``pypandoc-binary`` wheel ships."""
-    here = _wheel_pandoc()
+    here = pandoc.binary()
     if here is None:
         raise CitationError(
             "citation styles need pandoc, which the pypandoc-binary package ships: pip install pypandoc-binary"
@@ -412,20 +419,8 @@ def pandoc_path() -> str:
     return here
 
 
-@cache
-def _wheel_pandoc() -> str | None:
-    try:
-        import pypandoc
-    except ImportError:
-        return None
-    path = os.path.join(os.path.dirname(pypandoc.__file__), "files", "pandoc")
-    return path if os.path.isfile(path) else None
-
-
-@cache
 def pandoc_version() -> str:
-    out = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, timeout=TIMEOUT, env={})
-    return out.stdout.split("\n", 1)[0].strip()
+    return pandoc.version(pandoc_path())
 
 
 def run(
@@ -467,39 +462,20 @@ def run(
         hit = _memo.get(key)
     if hit is not None:
         return hit
-    with tempfile.TemporaryDirectory(prefix="coursepack-csl-") as tmp:
-        with open(os.path.join(tmp, "style.csl"), "wb") as f:
-            f.write(style.xml)
-        with open(os.path.join(tmp, "refs.json"), "w", encoding="utf-8") as f:
-            f.write(refs_json)
-        args = [
-            pandoc_path(),
-            "--sandbox",
-            "-f",
-            "json",
-            "-t",
-            "json",
-            "--citeproc",
-            "--csl=style.csl",
-            "--bibliography=refs.json",
-            "+RTS",
-            f"-M{MEMORY}",
-            "-RTS",
-        ]
-        try:
-            proc = subprocess.run(
-                args, input=doc.encode(), capture_output=True, cwd=tmp, env={}, timeout=TIMEOUT, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise CitationError(
-                f"citation style '{style.name}': pandoc took over {TIMEOUT} s: the style is broken"
-            ) from None
-        except OSError as exc:
-            raise CitationError(f"cannot run pandoc for the citations ({exc}): reinstall pypandoc-binary") from None
+    args = ["-f", "json", "-t", "json", "--citeproc", "--csl=style.csl", "--bibliography=refs.json"]
+    try:
+        proc = pandoc.run(
+            pandoc_path(), args, doc.encode(), {"style.csl": style.xml, "refs.json": refs_json.encode()}, TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise CitationError(
+            f"citation style '{style.name}': pandoc took over {TIMEOUT} s: the style is broken"
+        ) from None
+    except OSError as exc:
+        raise CitationError(f"cannot run pandoc for the citations ({exc}): reinstall pypandoc-binary") from None
     if proc.returncode:
-        why = proc.stderr.decode(errors="replace").strip().splitlines()
-        detail = why[-1] if why else f"exit status {proc.returncode}"
-        if proc.returncode == 251:
+        detail = pandoc.last_error(proc)
+        if proc.returncode == pandoc.OUT_OF_MEMORY:
             detail = "it ran out of memory (a macro that calls itself?)"
         raise CitationError(f"citation style '{style.name}': pandoc could not format the citations: {detail}")
     result: dict[str, Any] = json.loads(proc.stdout)

@@ -352,9 +352,12 @@ def resolve(
         """A reading's entry and its direction. Titles stay as published: an entry whose title
         is in the source's script (an English work in an Arabic or Chinese pack) is set in the
         source language, its words too ("and", not "و"), and reads in its own direction. With a
-        citation style, the style formats it (in the pack's language) once the document is written."""
+        citation style, the style formats it once the document is written, in the same language."""
         if citations is not None:
-            return Markup(citations.entry(r.id)), text_direction(source_lang if in_source(r.title) else lang)
+            if in_source(r.title):
+                html = mark(Markup(citations.entry(r.id, source_lang)), True, "span")
+                return html or Markup(""), text_direction(source_lang)
+            return Markup(citations.entry(r.id)), text_direction(lang)
         if in_source(r.title):
             html = mark(format_reading(r, source_gettext("and"), years[r.id]), True, "span")
             return html or Markup(""), text_direction(source_lang)
@@ -548,6 +551,7 @@ def resolve(
             title=smart(_(edition.title), lang),
             layout=edition.layout or edition.name,
             sheets=edition.sheets,
+            answers="answer" in edition.audiences,
         ),
         course=CourseView(
             id=meta.id,

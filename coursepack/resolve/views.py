@@ -86,6 +86,7 @@ class EditionView:
     title: Markup  # translated: "Student pack"
     layout: str  # the body class's name: the edition's own, or the one whose pages it shares ("handouts")
     sheets: bool  # each exercise a sheet of its own (handouts, the exercise booklet)
+    answers: bool = False  # prints the model answers (the guide, the answer key and answer sheets)
 
 
 @dataclass(frozen=True, slots=True)
