@@ -18,13 +18,16 @@ from coursepack.markdown.typography import typography_rule
 TITLED_ROLES = frozenset({"callout", "exercise", "solution", "hint", "panel"})  # whose first heading is their title
 
 
-def quarto_equation_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """Quarto's numbered equation: ``$$ ... $$ {#eq-x}`` (on one line or several); unlabelled
-    ones are the dollarmath plugin's."""
+def _display_formula(
+    state: StateBlock, start: int, end: int, silent: bool, fences: tuple[str, str], labelled: bool
+) -> bool:
+    """A display formula from a line starting with ``fences[0]`` to one ending with ``fences[1]``
+    (and its ``{#eq-x}``), within one paragraph: a ``math_block`` token, as dollarmath's."""
     if state.sCount[start] - state.blkIndent >= 4:
         return False
+    opening, closing_fence = fences
     first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    if not first.startswith("$$"):
+    if not first.startswith(opening):
         return False
     for line in range(start, end):
         text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
@@ -32,56 +35,36 @@ def quarto_equation_rule(state: StateBlock, start: int, end: int, silent: bool) 
             return False  # (a blank line ends a display formula)
         body, attrs = trailing_attrs(text)
         body = body.rstrip()
-        closes = body.endswith("$$") and (line > start or len(body) > 4)
-        if not closes:
+        if not body.endswith(closing_fence) or (line == start and len(body) <= 2 * len(opening)):
             continue
-        if attrs is None or not attrs.id:
+        if labelled and (attrs is None or not attrs.id):
+            return False  # (unlabelled $$...$$ is the dollarmath plugin's)
+        whole = "\n".join(state.src[state.bMarks[k] + state.tShift[k] : state.eMarks[k]] for k in range(start, line))
+        content = (whole + "\n" + body).strip()[len(opening) : -len(closing_fence)].strip()
+        if not content:
             return False
         if not silent:
-            whole = (
-                "\n".join(state.src[state.bMarks[k] + state.tShift[k] : state.eMarks[k]] for k in range(start, line))
-                + "\n"
-                + body
-            )
             token = state.push("math_block", "math", 0)
-            token.content = whole.strip()[2:-2].strip()
-            token.map, token.markup = [start, line + 1], "$$"
-            token.meta = {"attrs": attrs}
+            token.content = content
+            token.map, token.markup = [start, line + 1], opening
+            if attrs is not None and attrs.id:
+                token.meta = {"attrs": attrs}
         state.line = line + 1
         return True
     return False
+
+
+def quarto_equation_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Quarto's numbered equation: ``$$ ... $$ {#eq-x}`` (on one line or several); unlabelled
+    ones are the dollarmath plugin's."""
+    return _display_formula(state, start, end, silent, ("$$", "$$"), labelled=True)
 
 
 def bracket_maths_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """LaTeX's display formula: ``\\[`` at the start of a line, ``\\]`` at the end of one (the
     same or a later line of the paragraph), optionally followed by ``{#eq-x}``: the same token as
     ``$$...$$``. (``\\[1\\] text`` is no formula: its line does not end at ``\\]``.)"""
-    if state.sCount[start] - state.blkIndent >= 4:
-        return False
-    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    if not first.startswith("\\["):
-        return False
-    for line in range(start, end):
-        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
-        if line > start and not text:
-            return False  # (a blank line ends a display formula)
-        body, attrs = trailing_attrs(text)
-        body = body.rstrip()
-        if not body.endswith("\\]") or (line == start and len(body) < 5):
-            continue
-        whole = "\n".join(state.src[state.bMarks[k] + state.tShift[k] : state.eMarks[k]] for k in range(start, line))
-        content = (whole + "\n" + body).strip()[2:-2].strip()
-        if not content:
-            return False
-        if not silent:
-            token = state.push("math_block", "math", 0)
-            token.content = content
-            token.map, token.markup = [start, line + 1], "\\["
-            if attrs is not None and attrs.id:
-                token.meta = {"attrs": attrs}
-        state.line = line + 1
-        return True
-    return False
+    return _display_formula(state, start, end, silent, ("\\[", "\\]"), labelled=False)
 
 
 def myst_line_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
