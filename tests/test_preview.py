@@ -268,6 +268,12 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a suite run in the background (``make test &``) starts
+    its processes with SIGINT ignored, which Python then keeps ignoring."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def command(course: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``coursepack preview`` started as a user would; its URL; stopped with SIGINT at the end."""
@@ -288,6 +294,7 @@ def command(course: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], s
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_as_in_a_terminal,
     )
     try:
         assert proc.stdout is not None
