@@ -4,6 +4,7 @@ build with one line saying what to install. Nothing here typesets."""
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -118,3 +119,18 @@ def test_check_status_and_translate_load_neither_the_engine_nor_pikepdf(command:
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT)
     assert "LOADED []" in out.stdout, out.stdout + out.stderr
+
+
+def test_typesetting_in_place_leaves_the_process_environment_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """fontTools reads SOURCE_DATE_EPOCH while a document is written; a process that typesets in
+    place (the preview, a test) must not pass that time on to what it starts afterwards."""
+    from coursepack.engine.typeset import typeset
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    typeset("<p>x</p>", tmp_path, [], [tmp_path], 0)
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    typeset("<p>x</p>", tmp_path, [], [tmp_path], 0)
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1700000000"

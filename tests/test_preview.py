@@ -295,6 +295,7 @@ def command(course: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], s
         stderr=subprocess.STDOUT,
         text=True,
         preexec_fn=_as_in_a_terminal,
+        env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"},  # (the course's date, as build() below)
     )
     try:
         assert proc.stdout is not None

@@ -206,8 +206,21 @@ def typeset(
     lang: str = "en",
 ) -> TypesetResult:
     """Lay out ``html`` and write PDF bytes; never touches the output folder."""
-    # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible.
+    # fontTools stamps subset fonts with this time: fixed, so the bytes are reproducible. (Set
+    # for the typesetting only: a process that typesets in place, a test or the preview, must not
+    # pass one document's time on to the processes it starts afterwards.)
+    before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        return _typeset(html, base_dir, stylesheets, roots, lang)
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def _typeset(html: str, base_dir: Path, stylesheets: list[Path], roots: list[Path], lang: str) -> TypesetResult:
     load_engine()
     from weasyprint import HTML
 
