@@ -137,3 +137,16 @@ course_args = click.argument(
 )
 strict_opt = click.option("--strict", is_flag=True, help="Treat every warning (ours and WeasyPrint's) as an error.")
 debug_opt = click.option("--debug", is_flag=True, help="Show a traceback for errors.")
+
+
+def output_opt(help: str):  # type: ignore[no-untyped-def]
+    """``-o/--output``: the folder the PDFs are built into (``output/`` unless given), as ``build``
+    and ``preview`` both take it."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help,
+    )

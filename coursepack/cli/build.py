@@ -22,6 +22,7 @@ from coursepack.cli.app import (
     course_args,
     debug_opt,
     main,
+    output_opt,
     strict_opt,
 )
 from coursepack.errors import OptionError, display_path
@@ -36,14 +37,7 @@ def _processor_time() -> float:
 
 @main.command()
 @course_args
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs and manifest.json.",
-)
+@output_opt("Folder for the PDFs and manifest.json.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable).")
 @click.option(
     "--edition",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from coursepack.cli.app import DEFAULT_CONTENT, _epoch, _fail, _jobs, _terminated, debug_opt, main
+from coursepack.cli.app import DEFAULT_CONTENT, _epoch, _fail, _jobs, _terminated, debug_opt, main, output_opt
 from coursepack.content.load import find_courses
 from coursepack.render.editions import EDITIONS
 
@@ -33,14 +33,7 @@ from coursepack.render.editions import EDITIONS
     help="Address to listen on: this machine only (127.0.0.1, ::1 or localhost); any other is refused.",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder the PDF is built into (its cache makes each rebuild incremental).",
-)
+@output_opt("Folder the PDF is built into (its cache makes each rebuild incremental).")
 @click.option(
     "--jobs",
     "-j",
